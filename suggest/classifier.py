@@ -1,0 +1,67 @@
+"""The situation model: logistic regression on embeddings of the corpus's own example messages and replies.
+
+Nearest-example similarity alone over-trusts one lucky neighbour; a linear model over all of a situation's
+examples generalises better to new wordings. It trains in about a second, so it is refitted after every
+corpus change; its weights are stored as plain arrays (no pickle).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+
+class SituationModel:
+    def __init__(self, classes: list[str], coef: np.ndarray, intercept: np.ndarray) -> None:
+        self.classes = classes
+        self._coef = np.ascontiguousarray(coef, dtype=np.float32)
+        self._intercept = np.asarray(intercept, dtype=np.float32)
+
+    @classmethod
+    def fit(cls, vectors: np.ndarray, labels: list[str], c: float) -> "SituationModel":
+        model = LogisticRegression(C=c, max_iter=3000)
+        model.fit(vectors, labels)
+        coef, intercept = model.coef_, model.intercept_
+        if len(model.classes_) == 2:  # sklearn stores one row for binary problems
+            coef = np.vstack([-coef[0], coef[0]])
+            intercept = np.array([-intercept[0], intercept[0]])
+        return cls([str(c) for c in model.classes_], coef, intercept)
+
+    def probabilities(self, vectors: np.ndarray) -> np.ndarray:
+        logits = vectors @ self._coef.T + self._intercept
+        logits -= logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        return exp / exp.sum(axis=1, keepdims=True)
+
+    def save(self, path: Path) -> None:
+        with path.open("wb") as handle:
+            np.savez(handle, classes=np.array(self.classes), coef=self._coef, intercept=self._intercept)
+
+    @classmethod
+    def load(cls, path: Path) -> "SituationModel":
+        with np.load(path, allow_pickle=False) as data:
+            return cls([str(c) for c in data["classes"]], data["coef"], data["intercept"])
+
+
+class CharModel:
+    """Logistic regression on character 1-3-grams: robust where embeddings are brittle (typos such as
+    便意/便宜, shorthand, rare product words). Fitted from the index entries when the engine loads; it takes
+    well under a second, so nothing extra is stored."""
+
+    def __init__(self, texts: list[str], labels: list[str], classes: list[str], c: float) -> None:
+        self._vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True)
+        features = self._vectorizer.fit_transform(texts)
+        self._model = LogisticRegression(C=c, max_iter=3000).fit(features, labels)
+        position = {label: i for i, label in enumerate(self._model.classes_)}
+        self._columns = np.array([position.get(label, -1) for label in classes])
+
+    def probabilities(self, texts: list[str]) -> np.ndarray:
+        """Columns in the order of `classes` given at construction (a class unseen in training gets 0)."""
+        raw = self._model.predict_proba(self._vectorizer.transform(texts))
+        out = np.zeros((len(texts), len(self._columns)), dtype=np.float32)
+        known = self._columns >= 0
+        out[:, known] = raw[:, self._columns[known]]
+        return out

@@ -1,0 +1,247 @@
+"""The `suggest` command line: a thin shell over the engine. Domain errors become a message and exit code 1."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from .errors import SuggestError
+from .settings import Settings, load_settings, setting_fields
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.obj["settings"]
+
+
+def _engine(ctx: click.Context, progress: bool = False):
+    from .engine import Suggester
+
+    return Suggester.load(_settings(ctx), progress=progress)
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except SuggestError as exc:
+            raise click.ClickException(exc.message) from None
+
+
+@click.group(cls=_Group)
+@click.option("--home", type=click.Path(file_okay=False), envvar="SUGGEST_HOME",
+              help="Directory holding corpus/ and index/ (default: the project's own).")
+@click.option("-v", "--verbose", is_flag=True, help="Log what the engine does.")
+@click.pass_context
+def main(ctx: click.Context, home: str | None, verbose: bool) -> None:
+    """huashu-suggest: best scripted replies (话术) for a buyer's message."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    try:
+        ctx.obj = {"settings": load_settings(home)}
+    except SuggestError as exc:
+        raise click.ClickException(exc.message) from None
+
+
+# ---- corpus --------------------------------------------------------------------------------------------------
+
+@main.group()
+def corpus() -> None:
+    """Import, export and check the reply corpus."""
+
+
+@corpus.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Replace the whole corpus instead of adding and updating replies.")
+@click.pass_context
+def corpus_import(ctx: click.Context, file: Path, replace: bool) -> None:
+    """Import replies from FILE (.jsonl or .csv); nothing is written unless every row is valid."""
+    from .corpus import load_corpus, write_corpus
+    from .interchange import parse_import
+
+    settings = _settings(ctx)
+    base = None
+    if not replace and (settings.corpus_dir / "situations").is_dir():
+        base = load_corpus(settings.corpus_dir)
+    new = parse_import(file, base)
+    settings.corpus_dir.mkdir(parents=True, exist_ok=True)
+    write_corpus(new, settings.corpus_dir)
+    before = len(base.replies) if base else 0
+    click.echo(f"imported {file}: {len(new.replies)} replies in {len(new.situations)} situations "
+               f"({len(new.replies) - before:+d} replies)")
+
+
+@corpus.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def corpus_export(ctx: click.Context, file: Path) -> None:
+    """Export the corpus to FILE (.jsonl or .csv, by extension)."""
+    from .corpus import load_corpus
+    from .interchange import export_corpus
+
+    count = export_corpus(load_corpus(_settings(ctx).corpus_dir), file)
+    click.echo(f"exported {count} replies to {file}")
+
+
+@corpus.command("lint")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def corpus_lint(ctx: click.Context, file: Path | None) -> None:
+    """Check the home's corpus, or FILE before importing it. Exit 1 on errors; warnings are printed."""
+    from .corpus import lint, load_corpus
+    from .interchange import parse_import
+    from .profile import load_profile
+
+    settings = _settings(ctx)
+    loaded = parse_import(file, None) if file else load_corpus(settings.corpus_dir)
+    warnings = lint(loaded, load_profile(settings.corpus_dir / "shop.yaml"))
+    for warning in warnings:
+        click.echo(f"warning: {warning}")
+    click.echo(f"ok: {len(loaded.replies)} replies in {len(loaded.situations)} situations, {len(warnings)} warning(s)")
+
+
+# ---- index ---------------------------------------------------------------------------------------------------
+
+@main.group()
+def index() -> None:
+    """Build the search index."""
+
+
+@index.command("build")
+@click.option("--full", is_flag=True, help="Re-embed everything even if the index is current.")
+@click.pass_context
+def index_build(ctx: click.Context, full: bool) -> None:
+    """Bring the index up to date with the corpus (only changed replies are re-embedded)."""
+    from .build import sync_index
+    from .corpus import load_corpus
+    from .embed import Embedder
+
+    settings = _settings(ctx)
+    corpus_ = load_corpus(settings.corpus_dir)
+    started = time.perf_counter()
+    embedder = Embedder(settings.model, settings.backend, settings.cache_size)
+    built, counts = sync_index(settings.index_dir, corpus_, embedder, settings.classifier_c, full=full,
+                               progress=sys.stderr.isatty())
+    click.echo(f"index {settings.index_dir}: {built.manifest.entries} vectors, model {built.manifest.model}, "
+               f"{counts['added']} added, {counts['updated']} updated, {counts['removed']} removed "
+               f"in {time.perf_counter() - started:.1f}s")
+
+
+# ---- query ---------------------------------------------------------------------------------------------------
+
+def _print_result(result, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+        return
+    if result.abstained:
+        click.echo("（没有合适的话术 / no reply in the corpus fits this message）")
+    for segment in result.segments:
+        if len(result.segments) > 1:
+            click.echo(f"【{segment.text}】")
+        for hit in segment.situations[:3]:
+            click.echo(f"  {hit.name} ({hit.id}, {hit.stage}) {hit.score:.2f}")
+    click.echo("suggestions:")
+    for number, item in enumerate(result.suggestions, start=1):
+        flag = f"  [未填: {', '.join(item.unfilled)}]" if item.unfilled else ""
+        click.echo(f"{number}. [{item.situation}] {item.text}{flag}")
+
+
+@main.command()
+@click.argument("message", required=False)
+@click.option("--k", type=click.IntRange(1, 50), default=None, help="How many suggestions (default 5).")
+@click.option("--stage", type=click.Choice(["presale", "order", "aftersale"]), help="Favour this stage's situations.")
+@click.option("--file", "file", type=click.File("r", encoding="utf-8"), help="One message per line ('-' for stdin).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (one object per line with --file).")
+@click.pass_context
+def query(ctx: click.Context, message: str | None, k: int | None, stage: str | None, file, as_json: bool) -> None:
+    """Suggest replies for MESSAGE, or for every line of --file (the model is loaded once)."""
+    if (message is None) == (file is None):
+        raise click.UsageError("give either MESSAGE or --file")
+    engine = _engine(ctx)
+    if file is None:
+        _print_result(engine.suggest(message, k=k, stage=stage), as_json)
+        return
+    failures = 0
+    for number, line in enumerate(file, start=1):
+        line = line.rstrip("\n")
+        if not line.strip():
+            continue
+        try:
+            result = engine.suggest(line, k=k, stage=stage)
+        except SuggestError as exc:
+            failures += 1
+            if as_json:
+                click.echo(json.dumps({"line": number, "error": {"code": exc.code, "message": exc.message,
+                                                                  "field": exc.field}}, ensure_ascii=False))
+            else:
+                click.echo(f"line {number}: {exc.message}", err=True)
+            continue
+        _print_result(result, as_json)
+    if failures:
+        ctx.exit(1)
+
+
+# ---- measurement ---------------------------------------------------------------------------------------------
+
+@main.command("eval")
+@click.option("--queries", "queries_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Labelled messages, one JSON object per line: id, message, gold, kind.")
+@click.option("--misses", is_flag=True, help="List the engine's single-intent misses.")
+@click.pass_context
+def eval_(ctx: click.Context, queries_file: Path, misses: bool) -> None:
+    """Accuracy of the engine and of two baselines (BM25 alone, embeddings alone), in one run."""
+    from .evaluate import compare, format_reports, read_queries
+
+    queries = read_queries(queries_file)
+    click.echo(format_reports(compare(_engine(ctx), queries), show_misses=misses))
+
+
+@main.command()
+@click.option("--queries", "queries_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Messages to time (JSONL with 'message', or plain lines); default: the corpus's examples.")
+@click.option("--repeat", type=click.IntRange(1, 20), default=3, help="Passes over the messages.")
+@click.pass_context
+def bench(ctx: click.Context, queries_file: Path | None, repeat: int) -> None:
+    """Latency per query (p50, p99) and index build time, beside plain semantic_search in the same run."""
+    from .benchmark import run_benchmark
+
+    click.echo(run_benchmark(_settings(ctx), queries_file, repeat))
+
+
+# ---- service -------------------------------------------------------------------------------------------------
+
+@main.command()
+@click.option("--host", default=None, help="Address to listen on.")
+@click.option("--port", type=int, default=None, help="Port to listen on.")
+@click.option("--workers", type=click.IntRange(1, 16), default=None, help="gunicorn workers.")
+@click.option("--dev", is_flag=True, help="Flask's development server (reloads, one process).")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None, workers: int | None, dev: bool) -> None:
+    """Serve the JSON API and the agents' page."""
+    settings = _settings(ctx).replace(**{k: v for k, v in {"host": host, "port": port, "workers": workers}.items()
+                                         if v is not None})
+    from .engine import Suggester
+
+    # Build or update the index once here, so that workers only load it.
+    Suggester.load(settings, progress=sys.stderr.isatty())
+    from webapp.serve import run
+
+    run(settings, dev=dev)
+
+
+@main.command("settings")
+@click.pass_context
+def show_settings(ctx: click.Context) -> None:
+    """Every setting, its current value and what it does (set in <home>/suggest.toml or SUGGEST_<NAME>)."""
+    settings = _settings(ctx)
+    for f in setting_fields():
+        click.echo(f"{f.name:22} {str(getattr(settings, f.name)):28} {f.metadata['help']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,298 @@
+"""The engine: normalise → split → retrieve (FAISS + BM25) → fuse → rank by situation → fill placeholders.
+
+`Suggester.load(settings)` is the one entry point for every interface (CLI, web, client tests). It loads the
+corpus, the model and the index, bringing the index up to date first: a stale index is never served.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from threading import RLock
+
+import numpy as np
+
+from .build import OOS, BuiltIndex, sync_index
+from .classifier import CharModel
+from .corpus import load_corpus, write_corpus
+from .embed import Embedder
+from .errors import InputError, NotFound
+from .lexical import LexicalIndex
+from .profile import fill, load_profile
+from .records import STAGES, Corpus, Reply, Result, ScoredReply, Segment, SituationHit, Situation
+from .segment import Segmenter, default_segmenter
+from .settings import Settings
+from .split import split_clauses
+from .text import normalize
+
+log = logging.getLogger(__name__)
+MAX_SITUATIONS = 5
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How the three kinds of evidence are mixed; the baselines in `suggest eval` are other weights."""
+
+    knn: float
+    classifier: float
+    lexical: float
+    chars: float = 0.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Weights":
+        return cls(settings.weight_knn, settings.weight_classifier, settings.weight_lexical, settings.weight_chars)
+
+
+@dataclass
+class _Scores:
+    """Per text: fused situation scores (over labels) and per-entry similarity, for ranking replies."""
+
+    situations: np.ndarray  # (n, labels)
+    entry_sims: np.ndarray  # (n, entries)
+    entry_lex: np.ndarray  # (n, entries), scaled to [0, 1] per text
+
+
+class Suggester:
+    def __init__(self, settings: Settings, corpus: Corpus, profile: dict[str, str], embedder: Embedder,
+                 index: BuiltIndex, segmenter: Segmenter) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.segmenter = segmenter
+        self.profile = profile
+        self._lock = RLock()
+        self._install(corpus, index)
+
+    # ---- loading and updating ------------------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, settings: Settings, embedder: Embedder | None = None, progress: bool = False) -> "Suggester":
+        corpus = load_corpus(settings.corpus_dir)
+        profile = load_profile(settings.corpus_dir / "shop.yaml")
+        embedder = embedder or Embedder(settings.model, settings.backend, settings.cache_size)
+        index, counts = sync_index(settings.index_dir, corpus, embedder, settings.classifier_c, progress=progress)
+        if any(counts.values()):
+            log.info("index updated: %s", counts)
+        return cls(settings, corpus, profile, embedder, index, default_segmenter())
+
+    def _install(self, corpus: Corpus, index: BuiltIndex) -> None:
+        """Swap in a corpus and its index as one unit (readers never see a half-updated state)."""
+        entries = index.entries
+        labels = index.classifier.classes
+        label_of = {label: i for i, label in enumerate(labels)}
+        order = np.argsort([label_of[e.situation] for e in entries], kind="stable")
+        sorted_labels = np.array([label_of[entries[i].situation] for i in order])
+        starts = np.flatnonzero(np.r_[True, sorted_labels[1:] != sorted_labels[:-1]])
+        present = sorted_labels[starts]
+        vid_row = {e.vid: row for row, e in enumerate(entries)}
+        reply_rows: dict[str, list[int]] = {}
+        for row, e in enumerate(entries):
+            if e.reply:
+                reply_rows.setdefault(e.reply, []).append(row)
+        reply_vectors = {}
+        text_rows = [row for row, e in enumerate(entries) if e.kind == "reply"]
+        vectors = index.dense.vectors(np.array([entries[r].vid for r in text_rows], dtype=np.int64))
+        for row, vector in zip(text_rows, vectors):
+            reply_vectors[entries[row].reply] = vector
+        state = dict(corpus=corpus, index=index, labels=labels, order=order, starts=starts, present=present,
+                     vid_row=vid_row, reply_rows=reply_rows, reply_vectors=reply_vectors,
+                     lexical=LexicalIndex([e.text for e in entries], self.segmenter),
+                     chars=CharModel([e.text for e in entries], [e.situation for e in entries], labels,
+                                     self.settings.classifier_c))
+        with self._lock:
+            self.__dict__.update(state)
+
+    def update_corpus(self, corpus: Corpus, write: bool = True) -> dict[str, int]:
+        """Write a changed corpus and re-embed only the replies that changed; visible to the next query."""
+        with self._lock:
+            if write:
+                write_corpus(corpus, self.settings.corpus_dir)
+            index, counts = sync_index(self.settings.index_dir, corpus, self.embedder, self.settings.classifier_c)
+            self._install(corpus, index)
+            return counts
+
+    # ---- lookups -------------------------------------------------------------------------------------------
+
+    @property
+    def situations(self) -> dict[str, Situation]:
+        return self.corpus.situations
+
+    def reply(self, reply_id: str) -> Reply:
+        try:
+            return self.corpus.replies[reply_id]
+        except KeyError:
+            raise NotFound(f"no reply with id {reply_id!r}", field="id") from None
+
+    def filled(self, reply: Reply, variables: dict[str, str] | None = None) -> tuple[str, tuple[str, ...]]:
+        return fill(reply.text, {**self.profile, **(variables or {})})
+
+    def by_shortcut(self, prefix: str, k: int = 10, variables: dict[str, str] | None = None) -> list[ScoredReply]:
+        """Replies whose 快捷编码 starts with `prefix`, then those whose text contains it (as in 千牛)."""
+        prefix = prefix.strip().lower()
+        replies = sorted(self.corpus.replies.values(), key=lambda r: (r.shortcut or "~", r.id))
+        hits = [r for r in replies if r.shortcut and r.shortcut.startswith(prefix)]
+        hits += [r for r in replies if r not in hits and prefix and prefix in r.text.lower()]
+        return [self._scored(r, 1.0, variables) for r in hits[:k]]
+
+    # ---- scoring -------------------------------------------------------------------------------------------
+
+    def _per_label_max(self, matrix: np.ndarray) -> np.ndarray:
+        out = np.full((matrix.shape[0], len(self.labels)), matrix.min() if matrix.size else 0.0, dtype=np.float32)
+        out[:, self.present] = np.maximum.reduceat(matrix[:, self.order], self.starts, axis=1)
+        return out
+
+    def score(self, texts: list[str], weights: Weights | None = None) -> _Scores:
+        """Fused situation scores for normalised texts, in [0, 1]: 1 when every kind of evidence is certain."""
+        weights = weights or Weights.from_settings(self.settings)
+        queries = self.embedder.encode_cached(texts)
+        found, ids = self.index.dense.search(queries, len(self.index.entries))
+        sims = np.zeros((len(texts), len(self.index.entries)), dtype=np.float32)
+        rows = np.vectorize(self.vid_row.__getitem__, otypes=[np.int64])(ids)
+        np.put_along_axis(sims, rows, found, axis=1)
+        lex = np.vstack([self.lexical.scores(t) for t in texts])
+        lex = lex / np.maximum(lex.max(axis=1, keepdims=True), 1e-6)
+        fused = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
+        if weights.knn:
+            knn = self._per_label_max(sims) / self.settings.knn_temperature
+            knn = np.exp(knn - knn.max(axis=1, keepdims=True))
+            fused += weights.knn * knn / knn.sum(axis=1, keepdims=True)
+        if weights.classifier:
+            fused += weights.classifier * self.index.classifier.probabilities(queries)
+        if weights.lexical:
+            fused += weights.lexical * self._per_label_max(lex)
+        if weights.chars:
+            fused += weights.chars * self.chars.probabilities(texts)
+        total = weights.knn + weights.classifier + weights.lexical + weights.chars
+        return _Scores(fused / max(total, 1e-6), sims, lex)
+
+    # ---- answering -----------------------------------------------------------------------------------------
+
+    def check_message(self, message: object, field: str = "message") -> str:
+        if not isinstance(message, str):
+            raise InputError(f"'{field}' must be a string", field=field)
+        if not message.strip():
+            raise InputError(f"'{field}' is empty: paste what the buyer wrote", field=field)
+        limit = self.settings.max_message_chars
+        if len(message) > limit:
+            raise InputError(f"'{field}' has {len(message)} characters; the limit is {limit}", field=field)
+        return message
+
+    def suggest(self, message: str, k: int | None = None, stage: str | None = None,
+                variables: dict[str, str] | None = None, weights: Weights | None = None,
+                split: bool = True) -> Result:
+        self.check_message(message)
+        k = self.settings.default_k if k is None else k
+        if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= 50:
+            raise InputError("'k' must be a whole number from 1 to 50", field="k")
+        if stage is not None and stage not in STAGES:
+            raise InputError(f"'stage' must be one of {', '.join(STAGES)}", field="stage")
+        with self._lock:
+            return self._suggest(message, k, stage, variables, weights, split)
+
+    def _suggest(self, message, k, stage, variables, weights, split) -> Result:
+        text = normalize(message) or message.strip()
+        clauses = split_clauses(text) if split else [text]
+        texts = [text] + (clauses if len(clauses) > 1 else [])
+        scores = self.score(texts, weights)
+        if stage:
+            boost = np.array([self.settings.stage_boost if self._stage_of(l) in (stage, "general") else 0.0
+                              for l in self.labels], dtype=np.float32)
+            scores.situations = scores.situations + boost
+        threshold = self.settings.abstain_threshold
+        groups = self._intent_groups(clauses, scores, threshold) if len(clauses) > 1 else []
+        if len(groups) < 2:
+            groups = [(text, [0])]
+        segments = [self._segment(seg_text, rows, scores, threshold, variables) for seg_text, rows in groups]
+        suggestions = self._interleave(segments, k)
+        abstained = not suggestions
+        return Result(message=message, normalized=text, segments=tuple(segments), suggestions=tuple(suggestions),
+                      abstained=abstained, stage=stage)
+
+    def _stage_of(self, label: str) -> str | None:
+        situation = self.corpus.situations.get(label)
+        return situation.stage if situation else None
+
+    def _intent_groups(self, clauses: list[str], scores: _Scores, threshold: float) -> list[tuple[str, list[int]]]:
+        """Clauses grouped by their confident top situation; two or more groups make a multi-intent message."""
+        whole_top = self.labels[int(np.argmax(scores.situations[0]))]
+        groups: dict[str, list[int]] = {}
+        for i in range(len(clauses)):
+            row = scores.situations[i + 1]
+            top = int(np.argmax(row))
+            label = self.labels[top]
+            if label != OOS and row[top] >= threshold:
+                groups.setdefault(label, []).append(i + 1)
+        ordered = sorted(groups.items(), key=lambda item: (item[0] != whole_top, item[1][0]))
+        return [(" ".join(clauses[r - 1] for r in rows), rows) for _, rows in ordered]
+
+    def _segment(self, seg_text: str, rows: list[int], scores: _Scores, threshold: float,
+                 variables: dict[str, str] | None) -> Segment:
+        situation_scores = scores.situations[rows].max(axis=0)
+        sims = scores.entry_sims[rows].max(axis=0)
+        lex = scores.entry_lex[rows].max(axis=0)
+        ranked = np.argsort(-situation_scores)
+        top_label = self.labels[int(ranked[0])]
+        abstained = top_label == OOS or float(situation_scores[ranked[0]]) < threshold
+        hits: list[SituationHit] = []
+        for label_index in ranked[:MAX_SITUATIONS + 1]:
+            label = self.labels[int(label_index)]
+            score = float(situation_scores[label_index])
+            if label == OOS or score < threshold * 0.5 and hits:
+                continue
+            hits.append(self._situation_hit(label, score, sims, lex, variables))
+        hits = hits[:MAX_SITUATIONS]
+        return Segment(text=seg_text, situations=tuple(hits), abstained=abstained)
+
+    def _situation_hit(self, label: str, score: float, sims: np.ndarray, lex: np.ndarray,
+                       variables: dict[str, str] | None) -> SituationHit:
+        situation = self.corpus.situations[label]
+        fits = []
+        for reply in self.corpus.replies_of(label):
+            rows = self.reply_rows.get(reply.id, [])
+            fit = float(sims[rows].max() + 0.1 * lex[rows].max()) if rows else 0.0
+            fits.append((fit, reply))
+        fits.sort(key=lambda item: -item[0])
+        chosen: list[tuple[float, Reply]] = []
+        for fit, reply in fits:
+            if all(self._distinct(reply, other) for _, other in chosen):
+                chosen.append((fit, reply))
+        best = chosen[0][0] if chosen else 1.0
+        replies = tuple(self._scored(r, score * max(fit, 0.0) / best if best > 0 else score, variables)
+                        for fit, r in chosen)
+        return SituationHit(id=label, name=situation.name, stage=situation.stage, score=round(score, 4),
+                            replies=replies)
+
+    def _distinct(self, a: Reply, b: Reply) -> bool:
+        va, vb = self.reply_vectors.get(a.id), self.reply_vectors.get(b.id)
+        return va is None or vb is None or float(va @ vb) < self.settings.duplicate_similarity
+
+    def _scored(self, reply: Reply, score: float, variables: dict[str, str] | None) -> ScoredReply:
+        text, unfilled = self.filled(reply, variables)
+        return ScoredReply(id=reply.id, text=text, situation=reply.situation, stage=reply.stage,
+                           score=round(float(score), 4), shortcut=reply.shortcut, unfilled=unfilled)
+
+    def _interleave(self, segments: list[Segment], k: int) -> list[ScoredReply]:
+        """Best first, round-robin over segments (every clause's best reply near the top), then over each
+        segment's situations, never two near-identical replies."""
+        queues = []
+        for segment in segments:
+            if segment.abstained:
+                continue
+            # within a segment: each plausible situation's best reply first, then the rest by score
+            firsts = [hit.replies[0] for hit in segment.situations if hit.replies]
+            rest = sorted((r for hit in segment.situations for r in hit.replies[1:]), key=lambda r: -r.score)
+            queues.append(firsts + rest)
+        out: list[ScoredReply] = []
+        seen: set[str] = set()
+        while len(out) < k and any(queues):
+            for queue in queues:
+                while queue:
+                    candidate = queue.pop(0)
+                    if candidate.id in seen:
+                        continue
+                    if all(self._distinct(self.corpus.replies[candidate.id], self.corpus.replies[o.id]) for o in out):
+                        out.append(candidate)
+                        seen.add(candidate.id)
+                        break
+                if len(out) >= k:
+                    break
+        return out

@@ -1,0 +1,28 @@
+"""The lexical index: BM25 (bm25s, Lucene variant: never negative on a tiny corpus) over jieba tokens."""
+
+from __future__ import annotations
+
+import bm25s
+import numpy as np
+
+from .segment import Segmenter
+
+
+class LexicalIndex:
+    def __init__(self, texts: list[str], segmenter: Segmenter) -> None:
+        self._segmenter = segmenter
+        tokens = [segmenter.tokens(t) or ["∅"] for t in texts]
+        self._retriever = bm25s.BM25(method="lucene")
+        self._retriever.index(tokens, show_progress=False)
+        self._size = len(texts)
+
+    def scores(self, text: str) -> np.ndarray:
+        """One BM25 score per indexed text (zeros when no query term is known)."""
+        tokens = self._segmenter.tokens(text)
+        if not tokens:
+            return np.zeros(self._size, dtype=np.float32)
+        vocab = self._retriever.vocab_dict
+        known = [t for t in tokens if t in vocab]
+        if not known:
+            return np.zeros(self._size, dtype=np.float32)
+        return np.asarray(self._retriever.get_scores(known), dtype=np.float32)

@@ -1,0 +1,113 @@
+"""Records shared by every layer: corpus entries, results, and the index manifest."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+STAGES = ("presale", "order", "aftersale", "general")
+STAGE_NAMES = {"presale": "售前", "order": "售中", "aftersale": "售后", "general": "通用"}
+
+
+@dataclass(frozen=True)
+class Situation:
+    id: str
+    name: str
+    stage: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Reply:
+    id: str
+    situation: str
+    stage: str
+    text: str
+    examples: tuple[str, ...]
+    tags: tuple[str, ...] = ()
+    shortcut: str | None = None
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["examples"] = list(self.examples)
+        data["tags"] = list(self.tags)
+        return data
+
+
+@dataclass(frozen=True)
+class Corpus:
+    situations: dict[str, Situation]
+    replies: dict[str, Reply]
+
+    def replies_of(self, situation_id: str) -> list[Reply]:
+        return [r for r in self.replies.values() if r.situation == situation_id]
+
+
+@dataclass(frozen=True)
+class ScoredReply:
+    id: str
+    text: str
+    situation: str
+    stage: str
+    score: float
+    shortcut: str | None = None
+    unfilled: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["unfilled"] = list(self.unfilled)
+        return data
+
+
+@dataclass(frozen=True)
+class SituationHit:
+    id: str
+    name: str
+    stage: str
+    score: float
+    replies: tuple[ScoredReply, ...]
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "name": self.name, "stage": self.stage, "score": self.score,
+                "replies": [r.to_dict() for r in self.replies]}
+
+
+@dataclass(frozen=True)
+class Segment:
+    text: str
+    situations: tuple[SituationHit, ...]
+    abstained: bool
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "abstained": self.abstained,
+                "situations": [s.to_dict() for s in self.situations]}
+
+
+@dataclass(frozen=True)
+class Result:
+    message: str
+    normalized: str
+    segments: tuple[Segment, ...]
+    suggestions: tuple[ScoredReply, ...]
+    abstained: bool
+    stage: str | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "message": self.message,
+            "normalized": self.normalized,
+            "stage": self.stage,
+            "segments": [s.to_dict() for s in self.segments],
+            "suggestions": [s.to_dict() for s in self.suggestions],
+            "abstained": self.abstained,
+        }
+
+
+@dataclass(frozen=True)
+class Manifest:
+    model: str
+    dimension: int
+    corpus_hash: str
+    built_at: str
+    format: int
+    entries: int
+    replies: dict[str, str] = field(default_factory=dict)  # reply id -> content hash, for incremental sync

@@ -1,0 +1,25 @@
+"""Multi-intent splitting: "能便宜点吗 包邮不 几天能到" → three clauses, each answered on its own.
+
+Splitting is deliberately generous (punctuation, spaces, a few connectives); the engine then decides from the
+scores whether the clauses really carry different intents, so a single-intent message stays whole.
+"""
+
+from __future__ import annotations
+
+import re
+
+_BREAKS = re.compile(r"[,，。.!！?？;；~～、\s]+|(?<=[吗呢吧])(?=[\u4e00-\u9fff])")
+_CONNECTIVES = re.compile(r"(?:另外|还有就是|还有|顺便问下|顺便问一下|顺便|然后|而且|对了)")
+MIN_CLAUSE_CHARS = 3
+
+
+def split_clauses(text: str) -> list[str]:
+    """Clauses of a normalised message, short fragments merged into their neighbour."""
+    pieces = [p for p in _BREAKS.split(_CONNECTIVES.sub(" ", text)) if p and p.strip()]
+    clauses: list[str] = []
+    for piece in pieces:
+        if clauses and (len(piece) < MIN_CLAUSE_CHARS or len(clauses[-1]) < MIN_CLAUSE_CHARS):
+            clauses[-1] = clauses[-1] + " " + piece
+        else:
+            clauses.append(piece)
+    return clauses or [text]
