@@ -55,7 +55,8 @@ class Embedder:
             self._model = SentenceTransformer(location, device="cpu", backend=backend)
         except Exception as exc:  # any loader failure becomes one actionable message
             raise ModelError(f"cannot load embedding model {model!r} from {location}: {exc}") from None
-        self.dimension = int(self._model.get_sentence_embedding_dimension())
+        dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dimension = int(dimension())
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._lock = Lock()
