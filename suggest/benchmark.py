@@ -1,0 +1,84 @@
+"""`suggest bench`: in-process latency and index build time, beside plain semantic_search, in one run.
+
+The baseline is what a first prototype would do: embed the message with the same model and call
+sentence_transformers.util.semantic_search over every example and reply. Ratios compare the two measured
+here and now, on this machine, so they mean something even where absolute figures vary.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .build import sync_index
+from .corpus import load_corpus
+from .embed import Embedder
+from .engine import Suggester
+from .settings import Settings
+
+
+def _messages(settings: Settings, path: Path | None) -> list[str]:
+    if path is not None:
+        lines = [l for l in path.read_text(encoding="utf-8").splitlines() if l.strip()]
+        return [json.loads(l)["message"] if l.lstrip().startswith("{") else l for l in lines]
+    corpus = load_corpus(settings.corpus_dir)
+    return [e for r in corpus.replies.values() for e in r.examples[:1]]
+
+
+def _percentiles(samples: list[float]) -> tuple[float, float]:
+    ms = np.array(samples) * 1000
+    return float(np.percentile(ms, 50)), float(np.percentile(ms, 99))
+
+
+def _time_each(fn, messages: list[str], repeat: int) -> list[float]:
+    samples = []
+    for _ in range(repeat):
+        for message in messages:
+            start = time.perf_counter()
+            fn(message)
+            samples.append(time.perf_counter() - start)
+    return samples
+
+
+def run_benchmark(settings: Settings, queries: Path | None = None, repeat: int = 3) -> str:
+    from sentence_transformers import util
+
+    embedder = Embedder(settings.model, settings.backend, settings.cache_size)
+    corpus = load_corpus(settings.corpus_dir)
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        sync_index(Path(tmp) / "index", corpus, embedder, settings.classifier_c, full=True)
+        build_s = time.perf_counter() - start
+    engine = Suggester.load(settings, embedder=embedder)
+    messages = list(dict.fromkeys(_messages(settings, queries)))
+    texts = [e.text for e in engine.index.entries]
+    corpus_vectors = embedder.encode(texts)
+
+    def baseline(message: str) -> None:
+        query = embedder.encode([message])
+        util.semantic_search(query, corpus_vectors, top_k=5)
+
+    baseline_times = _time_each(baseline, messages, 1)
+    engine_cold = _time_each(lambda m: engine.suggest(m), messages, 1)  # first sight: cache misses
+    engine_warm = _time_each(lambda m: engine.suggest(m), messages, repeat)  # repeated messages: cache hits
+    base50, base99 = _percentiles(baseline_times)
+    cold50, cold99 = _percentiles(engine_cold)
+    warm50, warm99 = _percentiles(engine_warm)
+    lines = [
+        f"corpus: {len(corpus.replies)} replies, {len(texts)} indexed texts; {len(messages)} distinct messages; "
+        f"model {settings.model} ({settings.backend})",
+        f"index build (full, from scratch): {build_s:.2f} s",
+        f"{'per query':42}{'p50 ms':>9}{'p99 ms':>9}{'p50 vs baseline':>17}",
+        f"{'baseline: encode + util.semantic_search':42}{base50:9.2f}{base99:9.2f}{1.0:16.2f}x",
+        f"{'engine, new messages (embedding computed)':42}{cold50:9.2f}{cold99:9.2f}{cold50 / base50:16.2f}x",
+        f"{'engine, repeated messages (cached)':42}{warm50:9.2f}{warm99:9.2f}{warm50 / base50:16.2f}x",
+        f"(engine = normalise + split + FAISS + BM25 + two situation models + ranking; "
+        f"mean new-message latency {statistics.mean(engine_cold) * 1000:.2f} ms)",
+    ]
+    return "\n".join(lines)

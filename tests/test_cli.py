@@ -1,0 +1,78 @@
+"""The `suggest` command line, driven as a user (and the benchmark) would."""
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from suggest.cli import main
+from suggest.settings import setting_fields
+
+
+@pytest.fixture
+def run(shared_home, engine):
+    def invoke(*args, home=shared_home, input=None):
+        return CliRunner().invoke(main, ["--home", str(home), *args], input=input, catch_exceptions=False)
+    return invoke
+
+
+def test_query_json_contract(run):
+    result = run("query", "能便宜点吗 包邮不", "--k", "3", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert set(data) >= {"message", "segments", "suggestions", "abstained"}
+    assert data["message"] == "能便宜点吗 包邮不" and data["abstained"] is False
+    assert len(data["suggestions"]) == 3
+    assert set(data["suggestions"][0]) >= {"id", "text", "situation", "stage", "score"}
+    segment = data["segments"][0]
+    assert set(segment) >= {"text", "situations"}
+    assert set(segment["situations"][0]) >= {"id", "name", "score", "replies"}
+    assert {s["situation"] for s in data["suggestions"][:2]} == {"bargain", "free_shipping"}
+
+
+def test_query_file_gives_one_json_line_per_message(run, tmp_path):
+    messages = tmp_path / "m.txt"
+    messages.write_text("包邮吗\n\n讲个笑话吧\n几天能到\n", encoding="utf-8")
+    result = run("query", "--file", str(messages), "--json")
+    lines = [json.loads(l) for l in result.stdout.splitlines()]
+    assert [l["message"] for l in lines] == ["包邮吗", "讲个笑话吧", "几天能到"]
+    assert lines[1]["abstained"] is True and lines[1]["suggestions"] == []
+
+
+def test_empty_message_is_a_clear_error(run):
+    result = run("query", "   ")
+    assert result.exit_code == 1
+    assert "'message' is empty" in result.output
+
+
+def test_lint_of_a_broken_import_file_names_the_line(run, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x-01", "situation": "bargain", "text": "好", "examples": []}\n', encoding="utf-8")
+    result = run("corpus", "lint", str(bad))
+    assert result.exit_code == 1
+    assert f"{bad}:1: field 'examples'" in result.output
+
+
+def test_import_export_roundtrip_through_the_cli(run, home, tmp_path):
+    out = tmp_path / "corpus.csv"
+    assert run("corpus", "export", str(out), home=home).exit_code == 0
+    fresh = tmp_path / "other"
+    result = run("corpus", "import", str(out), "--replace", home=fresh)
+    assert result.exit_code == 0, result.output
+    assert "12 replies in 8 situations" in result.output
+    assert (fresh / "corpus" / "situations" / "bargain.yaml").is_file()
+
+
+def test_eval_prints_engine_and_both_baselines(run):
+    queries = Path(__file__).parent / "fixtures" / "queries.jsonl"
+    result = run("eval", "--queries", str(queries))
+    assert result.exit_code == 0, result.output
+    for name in ("engine", "bm25 only", "embeddings only", "hit@1", "hit@3", "MRR", "abstain"):
+        assert name in result.output
+
+
+def test_readme_documents_every_setting():
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    missing = [f.name for f in setting_fields() if f"`{f.name}`" not in readme]
+    assert not missing, f"README.md does not document: {missing}"

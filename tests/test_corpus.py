@@ -1,0 +1,89 @@
+"""Corpus files: validation names file, line and field; import checks everything before writing."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from suggest.corpus import load_corpus, write_corpus
+from suggest.errors import CorpusError
+from suggest.interchange import export_corpus, parse_import
+
+
+def test_fixture_and_shipped_corpora_load():
+    shipped = load_corpus(Path(__file__).parent.parent / "corpus")
+    assert len(shipped.situations) >= 45 and len(shipped.replies) >= 180
+    assert all(len(r.examples) >= 3 for r in shipped.replies.values())
+
+
+def test_broken_field_is_reported_with_file_line_and_field(home):
+    path = home / "corpus" / "situations" / "bargain.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("stage: presale", "stage: someday"), encoding="utf-8")
+    with pytest.raises(CorpusError) as err:
+        load_corpus(home / "corpus")
+    assert f"{path}:3: field 'stage'" in str(err.value)
+
+
+def test_reply_errors_name_the_reply_line(home):
+    path = home / "corpus" / "situations" / "free_shipping.yaml"
+    text = path.read_text(encoding="utf-8").replace("examples: [包邮吗, 能包邮不, 给我包邮就下单, 运费能免吗]", "examples: []")
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CorpusError) as err:
+        load_corpus(home / "corpus")
+    line = next(i for i, l in enumerate(text.splitlines(), 1) if "examples: []" in l)
+    assert f"{path}:{line}: field 'examples'" in str(err.value)
+
+
+def test_invalid_yaml_and_duplicate_ids_are_all_reported(home):
+    folder = home / "corpus" / "situations"
+    (folder / "broken.yaml").write_text("id: broken\nname: [unclosed\n", encoding="utf-8")
+    dup = (folder / "bargain.yaml").read_text(encoding="utf-8").replace("id: bargain\n", "id: bargain2\n", 1)
+    (folder / "bargain2.yaml").write_text(dup, encoding="utf-8")
+    with pytest.raises(CorpusError) as err:
+        load_corpus(home / "corpus")
+    message = str(err.value)
+    assert "broken.yaml" in message and "not valid YAML" in message
+    assert "duplicate reply id 'bargain-01'" in message
+
+
+def test_roundtrip_jsonl_and_csv(home, tmp_path):
+    corpus = load_corpus(home / "corpus")
+    for name in ("out.jsonl", "out.csv"):
+        export_corpus(corpus, tmp_path / name)
+        again = parse_import(tmp_path / name, None)
+        assert again.replies == corpus.replies
+
+
+def test_import_rejects_the_whole_file_and_writes_nothing(home, tmp_path):
+    before = {p.name: p.read_text(encoding="utf-8") for p in (home / "corpus" / "situations").iterdir()}
+    rows = [
+        {"id": "new-01", "situation": "bargain", "stage": "presale", "text": "好的亲", "examples": ["行"], "tags": []},
+        {"id": "new-02", "situation": "bargain", "stage": "presale", "text": "", "examples": ["a"], "tags": []},
+    ]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n{not json\n", encoding="utf-8")
+    with pytest.raises(CorpusError) as err:
+        parse_import(bad, load_corpus(home / "corpus"))
+    assert f"{bad}:3: not valid JSON" in str(err.value)
+    bad.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    with pytest.raises(CorpusError) as err:
+        parse_import(bad, load_corpus(home / "corpus"))
+    assert f"{bad}:2: field 'text'" in str(err.value)
+    after = {p.name: p.read_text(encoding="utf-8") for p in (home / "corpus" / "situations").iterdir()}
+    assert before == after
+
+
+def test_import_takes_situation_names_from_situations_tsv(tmp_path):
+    (tmp_path / "situations.tsv").write_text("situation\tname\tstage\tcovers\ninvoice\t发票\tpresale\tasks\n",
+                                             encoding="utf-8")
+    (tmp_path / "c.jsonl").write_text(json.dumps({"id": "invoice-01", "situation": "invoice", "stage": "presale",
+                                                  "text": "可以开发票的亲", "examples": ["能开发票吗"], "tags": []},
+                                                 ensure_ascii=False) + "\n", encoding="utf-8")
+    corpus = parse_import(tmp_path / "c.jsonl", None)
+    assert corpus.situations["invoice"].name == "发票"
+
+
+def test_written_corpus_loads_back_identically(home):
+    corpus = load_corpus(home / "corpus")
+    write_corpus(corpus, home / "corpus")
+    assert load_corpus(home / "corpus") == corpus

@@ -1,0 +1,105 @@
+"""Retrieval behaviour a user notices, on the real model and a real FAISS index over the fixture corpus."""
+
+import pytest
+
+from suggest.errors import InputError
+
+
+def top_situation(engine, message):
+    result = engine.suggest(message)
+    assert not result.abstained, f"abstained on {message!r}"
+    return result.suggestions[0].situation
+
+
+@pytest.mark.parametrize("message, situation", [
+    ("可以再便宜一些吗", "bargain"),
+    ("运费可以免掉不", "free_shipping"),
+    ("下单后大概多久到货", "delivery_time"),
+    ("怎么还没给我发货啊", "urge_shipping"),
+    ("請問包郵嗎", "free_shipping"),
+    ("亲 能便意点不[可怜]", "bargain"),
+])
+def test_paraphrases_find_their_situation(engine, message, situation):
+    assert top_situation(engine, message) == situation
+
+
+@pytest.mark.parametrize("negated, plain", [
+    ("不想退了", "我要退货"),
+    ("不要发顺丰", "能发顺丰吗"),
+])
+def test_negation_is_not_a_synonym(engine, negated, plain):
+    negated_result = engine.suggest(negated).suggestions[0]
+    plain_result = engine.suggest(plain).suggestions[0]
+    assert negated_result.id != plain_result.id
+
+
+def test_negated_return_goes_to_keeping_the_item(engine):
+    assert top_situation(engine, "不想退了") == "keep_item"
+    assert top_situation(engine, "我要退货") == "return_exchange"
+
+
+def test_multi_intent_message_answers_every_clause_near_the_top(engine):
+    result = engine.suggest("能便宜点吗 包邮不 几天能到", k=5)
+    assert len(result.segments) == 3
+    assert {s.situation for s in result.suggestions[:3]} == {"bargain", "free_shipping", "delivery_time"}
+
+
+def test_single_intent_message_is_one_segment(engine):
+    assert len(engine.suggest("什么时候能发货呀").segments) == 1
+
+
+@pytest.mark.parametrize("message", ["给我讲个笑话", "明天北京下雨吗", "帮我写一首诗"])
+def test_out_of_scope_messages_abstain(engine, message):
+    result = engine.suggest(message)
+    assert result.abstained
+    assert result.suggestions == ()
+
+
+def test_placeholders_are_filled_from_the_shop_profile(engine):
+    result = engine.suggest("你好 在吗")
+    greeting = result.suggestions[0]
+    assert "测试小铺" in greeting.text and "小测" in greeting.text
+    assert "{" not in greeting.text
+
+
+def test_placeholder_without_a_value_stays_visible_and_is_reported(engine):
+    reply = next(s for s in engine.suggest("包邮吗").suggestions if s.id == "free_shipping-01")
+    assert "{满包邮金额}" in reply.text
+    assert reply.unfilled == ("满包邮金额",)
+    assert "8元" in reply.text
+
+
+def test_caller_variables_fill_placeholders(engine):
+    result = engine.suggest("包邮吗", variables={"满包邮金额": "99元"})
+    assert "满99元就包邮" in result.suggestions[0].text
+
+
+def test_near_identical_replies_are_never_side_by_side(engine):
+    ids = [s.id for s in engine.suggest("在吗 有人吗", k=5).suggestions]
+    assert not {"greeting-01", "greeting-02"} <= set(ids)
+
+
+def test_stage_shifts_the_ranking(engine):
+    plain = engine.suggest("几天能到", k=5)
+    assert plain.suggestions[0].situation == "delivery_time"
+    staged = engine.suggest("几天能到", k=5, stage="order")
+    scores = {s.situation: s.score for s in staged.suggestions}
+    assert scores.get("urge_shipping", 0) > {s.situation: s.score for s in plain.suggestions}.get("urge_shipping", 0)
+
+
+def test_shortcut_lookup_by_prefix_then_text(engine):
+    assert [r.id for r in engine.by_shortcut("yj")] == ["bargain-01", "bargain-02"]
+    assert [r.id for r in engine.by_shortcut("七天无理由")] == ["return_exchange-01"]
+
+
+@pytest.mark.parametrize("message, fragment", [("", "empty"), ("   \n ", "empty"), ("好" * 2001, "limit is 2000")])
+def test_bad_messages_get_a_clear_error(engine, message, fragment):
+    with pytest.raises(InputError) as err:
+        engine.suggest(message)
+    assert fragment in err.value.message
+    assert err.value.field == "message"
+
+
+def test_confidence_is_between_zero_and_one(engine):
+    for message in ["能便宜点吗", "包邮吗 几天到"]:
+        assert all(0 < s.score <= 1 for s in engine.suggest(message).suggestions)

@@ -1,0 +1,72 @@
+"""The persisted index: manifest, staleness, incremental updates, corrupt files."""
+
+import dataclasses
+import json
+
+import pytest
+
+from suggest.build import MANIFEST, VECTORS, read_manifest, sync_index
+from suggest.corpus import load_corpus
+from suggest.engine import Suggester
+from suggest.errors import IndexError_
+from suggest.records import Reply
+from suggest.settings import load_settings
+
+
+def test_manifest_records_model_dimension_and_corpus_hash(fresh_engine, home):
+    manifest = json.loads((home / "index" / MANIFEST).read_text(encoding="utf-8"))
+    assert manifest["model"] == "m3e-small" and manifest["dimension"] == 512
+    assert manifest["corpus_hash"] and manifest["built_at"] and len(manifest["replies"]) == 12
+
+
+def test_edited_corpus_file_is_detected_and_only_that_reply_reembedded(fresh_engine, home, embedder):
+    path = home / "corpus" / "situations" / "bargain.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("品质对得起这个价格哦~", "质量绝对放心~"), encoding="utf-8")
+    corpus = load_corpus(home / "corpus")
+    _, counts = sync_index(home / "index", corpus, embedder, 10.0)
+    assert counts == {"added": 0, "updated": 1, "removed": 0}
+    engine = Suggester.load(load_settings(home, env={}), embedder=embedder)
+    assert "质量绝对放心" in engine.suggest("能便宜点吗").suggestions[0].text
+
+
+def test_stale_index_is_never_served(fresh_engine, home, embedder):
+    path = home / "corpus" / "situations" / "bargain.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("品质对得起这个价格哦~", "一分钱一分货~"), encoding="utf-8")
+    engine = Suggester.load(load_settings(home, env={}), embedder=embedder)
+    assert "一分钱一分货" in engine.suggest("能便宜点吗").suggestions[0].text
+    assert read_manifest(home / "index").corpus_hash != fresh_engine.index.manifest.corpus_hash
+
+
+def test_add_and_delete_a_reply_without_a_full_rebuild(fresh_engine):
+    corpus = fresh_engine.corpus
+    invoice = Reply(id="invoice-01", situation="bargain", stage="presale", text="可以开电子发票的亲，下单备注抬头即可~",
+                    examples=("能开发票吗", "发票怎么开", "可以开专票吗"))
+    added = dataclasses.replace(corpus, replies={**corpus.replies, invoice.id: invoice})
+    assert fresh_engine.update_corpus(added) == {"added": 1, "updated": 0, "removed": 0}
+    assert fresh_engine.suggest("要开发票 怎么弄").suggestions[0].id == "invoice-01"
+    assert (fresh_engine.settings.corpus_dir / "situations" / "bargain.yaml").read_text(encoding="utf-8").count("invoice-01") == 1
+    removed = dataclasses.replace(added, replies={k: v for k, v in added.replies.items() if k != "invoice-01"})
+    assert fresh_engine.update_corpus(removed) == {"added": 0, "updated": 0, "removed": 1}
+    assert all(s.id != "invoice-01" for s in fresh_engine.suggest("要开发票 怎么弄").suggestions)
+
+
+def test_corrupt_index_file_is_named_and_left_alone(fresh_engine, home, embedder):
+    vectors = home / "index" / VECTORS
+    vectors.write_bytes(b"garbage")
+    manifest = home / "index" / MANIFEST
+    before = manifest.read_text(encoding="utf-8")
+    from suggest.build import read_index
+
+    with pytest.raises(IndexError_) as err:
+        read_index(home / "index")
+    assert str(vectors) in err.value.message and "suggest index build" in err.value.message
+    assert manifest.read_text(encoding="utf-8") == before
+
+
+def test_other_model_in_manifest_forces_a_full_rebuild(fresh_engine, home, embedder):
+    manifest = home / "index" / MANIFEST
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    data["model"] = "some-other-model"
+    manifest.write_text(json.dumps(data), encoding="utf-8")
+    _, counts = sync_index(home / "index", load_corpus(home / "corpus"), embedder, 10.0)
+    assert counts["added"] == 12

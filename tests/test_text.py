@@ -1,0 +1,35 @@
+from suggest.split import split_clauses
+from suggest.text import normalize
+
+
+def test_traditional_fullwidth_emoji_and_emoticons_are_normalised():
+    assert normalize("請問包郵嗎？？？") == "包邮吗?"
+    assert normalize("ＳＩＺＥ　Ｍ") == "尺码 m"
+    assert normalize("亲 能便宜点不 [可怜]😭😭") == "能便宜点不"
+
+
+def test_shorthand_is_expanded_only_as_whole_words():
+    assert normalize("tk咋还没到账") == "退款咋还没到账"
+    assert normalize("kd几天到") == "快递几天到"
+    assert normalize("thanks") == "thanks"
+
+
+def test_fillers_are_dropped_only_before_a_real_question():
+    assert normalize("亲，在吗？这个多少钱") == "这个多少钱"
+    assert normalize("在吗") == "在吗"
+    assert normalize("老板在不在 问个事") != "问个事"
+
+
+def test_negations_survive_normalisation():
+    assert "不" in normalize("不要发顺丰")
+    assert normalize("不想退了") == "不想退了"
+
+
+def test_multi_intent_message_splits_into_clauses():
+    assert split_clauses("能便宜点吗 包邮不 几天能到") == ["能便宜点吗", "包邮不", "几天能到"]
+    assert split_clauses("是正品吗有没有赠品送") == ["是正品吗", "有没有赠品送"]
+
+
+def test_single_intent_message_stays_whole():
+    assert split_clauses("什么时候发货") == ["什么时候发货"]
+    assert split_clauses("不要发顺丰") == ["不要发顺丰"]
