@@ -19,7 +19,10 @@ import numpy as np
 from .errors import ModelError
 
 BUNDLED = {"m3e-small": ("embedding", "m3e-small")}
-BACKENDS = ("torch", "int8", "onnx")
+BACKENDS = ("onnx", "torch", "int8")
+# ONNX Runtime wins on the few short texts of a query; torch's batched kernels win on a whole corpus. Both run
+# the same fp32 weights, so mixing them is safe.
+ONNX_MAX_TEXTS = 8
 
 
 def _quantized(model):
@@ -66,16 +69,18 @@ class Embedder:
         logging.getLogger("sentence_transformers").setLevel(logging.ERROR)
         if backend not in BACKENDS:
             raise ModelError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
-        # The index must be built by the very same encoder: the name records the backend too.
-        self.name = model if backend == "torch" else f"{model}@{backend}"
+        # The index must be built by an encoder giving the same vectors: int8 does not, so its name says so.
+        # ONNX Runtime runs the very same fp32 graph (cosine 1.0 to torch), so an index serves both.
+        self.name = f"{model}@int8" if backend == "int8" else model
         location = resolve_model(model)
         try:
-            self._model = SentenceTransformer(location, device="cpu",
-                                              backend="torch" if backend == "int8" else backend)
+            # torch weights in every case: the ONNX graph is exported from them (see _OnnxTransformer)
+            self._model = SentenceTransformer(location, device="cpu")
         except Exception as exc:  # any loader failure becomes one actionable message
             raise ModelError(f"cannot load embedding model {model!r} from {location}: {exc}") from None
         if backend == "int8":
             self._model = _quantized(self._model)
+        self._runtime = _OnnxTransformer(self._model, location) if backend == "onnx" else None
         dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         self.dimension = int(dimension())
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -86,8 +91,11 @@ class Embedder:
         """Unit-length float32 rows, ready for inner-product search."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self._model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
-                                     convert_to_numpy=True, show_progress_bar=progress)
+        if self._runtime is not None and len(texts) <= ONNX_MAX_TEXTS:
+            vectors = self._runtime.encode(list(texts), batch_size, progress)
+        else:
+            vectors = self._model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
+                                         convert_to_numpy=True, show_progress_bar=progress)
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def encode_cached(self, texts: list[str]) -> np.ndarray:
@@ -110,4 +118,78 @@ class Embedder:
                 else:
                     self._cache.move_to_end(text)
                 rows.append(vector)
+        return np.vstack(rows)
+
+
+class _OnnxTransformer:
+    """The model's transformer run by ONNX Runtime (3x faster than torch on this CPU, the same vectors);
+    tokenisation, pooling and normalisation stay sentence-transformers' own modules, so any model's pooling
+    is honoured. The graph is exported once from the torch weights and cached beside the user's other caches.
+    """
+
+    def __init__(self, model, location: str) -> None:
+        import hashlib
+
+        import onnxruntime
+        import torch
+
+        self._model = model
+        key = hashlib.sha256(f"{location}|{torch.__version__}".encode()).hexdigest()[:16]
+        cache = Path(os.environ.get("SUGGEST_CACHE_DIR") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "huashu-suggest")
+        path = cache / f"encoder-{key}.onnx"
+        if not path.is_file():
+            self._export(path)
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = min(2, os.cpu_count() or 1)
+        options.log_severity_level = 3
+        self._session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self._inputs = [i.name for i in self._session.get_inputs()]
+
+    def _export(self, path: Path) -> None:
+        import tempfile
+        import warnings
+
+        import torch
+
+        transformer = self._model[0].auto_model
+        sample = self._model.preprocess(["能便宜点吗 包邮不"])
+        names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in sample]
+
+        class Wrapped(torch.nn.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                self.inner = transformer
+
+            def forward(self, *tensors):
+                return self.inner(**dict(zip(names, tensors))).last_hidden_state
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(suffix=".onnx", dir=path.parent)
+        os.close(fd)
+        axes = {n: {0: "batch", 1: "tokens"} for n in [*names, "token_embeddings"]}
+        try:
+            with warnings.catch_warnings(), torch.no_grad():
+                warnings.simplefilter("ignore")
+                torch.onnx.export(Wrapped().eval(), tuple(sample[n] for n in names), tmp, input_names=names,
+                                  output_names=["token_embeddings"], dynamic_axes=axes, opset_version=17,
+                                  dynamo=False)
+            os.replace(tmp, path)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+
+    def encode(self, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:
+        import torch
+        from tqdm import tqdm
+
+        rows = []
+        starts = range(0, len(texts), batch_size)
+        for start in tqdm(starts, desc="embedding", unit="batch", disable=not progress):
+            features = self._model.preprocess(texts[start:start + batch_size])
+            feed = {n: features[n].numpy().astype(np.int64) for n in self._inputs}
+            features["token_embeddings"] = torch.from_numpy(self._session.run(None, feed)[0])
+            with torch.no_grad():
+                for module in list(self._model)[1:]:
+                    features = module(features)
+            vectors = features["sentence_embedding"].numpy()
+            rows.append(vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12))
         return np.vstack(rows)

@@ -83,7 +83,8 @@ class Suggester:
         sorted_labels = np.array([label_of[entries[i].situation] for i in order])
         starts = np.flatnonzero(np.r_[True, sorted_labels[1:] != sorted_labels[:-1]])
         present = sorted_labels[starts]
-        vid_row = {e.vid: row for row, e in enumerate(entries)}
+        vid_row = np.full(max((e.vid for e in entries), default=0) + 1, -1, dtype=np.int64)
+        vid_row[[e.vid for e in entries]] = np.arange(len(entries))
         reply_rows: dict[str, list[int]] = {}
         for row, e in enumerate(entries):
             if e.reply:
@@ -146,7 +147,7 @@ class Suggester:
         queries = self.embedder.encode_cached(texts)
         found, ids = self.index.dense.search(queries, len(self.index.entries))
         sims = np.zeros((len(texts), len(self.index.entries)), dtype=np.float32)
-        rows = np.vectorize(self.vid_row.__getitem__, otypes=[np.int64])(ids)
+        rows = self.vid_row[ids]
         np.put_along_axis(sims, rows, found, axis=1)
         lex = np.vstack([self.lexical.scores(t) for t in texts])
         lex = lex / np.maximum(lex.max(axis=1, keepdims=True), 1e-6)
