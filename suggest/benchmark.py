@@ -85,3 +85,10 @@ def run_benchmark(settings: Settings, queries: Path | None = None, repeat: int =
         f"mean new-message latency {statistics.mean(engine_cold) * 1000:.2f} ms)",
     ]
     return "\n".join(lines)
+
+
+def in_process_latency(engine: Suggester, messages: list[str], repeat: int = 2) -> tuple[float, float]:
+    """p50 and p99 in ms of engine.suggest over messages already seen once (warm cache)."""
+    for message in messages:
+        engine.suggest(message)
+    return _percentiles(_time_each(engine.suggest, messages, repeat))

@@ -48,6 +48,8 @@ def background_messages() -> list[str]:
 
 
 def _reply_entries(reply: Reply) -> list[tuple[str, str]]:
+    if reply.retired:
+        return []
     texts = [("example", normalize(e)) for e in reply.examples] + [("reply", normalize(reply.text))]
     seen, out = set(), []
     for kind, text in texts:

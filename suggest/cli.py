@@ -213,6 +213,33 @@ def bench(ctx: click.Context, queries_file: Path | None, repeat: int) -> None:
     click.echo(run_benchmark(_settings(ctx), queries_file, repeat))
 
 
+@main.command()
+@click.option("--url", help="A running server to test (loopback only); default: start `suggest serve` on a free port.")
+@click.option("--seconds", type=click.FloatRange(0.5, 60), default=5.0, help="Time per concurrency level.")
+@click.option("--max-requests", type=click.IntRange(1, 100000), default=3000, help="Requests per level at most.")
+@click.option("--concurrency", default="1,8,32", help="Comma-separated concurrency levels.")
+@click.pass_context
+def loadtest(ctx: click.Context, url: str | None, seconds: float, max_requests: int, concurrency: str) -> None:
+    """Requests per second and p50/p99 latency of POST /api/v1/suggest at several concurrency levels, beside
+    the engine's in-process latency. Bounded in time and count; loopback addresses only."""
+    from .benchmark import in_process_latency
+    from .loadtest import run_loadtest
+    from .serving import running_server
+
+    settings = _settings(ctx)
+    levels = [int(c) for c in concurrency.split(",") if c.strip()]
+    engine = _engine(ctx)
+    messages = [e for r in engine.corpus.replies.values() for e in r.examples[:1]]
+    p50, p99 = in_process_latency(engine, messages)
+    click.echo(f"in-process engine latency (cached embeddings, as the server sees repeats): p50 {p50:.2f} ms, "
+               f"p99 {p99:.2f} ms")
+    if url:
+        click.echo(run_loadtest(url, messages, levels, seconds, max_requests))
+        return
+    with running_server(settings) as base_url:
+        click.echo(run_loadtest(base_url, messages, levels, seconds, max_requests))
+
+
 # ---- service -------------------------------------------------------------------------------------------------
 
 @main.command()

@@ -103,14 +103,21 @@ def validate_reply(raw: dict, where: str, situations: dict[str, Situation], prob
         shortcut = str(shortcut).strip().lower() or None
         if shortcut and not SHORTCUT_PATTERN.match(shortcut):
             bad("shortcut", f"must be 1-16 lowercase letters or digits (got {shortcut!r})")
-    unknown = set(raw) - {"id", "situation", "stage", "text", "examples", "tags", "shortcut"}
+    retired = raw.get("retired", False)
+    if retired in ("", None, "0", "false", "False"):
+        retired = False
+    elif retired in ("1", "true", "True"):
+        retired = True
+    if not isinstance(retired, bool):
+        bad("retired", f"must be true or false (got {retired!r})")
+    unknown = set(raw) - {"id", "situation", "stage", "text", "examples", "tags", "shortcut", "retired"}
     for key in sorted(unknown):
         bad(key, "unknown field")
     if len(problems) > start:
         return None
     return Reply(id=rid, situation=situation, stage=stage, text=text.strip(),
                  examples=tuple(e.strip() for e in examples), tags=tuple(t.strip() for t in tags if t.strip()),
-                 shortcut=shortcut)
+                 shortcut=shortcut, retired=retired)
 
 
 def check_corpus(situations: dict[str, Situation], raws: list[RawReply]) -> Corpus:
@@ -237,7 +244,8 @@ def lint(corpus: Corpus, profile: dict[str, str]) -> list[str]:
 
 def reply_hash(reply: Reply) -> str:
     """What the index depends on for one reply; a change here means its vectors must be recomputed."""
-    payload = json.dumps([reply.situation, reply.stage, reply.text, list(reply.examples)], ensure_ascii=False)
+    payload = json.dumps([reply.situation, reply.stage, reply.text, list(reply.examples), reply.retired],
+                         ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 
@@ -275,6 +283,8 @@ def situation_yaml(situation: Situation, replies: list[Reply]) -> str:
             item["stage"] = reply.stage
         if reply.shortcut:
             item["shortcut"] = reply.shortcut
+        if reply.retired:
+            item["retired"] = True
         data["replies"].append(item)
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000, default_flow_style=None)
 

@@ -129,7 +129,7 @@ class Suggester:
     def by_shortcut(self, prefix: str, k: int = 10, variables: dict[str, str] | None = None) -> list[ScoredReply]:
         """Replies whose 快捷编码 starts with `prefix`, then those whose text contains it (as in 千牛)."""
         prefix = prefix.strip().lower()
-        replies = sorted(self.corpus.replies.values(), key=lambda r: (r.shortcut or "~", r.id))
+        replies = sorted((r for r in self.corpus.replies.values() if not r.retired), key=lambda r: (r.shortcut or "~", r.id))
         hits = [r for r in replies if r.shortcut and r.shortcut.startswith(prefix)]
         hits += [r for r in replies if r not in hits and prefix and prefix in r.text.lower()]
         return [self._scored(r, 1.0, variables) for r in hits[:k]]
@@ -247,7 +247,7 @@ class Suggester:
                        variables: dict[str, str] | None) -> SituationHit:
         situation = self.corpus.situations[label]
         fits = []
-        for reply in self.corpus.replies_of(label):
+        for reply in self.corpus.active_replies_of(label):
             rows = self.reply_rows.get(reply.id, [])
             fit = float(sims[rows].max() + 0.1 * lex[rows].max()) if rows else 0.0
             fits.append((fit, reply))

@@ -16,7 +16,7 @@ from .errors import CorpusError
 from .records import STAGES, Corpus, Reply, Situation
 
 FORMATS = (".jsonl", ".csv")
-CSV_FIELDS = ("id", "situation", "situation_name", "stage", "text", "examples", "tags", "shortcut")
+CSV_FIELDS = ("id", "situation", "situation_name", "stage", "text", "examples", "tags", "shortcut", "retired")
 
 
 def _format_of(path: Path) -> str:
@@ -126,6 +126,8 @@ def export_corpus(corpus: Corpus, path: Path) -> int:
                    "examples": list(reply.examples), "tags": list(reply.tags)}
             if reply.shortcut:
                 row["shortcut"] = reply.shortcut
+            if reply.retired:
+                row["retired"] = True
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
     else:
         writer = csv.DictWriter(out, fieldnames=CSV_FIELDS)
@@ -134,6 +136,6 @@ def export_corpus(corpus: Corpus, path: Path) -> int:
             writer.writerow({"id": reply.id, "situation": reply.situation,
                              "situation_name": corpus.situations[reply.situation].name, "stage": reply.stage,
                              "text": reply.text, "examples": "\n".join(reply.examples), "tags": ",".join(reply.tags),
-                             "shortcut": reply.shortcut or ""})
+                             "shortcut": reply.shortcut or "", "retired": "1" if reply.retired else ""})
     atomic_write(path, out.getvalue())
     return len(replies)

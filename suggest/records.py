@@ -25,6 +25,7 @@ class Reply:
     examples: tuple[str, ...]
     tags: tuple[str, ...] = ()
     shortcut: str | None = None
+    retired: bool = False  # hidden from suggestions, kept in the corpus and its history
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -40,6 +41,9 @@ class Corpus:
 
     def replies_of(self, situation_id: str) -> list[Reply]:
         return [r for r in self.replies.values() if r.situation == situation_id]
+
+    def active_replies_of(self, situation_id: str) -> list[Reply]:
+        return [r for r in self.replies.values() if r.situation == situation_id and not r.retired]
 
 
 @dataclass(frozen=True)

@@ -70,3 +70,12 @@ def test_other_model_in_manifest_forces_a_full_rebuild(fresh_engine, home, embed
     manifest.write_text(json.dumps(data), encoding="utf-8")
     _, counts = sync_index(home / "index", load_corpus(home / "corpus"), embedder, 10.0)
     assert counts["added"] == 12
+
+
+def test_retired_reply_is_hidden_from_suggestions_but_kept(fresh_engine):
+    corpus = fresh_engine.corpus
+    retired = dataclasses.replace(corpus.replies["keep_item-01"], retired=True)
+    fresh_engine.update_corpus(dataclasses.replace(corpus, replies={**corpus.replies, retired.id: retired}))
+    assert all(s.id != "keep_item-01" for s in fresh_engine.suggest("不想退了", k=10).suggestions)
+    reloaded = load_corpus(fresh_engine.settings.corpus_dir)
+    assert reloaded.replies["keep_item-01"].retired is True
