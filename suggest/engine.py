@@ -27,6 +27,8 @@ from .text import normalize
 
 log = logging.getLogger(__name__)
 MAX_SITUATIONS = 5
+MAX_CONTEXT = 10  # previous buyer messages considered
+CONTEXT_DECAY = 0.6  # weight of a message one turn older
 
 
 @dataclass(frozen=True)
@@ -179,21 +181,64 @@ class Suggester:
 
     def suggest(self, message: str, k: int | None = None, stage: str | None = None,
                 variables: dict[str, str] | None = None, weights: Weights | None = None,
-                split: bool = True) -> Result:
+                split: bool = True, context: list[str] | None = None) -> Result:
+        """Replies for one buyer message. `stage`, or else the stage inferred from `context` (the buyer's
+        previous messages, oldest first), shifts the ranking toward that stage's situations."""
         self.check_message(message)
+        context = [c for c in (context or []) if isinstance(c, str) and c.strip()][-MAX_CONTEXT:]
         k = self.settings.default_k if k is None else k
         if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= 50:
             raise InputError("'k' must be a whole number from 1 to 50", field="k")
         if stage is not None and stage not in STAGES:
             raise InputError(f"'stage' must be one of {', '.join(STAGES)}", field="stage")
         with self._lock:
-            return self._suggest(message, k, stage, variables, weights, split)
+            source = "given" if stage else None
+            prior = None
+            if context:
+                context_scores = self.score([normalize(c) or c.strip() for c in context]).situations
+                prior = self._context_prior(context_scores)
+                if stage is None:
+                    stage = self._infer_stage(context_scores)
+                    source = "inferred" if stage else None
+            result = self._suggest(message, k, stage, variables, weights, split, prior)
+            return replace(result, stage_source=source)
 
-    def _suggest(self, message, k, stage, variables, weights, split) -> Result:
+    def _context_prior(self, context_scores: np.ndarray) -> np.ndarray:
+        """What the conversation so far was about, recent messages counting more: a vague follow-up
+        ("怎么办" after "少了一只袜子") inherits its topic; a clear new question outweighs it."""
+        decay = CONTEXT_DECAY ** np.arange(len(context_scores))[::-1]
+        prior = (context_scores * decay[:, None]).sum(axis=0) / decay.sum()
+        if OOS in self.labels:  # earlier small talk says nothing about this message
+            prior[self.labels.index(OOS)] = 0.0
+        return prior
+
+    def infer_stage(self, context: list[str]) -> str | None:
+        """The conversation's stage from the buyer's previous messages (oldest first)."""
+        with self._lock:
+            return self._infer_stage(self.score([normalize(c) or c.strip() for c in context]).situations)
+
+    def _infer_stage(self, scores: np.ndarray) -> str | None:
+        """Each confident message votes for its top situation's stage, recent ones counting more ("还没到"
+        after "付款了" is logistics, not stock)."""
+        votes: dict[str, float] = {}
+        for age, row in enumerate(reversed(scores)):
+            top = int(np.argmax(row))
+            stage = self._stage_of(self.labels[top])
+            if stage and stage != "general" and row[top] >= self.settings.abstain_threshold:
+                votes[stage] = votes.get(stage, 0.0) + float(row[top]) * CONTEXT_DECAY ** age
+        if not votes:
+            return None
+        best = max(votes, key=votes.get)
+        return best if votes[best] >= self.settings.abstain_threshold else None
+
+    def _suggest(self, message, k, stage, variables, weights, split, prior=None) -> Result:
         text = normalize(message) or message.strip()
         clauses = split_clauses(text) if split else [text]
         texts = [text] + (clauses if len(clauses) > 1 else [])
         scores = self.score(texts, weights)
+        if prior is not None:
+            share = self.settings.context_weight
+            scores.situations = (1 - share) * scores.situations + share * prior
         if stage:
             boost = np.array([self.settings.stage_boost if self._stage_of(l) in (stage, "general") else 0.0
                               for l in self.labels], dtype=np.float32)

@@ -22,6 +22,7 @@ class Query:
     message: str
     gold: tuple[str, ...]
     kind: str
+    context: tuple[str, ...] = ()  # the buyer's previous messages, for conversation sets
 
 
 @dataclass
@@ -49,14 +50,15 @@ def read_queries(path: Path) -> list[Query]:
             continue
         try:
             row = json.loads(line)
-            queries.append(Query(str(row["id"]), row["message"], tuple(row.get("gold") or ()), row.get("kind", "plain")))
+            queries.append(Query(str(row["id"]), row["message"], tuple(row.get("gold") or ()), row.get("kind", "plain"),
+                                 tuple(row.get("context") or ())))
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             raise InputError(f"{path}:{number}: expected {{id, message, gold, kind}} ({exc})", field="queries") from None
     return queries
 
 
 def evaluate(engine: Suggester, queries: list[Query], name: str = "engine", weights: Weights | None = None,
-             split: bool = True, abstains: bool = True) -> Report:
+             split: bool = True, abstains: bool = True, use_context: bool = True) -> Report:
     single = [q for q in queries if q.gold and q.kind != "multi"]
     multi = [q for q in queries if q.gold and q.kind == "multi"]
     oos = [q for q in queries if not q.gold]
@@ -65,7 +67,8 @@ def evaluate(engine: Suggester, queries: list[Query], name: str = "engine", weig
     hit1 = hit3 = rr = 0.0
     covered = abstained_oos = false_abstain = 0
     for q in queries:
-        result = engine.suggest(q.message, k=5, weights=weights, split=split)
+        context = list(q.context) if use_context else None
+        result = engine.suggest(q.message, k=5, weights=weights, split=split, context=context)
         ranked = [s.situation for s in result.suggestions]
         if not abstains:
             ranked = [h.id for seg in result.segments for h in seg.situations]
@@ -96,11 +99,15 @@ def evaluate(engine: Suggester, queries: list[Query], name: str = "engine", weig
 def compare(engine: Suggester, queries: list[Query]) -> list[Report]:
     """The engine and, in the same run, BM25 alone and embeddings alone (plain retrieval: no split, no
     situation model, never abstains)."""
-    return [
+    reports = [
         evaluate(engine, queries, "engine"),
-        evaluate(engine, queries, "bm25 only", Weights(0, 0, 1), split=False, abstains=False),
-        evaluate(engine, queries, "embeddings only", Weights(1, 0, 0), split=False, abstains=False),
+        evaluate(engine, queries, "bm25 only", Weights(0, 0, 1), split=False, abstains=False, use_context=False),
+        evaluate(engine, queries, "embeddings only", Weights(1, 0, 0), split=False, abstains=False,
+                 use_context=False),
     ]
+    if any(q.context for q in queries):  # conversation sets: what the context (inferred stage) adds
+        reports.insert(1, evaluate(engine, queries, "engine, no context", use_context=False))
+    return reports
 
 
 def format_reports(reports: list[Report], show_misses: bool = False) -> str:

@@ -94,12 +94,14 @@ class Result:
     suggestions: tuple[ScoredReply, ...]
     abstained: bool
     stage: str | None = None
+    stage_source: str | None = None  # "given", "inferred" (from the conversation) or None
 
     def to_dict(self) -> dict:
         return {
             "message": self.message,
             "normalized": self.normalized,
             "stage": self.stage,
+            "stage_source": self.stage_source,
             "segments": [s.to_dict() for s in self.segments],
             "suggestions": [s.to_dict() for s in self.suggestions],
             "abstained": self.abstained,

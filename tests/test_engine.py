@@ -103,3 +103,22 @@ def test_bad_messages_get_a_clear_error(engine, message, fragment):
 def test_confidence_is_between_zero_and_one(engine):
     for message in ["能便宜点吗", "包邮吗 几天到"]:
         assert all(0 < s.score <= 1 for s in engine.suggest(message).suggestions)
+
+
+def test_context_infers_the_stage_and_carries_the_topic(engine):
+    alone = engine.suggest("什么时候能到")
+    assert alone.stage is None and alone.stage_source is None
+    after_order = engine.suggest("什么时候能到", context=["拍了三天了", "怎么还不发货"])
+    assert after_order.stage == "order" and after_order.stage_source == "inferred"
+    assert after_order.suggestions[0].situation == "urge_shipping"
+
+
+def test_a_vague_follow_up_inherits_the_conversation_topic(engine):
+    assert engine.suggest("那怎么弄").abstained
+    follow_up = engine.suggest("那怎么弄", context=["拍了三天了还没发"])
+    assert follow_up.suggestions[0].situation == "urge_shipping"
+
+
+def test_given_stage_wins_over_context(engine):
+    result = engine.suggest("几天能到", stage="presale", context=["拍了三天了还没发"])
+    assert result.stage == "presale" and result.stage_source == "given"
