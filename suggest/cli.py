@@ -155,16 +155,18 @@ def _print_result(result, as_json: bool) -> None:
 @click.argument("message", required=False)
 @click.option("--k", type=click.IntRange(1, 50), default=None, help="How many suggestions (default 5).")
 @click.option("--stage", type=click.Choice(["presale", "order", "aftersale"]), help="Favour this stage's situations.")
+@click.option("--context", multiple=True, help="An earlier buyer message (repeat, oldest first); infers the stage.")
 @click.option("--file", "file", type=click.File("r", encoding="utf-8"), help="One message per line ('-' for stdin).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (one object per line with --file).")
 @click.pass_context
-def query(ctx: click.Context, message: str | None, k: int | None, stage: str | None, file, as_json: bool) -> None:
+def query(ctx: click.Context, message: str | None, k: int | None, stage: str | None, context: tuple[str, ...],
+          file, as_json: bool) -> None:
     """Suggest replies for MESSAGE, or for every line of --file (the model is loaded once)."""
     if (message is None) == (file is None):
         raise click.UsageError("give either MESSAGE or --file")
     engine = _engine(ctx)
     if file is None:
-        _print_result(engine.suggest(message, k=k, stage=stage), as_json)
+        _print_result(engine.suggest(message, k=k, stage=stage, context=list(context)), as_json)
         return
     failures = 0
     for number, line in enumerate(file, start=1):
