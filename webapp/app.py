@@ -1,0 +1,69 @@
+"""The app factory (imported as `webapp.create_app`)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from flask import Flask
+
+from suggest.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+
+def _load_engine(app: Flask, settings: Settings) -> None:
+    from suggest.engine import Suggester
+
+    try:
+        engine = Suggester.load(settings)
+    except Exception as exc:  # keep serving /healthz; /readyz stays 503 and says why
+        log.exception("could not load the engine")
+        app.extensions["engine_error"] = getattr(exc, "message", str(exc))
+        return
+    app.extensions["engine"] = engine
+    log.info("engine ready: %d situations", len(engine.situations))
+
+
+def create_app(settings: Settings | None = None, engine=None, test_config: dict | None = None) -> Flask:
+    """The Flask app. With `engine`, that engine is served as is (tests load the model once per session).
+
+    Without it the engine is loaded according to config LOAD_ENGINE: "eager" (default: here, before
+    returning), "background" (a thread; /readyz answers 503 until it is done) or "never" (tests of /readyz).
+    """
+    if settings is None:
+        settings = engine.settings if engine is not None else load_settings()
+    app = Flask(__name__)
+    app.config.update(
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        JSON_SORT_KEYS=False,
+        LOAD_ENGINE="eager",
+        API_KEYS_FILE=settings.home / "api_keys.txt",
+        FEEDBACK_DB=settings.data_dir / "feedback.sqlite3",
+    )
+    if test_config:
+        app.config.update(test_config)
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+
+    from .errors import register_error_handlers
+    from .feedback import FeedbackStore
+    from .openapi import build_spec
+    from .security import init_security
+    from .views import catalog, docs, feedback, health, pages, suggestions
+
+    app.extensions["settings"] = settings
+    app.extensions["feedback"] = FeedbackStore(app.config["FEEDBACK_DB"])
+    app.extensions["openapi"] = build_spec(settings)
+    register_error_handlers(app)
+    init_security(app, settings.cors_origins, app.config["API_KEYS_FILE"])
+    for module in (suggestions, feedback, catalog, health, docs, pages):
+        app.register_blueprint(module.bp)
+
+    if engine is not None:
+        app.extensions["engine"] = engine
+    elif app.config["LOAD_ENGINE"] == "eager":
+        _load_engine(app, settings)
+    elif app.config["LOAD_ENGINE"] == "background":
+        threading.Thread(target=_load_engine, args=(app, settings), name="load-engine", daemon=True).start()
+    return app

@@ -1,0 +1,104 @@
+"""CORS for the listed origins only, and optional API keys from <home>/api_keys.txt."""
+
+from __future__ import annotations
+
+import hmac
+import os
+import threading
+from pathlib import Path
+
+from flask import Flask, request
+
+from .errors import error_response
+
+# Paths under /api/ that are documentation, not API calls: open like the pages.
+PUBLIC_API_PATHS = ("/api/docs", "/api/v1/openapi.json")
+CORS_METHODS = "GET, POST, OPTIONS"
+CORS_HEADERS = "Content-Type, X-API-Key"
+CORS_MAX_AGE = "600"
+
+
+def parse_origins(raw: str) -> frozenset[str]:
+    return frozenset(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+
+
+class ApiKeys:
+    """Keys from a file, one per line ('#' starts a comment), re-read when the file changes.
+
+    No file: no keys needed. A file without any key refuses every API call (fail closed).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._stamp: tuple[int, int] | None = None
+        self._keys: tuple[bytes, ...] = ()
+
+    def current(self) -> tuple[bytes, ...] | None:
+        """The keys, or None when the file does not exist (the API is open)."""
+        try:
+            stat = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        with self._lock:
+            if stamp != self._stamp:
+                lines = self.path.read_text(encoding="utf-8").splitlines()
+                keys = (line.split("#", 1)[0].strip() for line in lines)
+                self._keys = tuple(key.encode("utf-8") for key in keys if key)
+                self._stamp = stamp
+            return self._keys
+
+    def allows(self, given: str | None) -> bool:
+        keys = self.current()
+        if keys is None:
+            return True
+        if not given:
+            return False
+        candidate = given.encode("utf-8")
+        ok = False
+        for key in keys:  # compare with every key: the time taken does not tell which one matched
+            ok |= hmac.compare_digest(candidate, key)
+        return ok
+
+
+def _is_api(path: str) -> bool:
+    return path.startswith("/api/") and not any(path == p or path.startswith(p + "/") for p in PUBLIC_API_PATHS)
+
+
+def init_security(app: Flask, cors_origins: str, keys_path: Path) -> None:
+    origins = parse_origins(cors_origins)
+    keys = ApiKeys(keys_path)
+    app.extensions["cors_origins"] = origins
+    app.extensions["api_keys"] = keys
+
+    def allowed_origin() -> str | None:
+        origin = request.headers.get("Origin")
+        return origin if origin and origin.rstrip("/") in origins else None
+
+    @app.before_request
+    def _preflight_and_keys():
+        path = request.path
+        if request.method == "OPTIONS" and path.startswith("/api/") \
+                and "Access-Control-Request-Method" in request.headers:
+            # A CORS preflight: answered here, before the key check (browsers never send keys with it).
+            response = app.make_response(("", 204))
+            if allowed_origin():
+                response.headers["Access-Control-Allow-Methods"] = CORS_METHODS
+                response.headers["Access-Control-Allow-Headers"] = CORS_HEADERS
+                response.headers["Access-Control-Max-Age"] = CORS_MAX_AGE
+            return response
+        if _is_api(path) and request.method != "OPTIONS" and not keys.allows(request.headers.get("X-API-Key")):
+            return error_response(401, "unauthorized", "this server needs an API key: send it in the X-API-Key header",
+                                  None, {"WWW-Authenticate": 'ApiKey header="X-API-Key"'})
+        return None
+
+    @app.after_request
+    def _cors_headers(response):
+        if request.path.startswith("/api/"):
+            response.vary.add("Origin")
+            origin = allowed_origin()
+            if origin:
+                response.headers["Access-Control-Allow-Origin"] = origin
+                response.headers["Access-Control-Expose-Headers"] = "Retry-After"
+        return response

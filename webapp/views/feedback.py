@@ -1,0 +1,34 @@
+"""POST /api/v1/feedback: an agent copied, sent or dismissed a suggested reply."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify
+
+from suggest.errors import NotFound
+
+from .. import validation as check
+from ..errors import ApiError
+from . import engine as get_engine
+
+bp = Blueprint("feedback", __name__, url_prefix="/api/v1")
+
+FEEDBACK_FIELDS = ("message", "reply_id", "action")
+
+
+@bp.post("/feedback")
+def add_feedback():
+    data = check.json_body()
+    check.unknown_fields(data, FEEDBACK_FIELDS)
+    engine = get_engine()
+    message = check.message(engine, data.get("message"))
+    reply_id = check.identifier(data.get("reply_id"), "reply_id")
+    action = check.choice(data.get("action"), "action", check.ACTIONS)
+    try:
+        reply = engine.reply(reply_id)
+    except NotFound as exc:
+        raise ApiError(404, exc.code, exc.message, "reply_id") from None
+    record = current_app.extensions["feedback"].add(message, reply.id, action, reply.situation)
+    response = jsonify({"id": record.id, "created_at": record.created_at, "reply_id": record.reply_id,
+                        "action": record.action})
+    response.status_code = 201
+    return response

@@ -1,0 +1,25 @@
+"""Liveness (/healthz: the process answers) and readiness (/readyz: the model and index are loaded)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/readyz")
+def readyz():
+    engine = current_app.extensions.get("engine")
+    if engine is None:
+        error = current_app.extensions.get("engine_error")
+        body = {"status": "failed" if error else "loading", "error": error}
+        response = jsonify(body)
+        response.status_code = 503
+        response.headers["Retry-After"] = "5"
+        return response
+    return jsonify({"status": "ready", "situations": len(engine.situations), "model": engine.settings.model})
