@@ -27,6 +27,8 @@ from .text import normalize
 
 log = logging.getLogger(__name__)
 MAX_SITUATIONS = 5
+SHORTCUT_PREFIXES = ("/", "／")  # also the full-width slash a Chinese input method types
+SHORTCUT_K = 9  # default for shortcut lookups: every hit gets a number key on the agents' page
 MAX_CONTEXT = 10  # previous buyer messages considered
 CONTEXT_DECAY = 0.6  # weight of a message one turn older
 
@@ -136,6 +138,22 @@ class Suggester:
         hits += [r for r in replies if r not in hits and prefix and prefix in r.text.lower()]
         return [self._scored(r, 1.0, variables) for r in hits[:k]]
 
+    def _shortcut_result(self, message: str, k: int | None, stage: str | None,
+                         variables: dict[str, str] | None) -> Result:
+        """A 千牛-style '/code' lookup in the shape of a suggestion result: one segment, hits by situation."""
+        query = message.strip()
+        hits = self.by_shortcut(query[1:], k or SHORTCUT_K, variables)
+        grouped: dict[str, list[ScoredReply]] = {}
+        for hit in hits:
+            grouped.setdefault(hit.situation, []).append(hit)
+        situations = tuple(
+            SituationHit(id=sid, name=self.corpus.situations[sid].name, stage=self.corpus.situations[sid].stage,
+                         score=max(r.score for r in replies), replies=tuple(replies))
+            for sid, replies in grouped.items())
+        segment = Segment(text=query, situations=situations, abstained=not hits)
+        return Result(message=message, normalized=query, segments=(segment,), suggestions=tuple(hits),
+                      abstained=not hits, stage=stage, stage_source="given" if stage else None)
+
     # ---- scoring -------------------------------------------------------------------------------------------
 
     def _per_label_max(self, matrix: np.ndarray) -> np.ndarray:
@@ -186,6 +204,8 @@ class Suggester:
         previous messages, oldest first), shifts the ranking toward that stage's situations."""
         self.check_message(message)
         context = [c for c in (context or []) if isinstance(c, str) and c.strip()][-MAX_CONTEXT:]
+        if message.lstrip().startswith(SHORTCUT_PREFIXES):
+            return self._shortcut_result(message, k, stage, variables)
         k = self.settings.default_k if k is None else k
         if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= 50:
             raise InputError("'k' must be a whole number from 1 to 50", field="k")

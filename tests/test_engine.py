@@ -122,3 +122,11 @@ def test_a_vague_follow_up_inherits_the_conversation_topic(engine):
 def test_given_stage_wins_over_context(engine):
     result = engine.suggest("几天能到", stage="presale", context=["拍了三天了还没发"])
     assert result.stage == "presale" and result.stage_source == "given"
+
+
+def test_slash_message_looks_up_shortcut_codes(engine):
+    result = engine.suggest("/yj")
+    assert [s.id for s in result.suggestions] == ["bargain-01", "bargain-02"]
+    assert result.segments[0].situations[0].name == "议价"
+    assert engine.suggest("／by").suggestions[0].id == "free_shipping-01"
+    assert engine.suggest("/zzz").abstained

@@ -5,25 +5,20 @@ not preloaded in the master: each worker builds it after the fork and loads the 
 background thread, so the worker answers /healthz at once and /readyz turns 200 when the model is in.
 
 The master must never have torch loaded: torch's C++ thread pools do not survive fork(), and workers forked
-from such a master abort or hang when they exit. `suggest serve` loads the engine once (to build the index)
-before calling `run`, so when torch is already imported `run` replaces the process with a clean interpreter
-(os.execv, same pid) that starts gunicorn with the same settings.
+from such a master abort or hang when they exit. `suggest serve` therefore builds the index in a child process
+and calls `run` with nothing heavy imported; `run` refuses to start gunicorn otherwise.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import logging
 import os
 import sys
-from pathlib import Path
 
 from suggest.settings import Settings
 
 log = logging.getLogger(__name__)
 
-SETTINGS_ENV = "HUASHU_SERVE_SETTINGS"
 FORK_UNSAFE_MODULES = ("torch", "faiss", "sentence_transformers")
 
 
@@ -80,40 +75,10 @@ def gunicorn_options(settings: Settings) -> dict:
     }
 
 
-def settings_to_json(settings: Settings) -> str:
-    values = {f.name: getattr(settings, f.name) for f in dataclasses.fields(settings)}
-    values["home"] = str(values["home"])
-    return json.dumps(values)
-
-
-def settings_from_json(raw: str) -> Settings:
-    values = json.loads(raw)
-    values["home"] = Path(values["home"])
-    return Settings(**values)
-
-
-def _reexec_clean(settings: Settings) -> None:
-    """Replace this process by a fresh interpreter that runs gunicorn (never returns)."""
-    root = str(Path(__file__).resolve().parent.parent)
-    code = f"import sys; sys.path.insert(0, {root!r}); from webapp.serve import main; main()"
-    env = {**os.environ, SETTINGS_ENV: settings_to_json(settings),
-           "HF_HUB_OFFLINE": os.environ.get("HF_HUB_OFFLINE", "1")}
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os.execve(sys.executable, [sys.executable, "-c", code], env)
-
-
-def main() -> None:
-    """Entry point of the re-executed interpreter: settings come from the environment."""
-    raw = os.environ.pop(SETTINGS_ENV, None)
-    if not raw:
-        raise SystemExit(f"{SETTINGS_ENV} is not set: start the server with `suggest serve`")
-    _run_gunicorn(settings_from_json(raw))
-
-
 def _run_gunicorn(settings: Settings) -> None:
-    if any(name in sys.modules for name in FORK_UNSAFE_MODULES):
-        _reexec_clean(settings)
+    loaded = [name for name in FORK_UNSAFE_MODULES if name in sys.modules]
+    if loaded:
+        raise RuntimeError(f"{', '.join(loaded)} already imported: gunicorn workers forked now would be unsafe")
     from gunicorn.app.base import BaseApplication
 
     from .app import create_app
