@@ -15,7 +15,7 @@ from openapi_spec_validator import validate as validate_spec
 
 from suggest.settings import load_settings
 from webapp import create_app
-from webapp.privacy import mask
+from suggest.privacy import mask
 
 FIXTURE_SITUATIONS = {"bargain", "free_shipping", "express_choice", "return_exchange", "keep_item",
                       "urge_shipping", "delivery_time", "greeting"}

@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None, engine=None, test_config: dict 
     app.json.sort_keys = False
 
     from .errors import register_error_handlers
-    from .feedback import FeedbackStore
+    from suggest.feedback import FeedbackStore
     from .openapi import build_spec
     from .security import init_security
     from .views import catalog, docs, feedback, health, pages, suggestions

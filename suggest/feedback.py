@@ -1,7 +1,7 @@
 """The feedback log: which suggested reply an agent copied, sent or dismissed, in SQLite.
 
 One short-lived connection per write, so any number of threads and gunicorn workers can log at once
-(WAL journal, busy timeout). Messages are masked (webapp.privacy) before they reach the disk.
+(WAL journal, busy timeout). Messages are masked (suggest.privacy) before they reach the disk.
 """
 
 from __future__ import annotations
