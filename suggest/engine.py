@@ -14,7 +14,7 @@ import numpy as np
 
 from .build import OOS, BuiltIndex, sync_index
 from .classifier import CharModel
-from .corpus import load_corpus, write_corpus
+from .corpus import load_corpus, write_corpus, write_situation
 from .embed import Embedder
 from .errors import InputError, NotFound
 from .lexical import LexicalIndex
@@ -106,10 +106,16 @@ class Suggester:
         with self._lock:
             self.__dict__.update(state)
 
-    def update_corpus(self, corpus: Corpus, write: bool = True) -> dict[str, int]:
-        """Write a changed corpus and re-embed only the replies that changed; visible to the next query."""
+    def update_corpus(self, corpus: Corpus, write: bool = True, touched: set[str] | None = None) -> dict[str, int]:
+        """Write a changed corpus and re-embed only the replies that changed; visible to the next query.
+
+        `touched`: the situations whose files changed (the editor's unit of change); only those files are
+        rewritten, each atomically. Without it the whole situations folder is replaced."""
         with self._lock:
-            if write:
+            if write and touched is not None:
+                for situation_id in sorted(touched):
+                    write_situation(corpus, self.settings.corpus_dir, situation_id)
+            elif write:
                 write_corpus(corpus, self.settings.corpus_dir)
             index, counts = sync_index(self.settings.index_dir, corpus, self.embedder, self.settings.classifier_c)
             self._install(corpus, index)
