@@ -344,7 +344,9 @@ class Suggester:
 
     def _interleave(self, segments: list[Segment], k: int) -> list[ScoredReply]:
         """Best first, round-robin over segments (every clause's best reply near the top), then over each
-        segment's situations, never two near-identical replies."""
+        segment's situations; only replies scoring at least the abstention threshold, never two near-identical
+        replies."""
+        threshold = self.settings.abstain_threshold
         queues = []
         for segment in segments:
             if segment.abstained:
@@ -359,7 +361,7 @@ class Suggester:
             for queue in queues:
                 while queue:
                     candidate = queue.pop(0)
-                    if candidate.id in seen:
+                    if candidate.id in seen or candidate.score < threshold:
                         continue
                     if all(self._distinct(self.corpus.replies[candidate.id], self.corpus.replies[o.id]) for o in out):
                         out.append(candidate)

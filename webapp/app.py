@@ -57,8 +57,11 @@ def create_app(settings: Settings | None = None, engine=None, test_config: dict 
     app.extensions["openapi"] = build_spec(settings)
     register_error_handlers(app)
     init_security(app, settings.cors_origins, app.config["API_KEYS_FILE"])
+    from .integrations import bp as integrations_bp
+
     for module in (suggestions, feedback, catalog, health, docs, pages):
         app.register_blueprint(module.bp)
+    app.register_blueprint(integrations_bp)
 
     if engine is not None:
         app.extensions["engine"] = engine

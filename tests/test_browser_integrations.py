@@ -1,0 +1,452 @@
+"""The chat-tool integrations in headless Chromium: the widget on a chat page of another origin, and the
+Chatwoot-style sidebar inside an iframe of another origin, both against a live server on the real engine."""
+
+from __future__ import annotations
+
+import json
+import threading
+from contextlib import contextmanager
+
+import pytest
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+from suggest.settings import load_settings
+from webapp import create_app
+from webapp.integrations import bp as integrations_bp
+
+pytestmark = pytest.mark.browser
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+FETCH_INFO = "chatwoot-dashboard-app:fetch-info"
+
+
+# ---- servers ---------------------------------------------------------------------------------------------------
+
+@contextmanager
+def serving(wsgi_app, server=None):
+    server = server or make_server("127.0.0.1", 0, wsgi_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
+class OtherOrigin:
+    """A second tiny server on another port (so another origin): serves the pages put in `pages`."""
+
+    def __init__(self) -> None:
+        self.pages: dict[str, str] = {}
+        self.server = make_server("127.0.0.1", 0, self, threaded=True)
+        self.origin = f"http://127.0.0.1:{self.server.server_port}"
+
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        page = self.pages.get(request.path)
+        response = Response(page, mimetype="text/html") if page is not None else Response("not found", 404)
+        return response(environ, start_response)
+
+
+def with_integrations(app):
+    if "integrations" not in app.blueprints:
+        app.register_blueprint(integrations_bp)
+    return app
+
+
+@pytest.fixture(scope="module")
+def servers(engine, tmp_path_factory):
+    """(API base URL, other origin, OtherOrigin, app, home): the API allows the other origin by CORS."""
+    other = OtherOrigin()
+    home = tmp_path_factory.mktemp("integrations-home")  # own feedback DB; the shared engine serves
+    settings = load_settings(home, env={}, cors_origins=other.origin)
+    app = with_integrations(create_app(settings=settings, engine=engine))
+    with serving(app) as api, serving(other, other.server):
+        yield api, other.origin, other, app, home
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1200, "height": 780}, locale="zh-CN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.errors = errors
+    yield page
+    context.close()
+
+
+def api_posts(page, path: str) -> list[dict]:
+    """Every JSON body the page (or its frames) POSTs to `path`, recorded as it goes."""
+    bodies: list[dict] = []
+
+    def record(request):
+        if request.method == "POST" and request.url.endswith(path):
+            bodies.append(json.loads(request.post_data))
+
+    page.on("request", record)
+    return bodies
+
+
+# ---- (a) the widget on a chat tool of another origin ---------------------------------------------------------
+
+CHAT_PAGE = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>某聊天工具</title>
+<style>
+  /* Hostile host styles: none of them may reach the widget's panel. */
+  body { color: red; font: 30px/3 serif; letter-spacing: 4px; background: #fafafa; }
+  div, span, button, li, ol, section, header, p { color: red !important; background: yellow !important;
+    font-size: 30px !important; border: 3px solid lime !important; }
+  button { display: none !important; }
+  * { font-family: serif !important; }
+  .msg { margin: 6px; padding: 4px; }
+</style></head>
+<body>
+  <h1 style="font-size:20px">客服工作台（另一个源）</h1>
+  <div id="list"><div class="msg buyer">在吗</div><div class="msg agent">在的亲</div></div>
+  <textarea id="reply" rows="3" cols="60"></textarea>
+  <div id="editor" contenteditable="true" style="min-height:40px"></div>
+  <input id="next" value="能便宜点吗"><a id="add" href="#" role="button">买家发来</a>
+  <script>
+    // Like React: the instance's value property tracks assignments, and an input event whose value equals the
+    // tracked one is ignored. Only a change made through the prototype setter is "seen".
+    const reply = document.getElementById("reply");
+    const native = Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, "value");
+    let tracked = reply.value;
+    Object.defineProperty(reply, "value", {configurable: true,
+      get() { return native.get.call(this); },
+      set(v) { tracked = String(v); native.set.call(this, v); }});
+    window.seen = [];
+    window.changes = 0;
+    reply.addEventListener("input", () => { const v = reply.value; if (v !== tracked) { tracked = v; seen.push(v); } });
+    reply.addEventListener("change", () => { window.changes++; });
+    window.editorInputs = 0;
+    document.getElementById("editor").addEventListener("input", () => { window.editorInputs++; });
+    function addBuyer(text) {
+      const node = document.createElement("div");
+      node.className = "msg buyer";
+      node.textContent = text;
+      document.getElementById("list").appendChild(node);
+    }
+    document.getElementById("add").addEventListener("click", (e) => {
+      e.preventDefault(); addBuyer(document.getElementById("next").value); });
+  </script>
+  <script src="API/static/widget.js" data-server="API" data-incoming=".msg.buyer" data-reply-box="#reply"
+          data-outgoing=".msg.agent" data-k="4" async></script>
+</body></html>
+"""
+
+SHADOW_ITEMS = "huashu-widget .item"  # Playwright's CSS engine pierces open shadow roots
+
+
+def test_widget_on_another_origin(servers, page, artifacts):
+    api, origin, other, _, _ = servers
+    other.pages["/chat.html"] = CHAT_PAGE.replace("API", api)
+    suggests = api_posts(page, "/api/v1/suggest")
+    page.goto(origin + "/chat.html")
+    page.wait_for_function("window.HuashuWidget && document.querySelector('huashu-widget')")
+    # The page already holds one buyer message: the widget answers it on load.
+    page.wait_for_function("HuashuWidget.suggestions().length > 0", timeout=15000)
+    styles_before = page.evaluate("document.querySelectorAll('style, link[rel=stylesheet]').length")
+
+    page.fill("#next", "能便宜点吗")
+    page.click("#add")
+    page.wait_for_function("document.querySelector('huashu-widget').shadowRoot.querySelector('.quote-text')"
+                           ".textContent === '能便宜点吗'")
+    page.wait_for_function("HuashuWidget.suggestions()[0] && HuashuWidget.suggestions()[0].situation === 'bargain'",
+                           timeout=15000)
+    items = page.locator(SHADOW_ITEMS)
+    assert 1 <= items.count() <= 4
+    assert suggests[-1]["message"] == "能便宜点吗"
+    assert suggests[-1]["context"] == ["在吗"]  # the earlier buyer message, not the agent's
+    assert suggests[-1]["k"] == 4
+
+    # The panel lives in a shadow root, and the host page's hostile styles do not reach it.
+    shadow = page.evaluate("""() => {
+        const host = document.querySelector('huashu-widget');
+        const root = host.shadowRoot;
+        const text = root.querySelector('.item .text');
+        const item = root.querySelector('.item');
+        const cs = getComputedStyle(text);
+        return {inShadow: !!root && root.contains(text) && !document.contains(text),
+                color: cs.color, size: cs.fontSize, family: cs.fontFamily, spacing: cs.letterSpacing,
+                itemDisplay: getComputedStyle(item).display, itemBg: getComputedStyle(item).backgroundColor,
+                hostPosition: getComputedStyle(host).position};
+    }""")
+    assert shadow["inShadow"]
+    assert shadow["color"] != "rgb(255, 0, 0)" and shadow["size"] == "14px"
+    assert "serif" != shadow["family"].split(",")[0].strip() and shadow["spacing"] in ("normal", "0px")
+    assert shadow["itemDisplay"] != "none" and shadow["itemBg"] != "rgb(255, 255, 0)"
+    assert shadow["hostPosition"] == "fixed"
+    # …and the widget changed nothing of the page but adding its own element.
+    assert page.evaluate("document.querySelectorAll('style, link[rel=stylesheet]').length") == styles_before
+    assert page.evaluate("getComputedStyle(document.querySelector('.msg')).color") == "rgb(255, 0, 0)"
+    assert page.evaluate("[...document.body.children].filter(e => e.tagName === 'HUASHU-WIDGET').length") == 1
+
+    first = page.evaluate("HuashuWidget.suggestions()[0]")
+    page.screenshot(path=str(artifacts / "widget-chat-page.png"))
+
+    # Alt+1 fills the reply box the way a React app notices; feedback "copied" reaches the API through CORS.
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/feedback")) as feedback:
+        page.keyboard.press("Alt+1")
+    assert feedback.value.status == 201
+    assert json.loads(feedback.value.request.post_data) == {"message": "能便宜点吗", "reply_id": first["id"],
+                                                            "action": "copied"}
+    assert page.input_value("#reply") == first["text"]
+    assert page.evaluate("window.seen") == [first["text"]]
+    assert page.evaluate("window.changes") == 1
+    assert page.evaluate("document.activeElement.id") == "reply"
+    # It never sends: no new agent message appeared.
+    assert page.locator(".msg.agent").count() == 1
+    page.screenshot(path=str(artifacts / "widget-inserted.png"))
+
+    # The page "sends" the inserted reply: with data-outgoing the widget logs "sent".
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/feedback")) as sent:
+        page.evaluate("""(text) => { const n = document.createElement('div'); n.className = 'msg agent';
+                                     n.textContent = text; document.getElementById('list').appendChild(n); }""",
+                      first["text"])
+    assert json.loads(sent.value.request.post_data)["action"] == "sent"
+
+    # A message nothing in the corpus answers: the panel says so.
+    page.evaluate("addBuyer('今天天气真好')")
+    note = page.locator("huashu-widget .note")
+    note.filter(has_text="没有合适的话术").wait_for(timeout=15000)
+    assert page.locator(SHADOW_ITEMS).count() == 0
+
+    # Programmatic init on a contenteditable reply box; Alt+2 inserts the second suggestion.
+    page.evaluate("HuashuWidget.init({replyBox: '#editor'})")
+    page.evaluate("addBuyer('包邮吗')")
+    page.wait_for_function("HuashuWidget.suggestions().length >= 2 && "
+                           "HuashuWidget.suggestions()[0].situation === 'free_shipping'", timeout=15000)
+    assert page.locator("huashu-widget").count() == 1  # re-init replaced the panel
+    second = page.evaluate("HuashuWidget.suggestions()[1]")
+    page.keyboard.press("Alt+2")
+    page.wait_for_function("document.getElementById('editor').textContent.length > 0")
+    assert page.text_content("#editor") == second["text"]
+    assert page.evaluate("window.editorInputs") >= 1
+
+    # The agent can drag the panel by its title bar; the spot is remembered for the site.
+    before = page.locator("huashu-widget").bounding_box()
+    head = page.locator("huashu-widget .head .title").bounding_box()
+    page.mouse.move(head["x"] + 5, head["y"] + 5)
+    page.mouse.down()
+    page.mouse.move(head["x"] - 200, head["y"] - 60, steps=5)
+    page.mouse.up()
+    after = page.locator("huashu-widget").bounding_box()
+    assert abs(after["x"] - (before["x"] - 205)) < 3 and abs(after["y"] - (before["y"] - 65)) < 3
+    assert json.loads(page.evaluate("localStorage.getItem('huashu-widget.position')"))["right"] > 150
+    page.evaluate("HuashuWidget.resetPosition()")
+
+    # Collapsing hides the list, Alt+0 brings it back.
+    page.locator("huashu-widget .toggle").click()
+    assert not page.locator(SHADOW_ITEMS).first.is_visible()
+    page.keyboard.press("Alt+0")
+    assert page.locator(SHADOW_ITEMS).first.is_visible()
+    assert page.errors == []
+
+
+def test_widget_reports_errors_politely(servers, page):
+    """A chat page whose origin the server does not allow: the panel says it cannot reach the service."""
+    api, origin, other, _, _ = servers
+    other.pages["/chat2.html"] = CHAT_PAGE.replace("API", api)
+    page.goto(origin.replace("127.0.0.1", "localhost") + "/chat2.html")  # another origin, not in cors_origins
+    note = page.locator("huashu-widget .note.error")
+    note.wait_for(timeout=15000)
+    assert "连不上话术服务" in note.text_content()
+    assert page.locator("huashu-widget .retry").is_visible()
+    assert page.errors == []
+
+
+def test_demo_page(servers, page, artifacts):
+    api, _, _, _, _ = servers
+    page.goto(api + "/integrations/demo")
+    assert page.locator("script[src$='/static/widget.js']").count() == 1
+    page.get_by_role("button", name="什么时候发货").click()
+    page.wait_for_function("HuashuWidget.suggestions()[0] && "
+                           "HuashuWidget.suggestions()[0].situation === 'urge_shipping'", timeout=15000)
+    page.locator(SHADOW_ITEMS).first.click()
+    first = page.evaluate("HuashuWidget.suggestions()[0]")
+    assert page.input_value("#reply") == first["text"]
+    page.screenshot(path=str(artifacts / "widget-demo.png"))
+    assert page.errors == []
+
+
+# ---- (b) the Chatwoot sidebar in an iframe of another origin -------------------------------------------------
+
+PARENT_PAGE = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>Chatwoot (假)</title>
+<style>body{margin:0;display:flex;font-family:sans-serif;background:#e8eaee}
+main{flex:1;padding:20px;color:#555} iframe{width:360px;height:760px;border:0;border-left:1px solid #ccc;background:#fff}</style>
+</head><body><main>会话区（假的 Chatwoot）</main>
+<iframe id="app" src="API/integrations/sidebar"></iframe>
+<script>
+  window.received = [];
+  const frame = document.getElementById("app");
+  window.addEventListener("message", (e) => { if (e.source === frame.contentWindow) received.push(e.data); });
+  window.sendContext = (payload) => frame.contentWindow.postMessage(payload, "*");
+</script></body></html>
+"""
+
+HTML_MESSAGE = '能便宜点吗<img src=x onerror="window.parent.pwned=1"><b>急</b>'
+
+
+def chatwoot_context(messages, contact_name="小鹿"):
+    return {"event": "appContext", "data": {
+        "conversation": {"id": 42, "inbox_id": 1, "status": "open", "messages": messages},
+        "contact": {"id": 7, "name": contact_name, "email": "buyer@example.com"},
+        "currentAgent": {"id": 1, "name": "Agent Smith", "email": "agent@example.com"}}}
+
+
+def test_sidebar_in_chatwoot_iframe(servers, page, artifacts):
+    api, origin, other, _, _ = servers
+    other.pages["/chatwoot.html"] = PARENT_PAGE.replace("API", api)
+    suggests = api_posts(page, "/api/v1/suggest")
+    page.goto(origin + "/chatwoot.html")
+    # On load the app asks the helpdesk for the conversation.
+    page.wait_for_function(f"window.received.includes({json.dumps(FETCH_INFO)})")
+    frame = page.frame_locator("#app")
+    sidebar = page.frame(url=lambda url: "/integrations/sidebar" in url)
+    assert sidebar is not None
+
+    messages = [
+        {"id": 1, "content": "在吗", "message_type": 0, "created_at": 1700000100},
+        {"id": 3, "content": HTML_MESSAGE, "message_type": 0, "created_at": 1700000300},
+        {"id": 4, "content": "<b>亲</b>，在的", "message_type": 1, "created_at": 1700000400},
+        {"id": 5, "content": "内部备注：老客户", "message_type": 1, "private": True, "created_at": 1700000500},
+        {"id": 2, "content": "发什么快递", "message_type": 0, "created_at": 1700000200},  # listed late, sent earlier
+        {"id": 6, "content": None, "message_type": 0, "created_at": 1700000600},  # an attachment without text
+    ]
+    contact = '<script>window.parent.pwned=2</script>小鹿'
+    page.evaluate("(p) => sendContext(p)", json.dumps(chatwoot_context(messages, contact), ensure_ascii=False))
+
+    frame.locator(".sb-reply").first.wait_for(timeout=15000)
+    assert frame.locator("#current-text").text_content() == HTML_MESSAGE  # the HTML shows as text
+    assert frame.locator("#current img, #current b, script:not([src])").count() == 0
+    assert "<script>window.parent.pwned=2</script>小鹿" in frame.locator("#current-meta").text_content()
+    assert page.evaluate("window.pwned") is None
+    assert frame.locator(".sb-situation-name").first.text_content() == "议价"
+    assert frame.locator(".sb-badge").first.text_content() == "售前"
+    assert "%" in frame.locator(".sb-confidence-value").first.text_content()
+    assert "会话 #42" in frame.locator("#conn").text_content()
+    body = suggests[-1]
+    assert body["message"] == HTML_MESSAGE
+    assert body["context"] == ["在吗", "发什么快递"]  # earlier incoming messages, by time
+    assert body["variables"] == {"买家昵称": contact}
+
+    # Copy on click: toast 已复制 and feedback "copied".
+    first_id = frame.locator(".sb-reply").first.get_attribute("data-reply-id")
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/feedback")) as feedback:
+        frame.locator(".sb-reply").first.click()
+    assert feedback.value.status == 201
+    assert json.loads(feedback.value.request.post_data) == {"message": HTML_MESSAGE, "reply_id": first_id,
+                                                            "action": "copied"}
+    toast = frame.locator("#toast")
+    assert "已复制" in toast.text_content()
+    # The parent is told which reply was chosen (a helpdesk SDK wrapper can insert it).
+    page.wait_for_function("window.received.some(m => m.includes('huashu:reply'))")
+    announced = [json.loads(m) for m in page.evaluate("window.received") if "huashu:reply" in m]
+    assert announced[-1]["data"]["reply_id"] == first_id
+    assert announced[-1]["data"]["text"] == frame.locator(".sb-reply-text").first.text_content()
+    page.screenshot(path=str(artifacts / "sidebar-chatwoot.png"))
+    page.locator("#app").screenshot(path=str(artifacts / "sidebar.png"))
+
+    # Anything else is ignored: other events, non-JSON, objects instead of strings, payloads over 1 MB.
+    calls = len(suggests)
+    newer = [{"id": 9, "content": "什么时候发货", "message_type": 0, "created_at": 1700000900}]
+    page.evaluate("(p) => sendContext(p)", json.dumps({"event": "other", "data": chatwoot_context(newer)["data"]}))
+    page.evaluate("() => sendContext('not json {')")
+    page.evaluate("(p) => sendContext(p)", chatwoot_context(newer))  # an object, not a JSON string
+    big = chatwoot_context(newer + [{"id": 10, "content": "x" * 1_100_000, "message_type": 1,
+                                      "created_at": 1700000000}])
+    page.evaluate("(p) => sendContext(p)", json.dumps(big))
+    page.wait_for_timeout(600)
+    assert len(suggests) == calls
+    assert frame.locator("#current-text").text_content() == HTML_MESSAGE
+
+    # Only the last 50 messages count, and content is cut to the API's 2000 characters.
+    long_history = [{"id": i, "content": "包邮吗" if i == 0 else "好的", "message_type": 0 if i == 0 else 1,
+                     "created_at": 1700001000 + i} for i in range(60)]
+    long_history.append({"id": 99, "content": "能发顺丰吗" + "吗" * 3000, "message_type": 0,
+                         "created_at": 1700002000})
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/suggest")) as answered:
+        page.evaluate("(p) => sendContext(p)", json.dumps(chatwoot_context(long_history)))
+    assert answered.value.status == 200
+    frame.locator("#current-text").filter(has_text="能发顺丰吗").wait_for(timeout=15000)
+    assert len(suggests[-1]["message"]) == 2000
+    assert "context" not in suggests[-1]  # "包邮吗" was message 1 of 61: outside the last 50
+
+    # 刷新 asks the helpdesk again.
+    before = page.evaluate(f"window.received.filter(m => m === {json.dumps(FETCH_INFO)}).length")
+    frame.get_by_role("button", name="刷新").click()
+    page.wait_for_function(f"window.received.filter(m => m === {json.dumps(FETCH_INFO)}).length > {before}")
+    assert page.errors == []
+
+
+def test_sidebar_manual_message(servers, page, artifacts):
+    api, _, _, _, _ = servers
+    page.set_viewport_size({"width": 360, "height": 720})
+    page.goto(api + "/integrations/sidebar?message=" + "包邮吗")
+    page.locator(".sb-reply").first.wait_for(timeout=15000)
+    assert page.locator("#current-text").text_content() == "包邮吗"
+    assert page.locator(".sb-situation-name").first.text_content() == "包邮"
+    assert "手动输入" in page.locator("#current-meta").text_content()
+    page.screenshot(path=str(artifacts / "sidebar-manual.png"), full_page=True)
+
+    # Abstaining is said plainly.
+    page.fill("#manual-text", "今天天气真好")
+    page.get_by_role("button", name="推荐话术").click()
+    page.locator(".sb-notice-empty").filter(has_text="没有合适的话术").wait_for(timeout=15000)
+    assert page.errors == []
+
+
+def test_sidebar_headers(servers):
+    _, _, _, app, _ = servers
+    client = app.test_client()
+    response = client.get("/integrations/sidebar")
+    assert response.status_code == 200
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "X-Frame-Options" not in response.headers  # the helpdesk frames it
+    assert client.get("/integrations/demo").status_code == 200
+
+
+def test_api_keys(servers, page):
+    """With <home>/api_keys.txt, the widget sends data-api-key through CORS; the sidebar asks for the key."""
+    api, origin, other, _, home = servers
+    keys = home / "api_keys.txt"
+    keys.write_text("widget-key-1\n", encoding="utf-8")
+    try:
+        other.pages["/keyed.html"] = CHAT_PAGE.replace("API", api).replace(
+            'data-k="4"', 'data-k="4" data-api-key="widget-key-1"')
+        other.pages["/nokey.html"] = CHAT_PAGE.replace("API", api)
+        page.goto(origin + "/keyed.html")
+        page.wait_for_function("HuashuWidget.suggestions().length > 0", timeout=15000)
+
+        page.goto(origin + "/nokey.html")
+        note = page.locator("huashu-widget .note.error")
+        note.wait_for(timeout=15000)
+        assert "API Key" in note.text_content()
+
+        page.goto(api + "/integrations/sidebar?message=能便宜点吗")
+        page.locator("#apikey-box").wait_for(state="visible", timeout=15000)
+        assert "API Key" in page.locator(".sb-notice-error").text_content()
+        page.fill("#apikey", "widget-key-1")
+        page.get_by_role("button", name="保存").click()
+        page.locator(".sb-reply").first.wait_for(timeout=15000)
+        assert page.errors == []
+    finally:
+        keys.unlink()

@@ -1,0 +1,545 @@
+/* 话术推荐 sidebar: a helpdesk iframe app (Chatwoot Dashboard App protocol). Plain JS, no build step.
+ *
+ * Protocol: the app posts the string 'chatwoot-dashboard-app:fetch-info' to window.parent (on load, on 刷新, when
+ * the tab becomes visible again, and every few seconds while it is visible); the helpdesk answers with
+ * JSON.stringify({event: 'appContext', data: {conversation, contact, currentAgent}}). The payload comes from
+ * another application and is treated as untrusted: only JSON strings from the parent window, at most 1 MB, only
+ * the last 50 messages, each cut to the API's length limit, and every piece of it shown with textContent.
+ * ?message=… on the page's own URL asks for one message by hand. When a reply is copied, the app also posts
+ * JSON.stringify({event: 'huashu:reply', data: {text, reply_id, situation, message}}) to the parent, for helpdesks
+ * whose app SDK can put text into the reply box.
+ */
+(() => {
+  "use strict";
+
+  const FETCH_INFO = "chatwoot-dashboard-app:fetch-info";
+  const MAX_PAYLOAD_BYTES = 1024 * 1024;
+  const MAX_MESSAGES = 50;
+  const CONTEXT_MESSAGES = 5;
+  const POLL_MS = 10000;
+  const K = 6;
+  const KEY_STORAGE = "huashu.apiKey"; // shared with the agents' page on the same server
+  const STAGE_NAMES = {presale: "售前", order: "售中", aftersale: "售后", general: "通用"};
+  const PLACEHOLDER = /\{([^{}\s]{1,16})\}/g;
+
+  const body = document.body;
+  const MAX_CHARS = Number(body.dataset.maxChars) || 2000;
+  const API = body.dataset.apiRoot || "/api/v1";
+  const $ = (id) => document.getElementById(id);
+  const results = $("results");
+  const toast = $("toast");
+  const conn = $("conn");
+
+  const state = {
+    key: "",            // the request last sent (skip identical ones)
+    seq: 0,
+    controller: null,
+    message: "",        // the message the shown suggestions are for
+    suggestions: [],
+    source: null,       // {message, context, contact, conversationId, at} of the shown message
+    gotContext: false,
+    contextKey: "",     // the helpdesk's latest buyer message last seen: polling answers only act on a change
+    forceNext: false,   // 刷新 was pressed: act on the next answer even if nothing changed
+  };
+
+  // ---- helpers ----------------------------------------------------------------------------------------
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function clearNode(node) {
+    while (node.firstChild) node.removeChild(node.firstChild);
+  }
+
+  /* At most `max` code points, the way the server counts (never half a surrogate pair). */
+  function clip(text, max) {
+    if (text.length <= max) return text;
+    return Array.from(text).slice(0, max).join("");
+  }
+
+  function isPlainObject(value) {
+    return value !== null && typeof value === "object" && !Array.isArray(value);
+  }
+
+  function apiKey() {
+    try { return localStorage.getItem(KEY_STORAGE) || ""; } catch (err) { return ""; }
+  }
+
+  function headers() {
+    const h = {"Content-Type": "application/json"};
+    const key = apiKey();
+    if (key) h["X-API-Key"] = key;
+    return h;
+  }
+
+  let toastTimer = null;
+  function showToast(text, kind) {
+    toast.textContent = text;
+    toast.className = "sb-toast show" + (kind ? " sb-toast-" + kind : "");
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => { toast.className = "sb-toast"; }, kind === "warn" ? 2600 : 1500);
+  }
+
+  function setConn(text, kind) {
+    conn.textContent = text;
+    conn.className = "sb-conn" + (kind ? " sb-conn-" + kind : "");
+  }
+
+  // ---- the helpdesk's context (untrusted) -------------------------------------------------------------
+
+  function requestContext() {
+    if (window.parent && window.parent !== window) window.parent.postMessage(FETCH_INFO, "*");
+  }
+
+  function byteLength(text) {
+    if (text.length * 3 <= MAX_PAYLOAD_BYTES) return text.length; // cannot be over the limit
+    return new TextEncoder().encode(text).length;
+  }
+
+  /* The appContext data object, or null for anything else. */
+  function parseAppContext(raw) {
+    if (typeof raw !== "string" || raw.length > MAX_PAYLOAD_BYTES || byteLength(raw) > MAX_PAYLOAD_BYTES) return null;
+    let parsed;
+    try {
+      parsed = JSON.parse(raw);
+    } catch (err) {
+      return null;
+    }
+    if (!isPlainObject(parsed) || parsed.event !== "appContext" || !isPlainObject(parsed.data)) return null;
+    return parsed.data;
+  }
+
+  function timeOf(value) {
+    if (typeof value === "number" && isFinite(value)) return value < 1e11 ? value * 1000 : value; // seconds or ms
+    if (typeof value === "string" && value) {
+      const n = Number(value);
+      if (isFinite(n)) return n < 1e11 ? n * 1000 : n;
+      const t = Date.parse(value);
+      if (!isNaN(t)) return t;
+    }
+    return -Infinity;
+  }
+
+  function isIncoming(m) {
+    return isPlainObject(m) && (m.message_type === 0 || m.message_type === "incoming") && m.private !== true &&
+      typeof m.content === "string" && m.content.trim() !== "";
+  }
+
+  function shortText(value, max) {
+    return typeof value === "string" ? clip(value.trim(), max) : "";
+  }
+
+  /* From Chatwoot's {conversation, contact, currentAgent}: the buyer's latest message and the earlier ones. */
+  function extract(data) {
+    const conversation = isPlainObject(data.conversation) ? data.conversation : {};
+    const all = Array.isArray(conversation.messages) ? conversation.messages.slice(-MAX_MESSAGES) : [];
+    const incoming = [];
+    all.forEach((m, index) => {
+      if (isIncoming(m)) incoming.push({text: clip(m.content.trim(), MAX_CHARS), at: timeOf(m.created_at), index});
+    });
+    incoming.sort((a, b) => (a.at - b.at) || (a.index - b.index)); // the newest last; ties keep the list order
+    const contact = isPlainObject(data.contact) ? data.contact : {};
+    const id = conversation.id;
+    return {
+      latest: incoming.length ? incoming[incoming.length - 1] : null,
+      context: incoming.slice(Math.max(0, incoming.length - 1 - CONTEXT_MESSAGES), -1).map((m) => m.text),
+      contact: shortText(contact.name, 200),
+      conversationId: (typeof id === "number" || typeof id === "string") ? clip(String(id), 20) : "",
+    };
+  }
+
+  function onAppContext(data) {
+    state.gotContext = true;
+    const info = extract(data);
+    setConn(info.conversationId ? `会话 #${info.conversationId}` : "已连接会话", "ok");
+    const contextKey = JSON.stringify([info.conversationId, info.latest && info.latest.text,
+                                       info.latest && info.latest.at, info.context, info.contact]);
+    if (contextKey === state.contextKey && !state.forceNext) return; // e.g. a manual question stays on screen
+    state.contextKey = contextKey;
+    state.forceNext = false;
+    if (!info.latest) {
+      showSource(null);
+      state.key = "";
+      showPlaceholder("这个会话里还没有买家消息", "买家发来消息后点「刷新」，或在下方手动输入。");
+      return;
+    }
+    const message = info.latest.text.replace(/^[\s/／]+/, ""); // a buyer never means a /shortcut lookup
+    if (!message) return;
+    ask({message, context: info.context, contact: info.contact, conversationId: info.conversationId,
+         at: info.latest.at, manual: false});
+  }
+
+  window.addEventListener("message", (event) => {
+    // Only the embedding helpdesk speaks to us (or the page itself, when opened on its own).
+    if (event.source !== window.parent) return;
+    const data = parseAppContext(event.data);
+    if (data) onAppContext(data);
+  });
+
+  // ---- asking the API ---------------------------------------------------------------------------------
+
+  function stageValue() {
+    const checked = document.querySelector('input[name="stage"]:checked');
+    return checked ? checked.value : "";
+  }
+
+  async function ask(source, force) {
+    const request = {message: source.message, k: K};
+    const stage = stageValue();
+    if (stage) request.stage = stage;
+    if (source.context && source.context.length) request.context = source.context;
+    if (source.contact) request.variables = {"买家昵称": source.contact};
+    const key = JSON.stringify(request);
+    if (!force && key === state.key) return;
+    state.key = key;
+    state.source = source;
+    showSource(source);
+
+    if (state.controller) state.controller.abort();
+    const controller = new AbortController();
+    state.controller = controller;
+    const seq = ++state.seq;
+    const timer = setTimeout(() => controller.abort(), 10000);
+    body.classList.add("loading");
+    try {
+      const response = await fetch(`${API}/suggest`, {
+        method: "POST", headers: headers(), body: key, signal: controller.signal, credentials: "same-origin",
+      });
+      const data = await response.json().catch(() => null);
+      if (seq !== state.seq) return;
+      if (response.ok && data && Array.isArray(data.suggestions)) {
+        render(data);
+        return;
+      }
+      state.key = "";
+      if (response.status === 401) {
+        $("apikey-box").hidden = false;
+        showError("此服务需要 API Key", "请在下方填写后保存。");
+      } else if (response.status === 503) {
+        showError("模型还在加载", "请稍候几秒再点「刷新」。");
+      } else {
+        const detail = data && data.error ? data.error.message : `HTTP ${response.status}`;
+        showError("请求出错", detail);
+      }
+    } catch (err) {
+      if (seq !== state.seq) return;
+      state.key = "";
+      showError(err.name === "AbortError" ? "服务响应超时" : "连接不上服务", "请检查网络后点「刷新」重试。");
+    } finally {
+      clearTimeout(timer);
+      if (seq === state.seq) body.classList.remove("loading");
+    }
+  }
+
+  // ---- rendering --------------------------------------------------------------------------------------
+
+  function formatTime(ms) {
+    if (!isFinite(ms)) return "";
+    const d = new Date(ms);
+    const pad = (n) => String(n).padStart(2, "0");
+    const today = new Date();
+    const sameDay = d.toDateString() === today.toDateString();
+    return (sameDay ? "" : `${d.getMonth() + 1}月${d.getDate()}日 `) + `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  }
+
+  function showSource(source) {
+    const box = $("current");
+    if (!source) {
+      box.hidden = true;
+      return;
+    }
+    box.hidden = false;
+    $("current-text").textContent = source.message;
+    const meta = [];
+    if (source.manual) meta.push("手动输入");
+    if (source.contact) meta.push(source.contact);
+    const time = source.manual ? "" : formatTime(source.at);
+    if (time) meta.push(time);
+    $("current-meta").textContent = meta.join(" · ");
+    const contextBox = $("context-box");
+    const list = $("context-list");
+    clearNode(list);
+    const context = source.context || [];
+    contextBox.hidden = !context.length;
+    $("context-summary").textContent = `上文 ${context.length} 条买家消息`;
+    context.forEach((text) => list.appendChild(el("li", "", text)));
+  }
+
+  function showPlaceholder(title, text) {
+    state.suggestions = [];
+    state.message = "";
+    clearNode(results);
+    const wrap = el("div", "sb-empty");
+    wrap.appendChild(el("p", "sb-empty-title", title));
+    wrap.appendChild(el("p", "sb-empty-text", text));
+    results.appendChild(wrap);
+  }
+
+  function showError(title, text) {
+    state.suggestions = [];
+    clearNode(results);
+    const card = el("div", "sb-notice sb-notice-error");
+    card.setAttribute("role", "alert");
+    card.appendChild(el("p", "sb-notice-title", title));
+    card.appendChild(el("p", "sb-notice-text", text));
+    results.appendChild(card);
+  }
+
+  function percent(score) {
+    return Math.max(0, Math.min(100, Math.round(Number(score) * 100)));
+  }
+
+  /* Reply text with every unfilled {占位符} marked, built from text nodes only. */
+  function replyText(reply) {
+    const p = el("span", "sb-reply-text"); // inside a <button>: phrasing content only
+    const unfilled = new Set(reply.unfilled || []);
+    const text = String(reply.text);
+    let last = 0;
+    for (const match of text.matchAll(PLACEHOLDER)) {
+      if (!unfilled.has(match[1])) continue;
+      if (match.index > last) p.appendChild(document.createTextNode(text.slice(last, match.index)));
+      const mark = el("mark", "sb-unfilled", match[0]);
+      mark.title = `「${match[1]}」没有设置，发送前请手动填写`;
+      p.appendChild(mark);
+      last = match.index + match[0].length;
+    }
+    if (last < text.length) p.appendChild(document.createTextNode(text.slice(last)));
+    return p;
+  }
+
+  function copyIcon() {
+    const ns = "http://www.w3.org/2000/svg";
+    const wrap = el("span", "sb-reply-copy");
+    wrap.setAttribute("aria-hidden", "true");
+    const svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 16 16");
+    for (const d of ["M5.5 5.5h7v8h-7z", "M3.5 10.5v-8h7"]) {
+      const path = document.createElementNS(ns, "path");
+      path.setAttribute("d", d);
+      path.setAttribute("fill", "none");
+      path.setAttribute("stroke", "currentColor");
+      path.setAttribute("stroke-width", "1.5");
+      path.setAttribute("stroke-linejoin", "round");
+      svg.appendChild(path);
+    }
+    wrap.appendChild(svg);
+    return wrap;
+  }
+
+  function replyCard(reply, number) {
+    const card = el("button", "sb-reply");
+    card.type = "button";
+    card.dataset.replyId = reply.id;
+    card.dataset.number = String(number);
+    card.title = `点击复制第 ${number} 条`;
+    card.appendChild(el("span", "sb-reply-num", number));
+    card.appendChild(replyText(reply));
+    if (reply.unfilled && reply.unfilled.length) {
+      card.appendChild(el("span", "sb-tag-warn", "待填写：" + reply.unfilled.join("、")));
+    }
+    card.appendChild(copyIcon());
+    card.addEventListener("click", () => copyReply(reply, card));
+    return card;
+  }
+
+  function render(data) {
+    state.message = data.message;
+    state.suggestions = data.suggestions || [];
+    clearNode(results);
+    if (data.abstained || !state.suggestions.length) {
+      const empty = el("div", "sb-notice sb-notice-empty");
+      empty.appendChild(el("p", "sb-notice-title", "没有合适的话术"));
+      empty.appendChild(el("p", "sb-notice-text", "这条消息和话术库里的场景都不太像，请手动回复，或选择会话阶段再试。"));
+      results.appendChild(empty);
+      return;
+    }
+    const numbers = new Map(state.suggestions.map((reply, i) => [reply.id, i + 1]));
+    const segments = data.segments || [];
+    const multi = segments.length > 1;
+    const shown = new Set();
+    segments.forEach((segment, index) => {
+      const group = el("section", "sb-segment");
+      if (multi) {
+        const head = el("header", "sb-segment-head");
+        head.appendChild(el("span", "sb-segment-index", `问题 ${index + 1}`));
+        head.appendChild(el("q", "sb-segment-text", segment.text));
+        group.appendChild(head);
+      }
+      for (const situation of segment.situations || []) {
+        const replies = (situation.replies || []).filter((r) => numbers.has(r.id) && !shown.has(r.id));
+        if (!replies.length) continue;
+        replies.forEach((r) => shown.add(r.id));
+        const block = el("div", "sb-situation");
+        const head = el("div", "sb-situation-head");
+        head.appendChild(el("h2", "sb-situation-name", situation.name));
+        const stage = STAGE_NAMES[situation.stage] ? situation.stage : "general";
+        head.appendChild(el("span", `sb-badge sb-badge-${stage}`, STAGE_NAMES[stage]));
+        const value = percent(situation.score);
+        const confidence = el("span", "sb-confidence");
+        confidence.title = "这个问题属于该场景的把握";
+        const bar = el("span", "sb-confidence-bar");
+        const fill = el("span", "sb-confidence-fill");
+        fill.style.width = `${value}%`;
+        bar.appendChild(fill);
+        confidence.appendChild(bar);
+        confidence.appendChild(el("span", "sb-confidence-value", `${value}%`));
+        head.appendChild(confidence);
+        block.appendChild(head);
+        replies.sort((a, b) => numbers.get(a.id) - numbers.get(b.id))
+          .forEach((reply) => block.appendChild(replyCard(reply, numbers.get(reply.id))));
+        group.appendChild(block);
+      }
+      if (group.childElementCount > (multi ? 1 : 0)) results.appendChild(group);
+    });
+  }
+
+  // ---- copying ----------------------------------------------------------------------------------------
+
+  async function writeClipboard(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      try {
+        await navigator.clipboard.writeText(text);
+        return true;
+      } catch (err) { /* a frame without clipboard-write permission: fall back below */ }
+    }
+    const area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.className = "sb-offscreen";
+    document.body.appendChild(area);
+    const focused = document.activeElement;
+    area.select();
+    let ok = false;
+    try { ok = document.execCommand("copy"); } catch (err) { ok = false; }
+    area.remove();
+    if (focused && focused.focus) focused.focus();
+    return ok;
+  }
+
+  function selectText(node) {
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    const selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+  }
+
+  async function copyReply(reply, card) {
+    const ok = await writeClipboard(reply.text);
+    if (!ok) {
+      selectText(card.querySelector(".sb-reply-text"));
+      showToast("无法访问剪贴板：文字已选中，请按 Ctrl+C 复制", "warn");
+      return;
+    }
+    card.classList.remove("copied");
+    void card.offsetWidth; // restart the flash
+    card.classList.add("copied");
+    if (reply.unfilled && reply.unfilled.length) showToast(`已复制，注意「${reply.unfilled.join("、")}」还没填写`, "warn");
+    else showToast("已复制");
+    sendFeedback(reply.id, "copied");
+    announce(reply);
+  }
+
+  /* Tell the embedding page which reply was chosen. Chatwoot ignores it; a helpdesk whose app SDK can write into
+   * the reply box (a Zendesk app wrapping this page, say) inserts data.text. Only the corpus's reply is sent. */
+  function announce(reply) {
+    if (window.parent === window) return;
+    window.parent.postMessage(JSON.stringify({event: "huashu:reply", data: {
+      text: String(reply.text), reply_id: String(reply.id), situation: String(reply.situation || ""),
+      message: state.message}}), "*");
+  }
+
+  function sendFeedback(replyId, action) {
+    if (!state.message) return;
+    fetch(`${API}/feedback`, {
+      method: "POST", headers: headers(), keepalive: true, credentials: "same-origin",
+      body: JSON.stringify({message: state.message, reply_id: replyId, action}),
+    }).catch(() => {});
+  }
+
+  // ---- wiring -----------------------------------------------------------------------------------------
+
+  function refresh() {
+    state.key = "";
+    if (window.parent !== window && state.gotContext) {
+      state.forceNext = true; // the helpdesk's answer re-asks the latest buyer message
+      requestContext();
+    } else if (window.parent !== window) {
+      requestContext();
+    } else if (state.source) {
+      ask(state.source, true);
+    }
+  }
+
+  $("refresh").addEventListener("click", refresh);
+  document.querySelectorAll('input[name="stage"]').forEach((radio) =>
+    radio.addEventListener("change", () => { if (state.source) ask(state.source, true); }));
+  $("manual-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = clip($("manual-text").value.trim(), MAX_CHARS);
+    if (text) ask({message: text, context: [], contact: "", at: NaN, manual: true}, true);
+  });
+  $("manual-text").addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      $("manual-form").requestSubmit();
+    }
+  });
+  $("apikey-save").addEventListener("click", () => {
+    const value = $("apikey").value.trim();
+    try {
+      if (value) localStorage.setItem(KEY_STORAGE, value);
+      else localStorage.removeItem(KEY_STORAGE);
+    } catch (err) { /* storage blocked in this frame */ }
+    $("apikey").value = "";
+    showToast(value ? "API Key 已保存" : "API Key 已清除");
+    if (state.source) ask(state.source, true); // ask again for what is on screen
+    else refresh();
+  });
+  document.addEventListener("keydown", (event) => {
+    const target = event.target;
+    if (event.ctrlKey || event.metaKey || event.altKey || event.isComposing) return;
+    if (target && (target.tagName === "TEXTAREA" || target.tagName === "INPUT")) return;
+    if (!/^[1-9]$/.test(event.key)) return;
+    const card = results.querySelector(`.sb-reply[data-number="${event.key}"]`);
+    const reply = state.suggestions[Number(event.key) - 1];
+    if (card && reply) {
+      event.preventDefault();
+      copyReply(reply, card);
+    }
+  });
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") requestContext();
+  });
+  // Chatwoot answers fetch-info with the conversation as it is now: asking now and then picks up new messages
+  // (an unchanged latest message is not asked for again).
+  setInterval(() => { if (document.visibilityState === "visible") requestContext(); }, POLL_MS);
+
+  // A key in the URL fragment (#key=…, never sent to any server) is saved like the form would.
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  if (fragment.get("key")) {
+    try { localStorage.setItem(KEY_STORAGE, fragment.get("key")); } catch (err) { /* storage blocked */ }
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+
+  const manual = new URLSearchParams(location.search).get("message");
+  if (manual && manual.trim()) {
+    const text = clip(manual.trim(), MAX_CHARS);
+    $("manual-text").value = text;
+    $("manual").open = true;
+    ask({message: text, context: [], contact: "", at: NaN, manual: true}, true);
+  }
+  if (window.parent !== window) {
+    setConn("正在读取会话…");
+    requestContext();
+    setTimeout(() => {
+      if (!state.gotContext) setConn("未收到会话信息（不在 Chatwoot 中？）", "warn");
+    }, 4000);
+  } else {
+    setConn(manual ? "手动模式" : "独立打开：请在下方手动输入", manual ? "" : "warn");
+  }
+})();
