@@ -67,14 +67,19 @@ def _text_list(value: object) -> list[str] | None:
     return None
 
 
+def _problem(data: dict, where: str, field: str, message: str) -> str:
+    """'file:line: field 'x': message', pointing at the field's own line when the YAML loader recorded it."""
+    line = data.line_of(field) if isinstance(data, _Located) else None
+    loc = re.sub(r":\d+$", f":{line}", where) if line else where
+    return f"{loc}: field '{field}': {message}"
+
+
 def validate_reply(raw: dict, where: str, situations: dict[str, Situation], problems: list[str]) -> Reply | None:
     """One reply's fields checked; problems appended as 'where: field: message'."""
     start = len(problems)
 
     def bad(field: str, message: str) -> None:
-        line = raw.line_of(field) if isinstance(raw, _Located) else None
-        loc = re.sub(r":\d+$", f":{line}", where) if line else where
-        problems.append(f"{loc}: field '{field}': {message}")
+        problems.append(_problem(raw, where, field, message))
 
     rid = raw.get("id")
     if not isinstance(rid, str) or not ID_PATTERN.match(rid):
@@ -149,9 +154,7 @@ def validate_situation(data: dict, where: str, problems: list[str], expected_id:
     start = len(problems)
 
     def bad(field: str, message: str) -> None:
-        line = data.line_of(field) if isinstance(data, _Located) else None
-        loc = re.sub(r":\d+$", f":{line}", where) if line else where
-        problems.append(f"{loc}: field '{field}': {message}")
+        problems.append(_problem(data, where, field, message))
 
     sid = data.get("id")
     if not isinstance(sid, str) or not ID_PATTERN.match(sid):
