@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from threading import RLock
+from threading import Lock
 
 import numpy as np
 
@@ -56,76 +56,40 @@ class _Scores:
     entry_lex: np.ndarray  # (n, entries), scaled to [0, 1] per text
 
 
-class Suggester:
-    def __init__(self, settings: Settings, corpus: Corpus, profile: dict[str, str], embedder: Embedder,
-                 index: BuiltIndex, segmenter: Segmenter) -> None:
+class _Snapshot:
+    """One corpus with its index and everything derived from them, never changed after construction.
+
+    A query runs entirely on the snapshot it started with; an update builds a new snapshot and swaps it in,
+    so queries never wait for an update nor see half of one."""
+
+    def __init__(self, settings: Settings, profile: dict[str, str], embedder: Embedder, segmenter: Segmenter,
+                 corpus: Corpus, index: BuiltIndex) -> None:
         self.settings = settings
-        self.embedder = embedder
-        self.segmenter = segmenter
         self.profile = profile
-        self._lock = RLock()
-        self._install(corpus, index)
-
-    # ---- loading and updating ------------------------------------------------------------------------------
-
-    @classmethod
-    def load(cls, settings: Settings, embedder: Embedder | None = None, progress: bool = False) -> "Suggester":
-        corpus = load_corpus(settings.corpus_dir)
-        profile = load_profile(settings.corpus_dir / "shop.yaml")
-        embedder = embedder or Embedder(settings.model, settings.backend, settings.cache_size)
-        index, counts = sync_index(settings.index_dir, corpus, embedder, settings.classifier_c, progress=progress)
-        if any(counts.values()):
-            log.info("index updated: %s", counts)
-        return cls(settings, corpus, profile, embedder, index, default_segmenter())
-
-    def _install(self, corpus: Corpus, index: BuiltIndex) -> None:
-        """Swap in a corpus and its index as one unit (readers never see a half-updated state)."""
+        self.embedder = embedder
+        self.corpus = corpus
+        self.index = index
         entries = index.entries
-        labels = index.classifier.classes
+        self.labels = labels = index.classifier.classes
         label_of = {label: i for i, label in enumerate(labels)}
-        order = np.argsort([label_of[e.situation] for e in entries], kind="stable")
-        sorted_labels = np.array([label_of[entries[i].situation] for i in order])
-        starts = np.flatnonzero(np.r_[True, sorted_labels[1:] != sorted_labels[:-1]])
-        present = sorted_labels[starts]
-        vid_row = np.full(max((e.vid for e in entries), default=0) + 1, -1, dtype=np.int64)
-        vid_row[[e.vid for e in entries]] = np.arange(len(entries))
-        reply_rows: dict[str, list[int]] = {}
+        self.order = np.argsort([label_of[e.situation] for e in entries], kind="stable")
+        sorted_labels = np.array([label_of[entries[i].situation] for i in self.order])
+        self.starts = np.flatnonzero(np.r_[True, sorted_labels[1:] != sorted_labels[:-1]])
+        self.present = sorted_labels[self.starts]
+        self.vid_row = np.full(max((e.vid for e in entries), default=0) + 1, -1, dtype=np.int64)
+        self.vid_row[[e.vid for e in entries]] = np.arange(len(entries))
+        self.reply_rows: dict[str, list[int]] = {}
         for row, e in enumerate(entries):
             if e.reply:
-                reply_rows.setdefault(e.reply, []).append(row)
-        reply_vectors = {}
+                self.reply_rows.setdefault(e.reply, []).append(row)
         text_rows = [row for row, e in enumerate(entries) if e.kind == "reply"]
         vectors = index.dense.vectors(np.array([entries[r].vid for r in text_rows], dtype=np.int64))
-        for row, vector in zip(text_rows, vectors):
-            reply_vectors[entries[row].reply] = vector
-        state = dict(corpus=corpus, index=index, labels=labels, order=order, starts=starts, present=present,
-                     vid_row=vid_row, reply_rows=reply_rows, reply_vectors=reply_vectors,
-                     lexical=LexicalIndex([e.text for e in entries], self.segmenter),
-                     chars=CharModel([e.text for e in entries], [e.situation for e in entries], labels,
-                                     self.settings.classifier_c))
-        with self._lock:
-            self.__dict__.update(state)
-
-    def update_corpus(self, corpus: Corpus, write: bool = True, touched: set[str] | None = None) -> dict[str, int]:
-        """Write a changed corpus and re-embed only the replies that changed; visible to the next query.
-
-        `touched`: the situations whose files changed (the editor's unit of change); only those files are
-        rewritten, each atomically. Without it the whole situations folder is replaced."""
-        with self._lock:
-            if write and touched is not None:
-                for situation_id in sorted(touched):
-                    write_situation(corpus, self.settings.corpus_dir, situation_id)
-            elif write:
-                write_corpus(corpus, self.settings.corpus_dir)
-            index, counts = sync_index(self.settings.index_dir, corpus, self.embedder, self.settings.classifier_c)
-            self._install(corpus, index)
-            return counts
+        self.reply_vectors = {entries[row].reply: vector for row, vector in zip(text_rows, vectors)}
+        self.lexical = LexicalIndex([e.text for e in entries], segmenter)
+        self.chars = CharModel([e.text for e in entries], [e.situation for e in entries], labels,
+                               settings.classifier_c)
 
     # ---- lookups -------------------------------------------------------------------------------------------
-
-    @property
-    def situations(self) -> dict[str, Situation]:
-        return self.corpus.situations
 
     def reply(self, reply_id: str) -> Reply:
         try:
@@ -210,24 +174,23 @@ class Suggester:
         previous messages, oldest first), shifts the ranking toward that stage's situations."""
         self.check_message(message)
         context = [c for c in (context or []) if isinstance(c, str) and c.strip()][-MAX_CONTEXT:]
-        if message.lstrip().startswith(SHORTCUT_PREFIXES):
-            return self._shortcut_result(message, k, stage, variables)
-        k = self.settings.default_k if k is None else k
-        if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= 50:
+        if k is not None and (not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= 50):
             raise InputError("'k' must be a whole number from 1 to 50", field="k")
         if stage is not None and stage not in STAGES:
             raise InputError(f"'stage' must be one of {', '.join(STAGES)}", field="stage")
-        with self._lock:
-            source = "given" if stage else None
-            prior = None
-            if context:
-                context_scores = self.score([normalize(c) or c.strip() for c in context]).situations
-                prior = self._context_prior(context_scores)
-                if stage is None:
-                    stage = self._infer_stage(context_scores)
-                    source = "inferred" if stage else None
-            result = self._suggest(message, k, stage, variables, weights, split, prior)
-            return replace(result, stage_source=source)
+        if message.lstrip().startswith(SHORTCUT_PREFIXES):
+            return self._shortcut_result(message, k, stage, variables)
+        k = self.settings.default_k if k is None else k
+        source = "given" if stage else None
+        prior = None
+        if context:
+            context_scores = self.score([normalize(c) or c.strip() for c in context]).situations
+            prior = self._context_prior(context_scores)
+            if stage is None:
+                stage = self._infer_stage(context_scores)
+                source = "inferred" if stage else None
+        result = self._suggest(message, k, stage, variables, weights, split, prior)
+        return replace(result, stage_source=source)
 
     def _context_prior(self, context_scores: np.ndarray) -> np.ndarray:
         """What the conversation so far was about, recent messages counting more: a vague follow-up
@@ -240,8 +203,7 @@ class Suggester:
 
     def infer_stage(self, context: list[str]) -> str | None:
         """The conversation's stage from the buyer's previous messages (oldest first)."""
-        with self._lock:
-            return self._infer_stage(self.score([normalize(c) or c.strip() for c in context]).situations)
+        return self._infer_stage(self.score([normalize(c) or c.strip() for c in context]).situations)
 
     def _infer_stage(self, scores: np.ndarray) -> str | None:
         """Each confident message votes for its top situation's stage, recent ones counting more ("还没到"
@@ -370,3 +332,83 @@ class Suggester:
                 if len(out) >= k:
                     break
         return out
+
+
+class Suggester:
+    """The engine's public face: loads everything, answers queries on the current snapshot, and applies
+    corpus changes by building the next one (one change at a time)."""
+
+    def __init__(self, settings: Settings, corpus: Corpus, profile: dict[str, str], embedder: Embedder,
+                 index: BuiltIndex, segmenter: Segmenter) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.profile = profile
+        self._segmenter = segmenter
+        self._update_lock = Lock()
+        self._snapshot = _Snapshot(settings, profile, embedder, segmenter, corpus, index)
+
+    @classmethod
+    def load(cls, settings: Settings, embedder: Embedder | None = None, progress: bool = False) -> "Suggester":
+        corpus = load_corpus(settings.corpus_dir)
+        profile = load_profile(settings.corpus_dir / "shop.yaml")
+        embedder = embedder or Embedder(settings.model, settings.backend, settings.cache_size)
+        index, counts = sync_index(settings.index_dir, corpus, embedder, settings.classifier_c, progress=progress)
+        if any(counts.values()):
+            log.info("index updated: %s", counts)
+        return cls(settings, corpus, profile, embedder, index, default_segmenter())
+
+    def update_corpus(self, corpus: Corpus, write: bool = True, touched: set[str] | None = None) -> dict[str, int]:
+        """Write a changed corpus and re-embed only the replies that changed; visible to the next query.
+
+        `touched`: the situations whose files changed (the editor's unit of change); only those files are
+        rewritten, each atomically. Without it the whole situations folder is replaced."""
+        with self._update_lock:
+            if write and touched is not None:
+                for situation_id in sorted(touched):
+                    write_situation(corpus, self.settings.corpus_dir, situation_id)
+            elif write:
+                write_corpus(corpus, self.settings.corpus_dir)
+            index, counts = sync_index(self.settings.index_dir, corpus, self.embedder, self.settings.classifier_c)
+            self._snapshot = _Snapshot(self.settings, self.profile, self.embedder, self._segmenter, corpus, index)
+            return counts
+
+    # Reads go to the snapshot current when they start.
+
+    @property
+    def corpus(self) -> Corpus:
+        return self._snapshot.corpus
+
+    @property
+    def index(self) -> BuiltIndex:
+        return self._snapshot.index
+
+    @property
+    def situations(self) -> dict[str, Situation]:
+        return self._snapshot.corpus.situations
+
+    @property
+    def reply_vectors(self) -> dict[str, np.ndarray]:
+        return self._snapshot.reply_vectors
+
+    def suggest(self, message: str, k: int | None = None, stage: str | None = None,
+                variables: dict[str, str] | None = None, weights: Weights | None = None,
+                split: bool = True, context: list[str] | None = None) -> Result:
+        return self._snapshot.suggest(message, k, stage, variables, weights, split, context)
+
+    def score(self, texts: list[str], weights: Weights | None = None) -> _Scores:
+        return self._snapshot.score(texts, weights)
+
+    def infer_stage(self, context: list[str]) -> str | None:
+        return self._snapshot.infer_stage(context)
+
+    def reply(self, reply_id: str) -> Reply:
+        return self._snapshot.reply(reply_id)
+
+    def filled(self, reply: Reply, variables: dict[str, str] | None = None) -> tuple[str, tuple[str, ...]]:
+        return self._snapshot.filled(reply, variables)
+
+    def by_shortcut(self, prefix: str, k: int = 10, variables: dict[str, str] | None = None) -> list[ScoredReply]:
+        return self._snapshot.by_shortcut(prefix, k, variables)
+
+    def check_message(self, message: object, field: str = "message") -> str:
+        return self._snapshot.check_message(message, field)
