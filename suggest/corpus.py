@@ -277,11 +277,26 @@ def atomic_write(path: Path, text: str) -> None:
         raise
 
 
+class _Dumper(yaml.SafeDumper):
+    """Writes corpus files the way editors write them by hand: nested lists indented, tags on one line."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False):
+        return super().increase_indent(flow, False)
+
+
+class _OneLine(list):
+    pass
+
+
+_Dumper.add_representer(_OneLine, lambda dumper, value: dumper.represent_sequence(
+    "tag:yaml.org,2002:seq", value, flow_style=True))
+
+
 def situation_yaml(situation: Situation, replies: list[Reply]) -> str:
     data = {"id": situation.id, "name": situation.name, "stage": situation.stage,
             "description": situation.description, "replies": []}
     for reply in replies:
-        item = {"id": reply.id, "text": reply.text, "examples": list(reply.examples), "tags": list(reply.tags)}
+        item = {"id": reply.id, "text": reply.text, "examples": list(reply.examples), "tags": _OneLine(reply.tags)}
         if reply.stage != situation.stage:
             item["stage"] = reply.stage
         if reply.shortcut:
@@ -289,7 +304,7 @@ def situation_yaml(situation: Situation, replies: list[Reply]) -> str:
         if reply.retired:
             item["retired"] = True
         data["replies"].append(item)
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000, default_flow_style=None)
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1000, default_flow_style=False)
 
 
 def write_corpus(corpus: Corpus, corpus_dir: Path) -> None:
