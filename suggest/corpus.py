@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from .errors import CorpusError
-from .profile import KNOWN_PLACEHOLDERS, placeholders
+from .profile import KNOWN_PLACEHOLDERS, PER_CONVERSATION, placeholders
 from .records import STAGES, Corpus, Reply, Situation
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")
@@ -232,7 +232,7 @@ def lint(corpus: Corpus, profile: dict[str, str]) -> list[str]:
         for name in placeholders(reply.text):
             if name not in known:
                 warnings.append(f"reply {reply.id}: unknown placeholder {{{name}}}")
-            elif name not in profile:
+            elif name not in profile and name not in PER_CONVERSATION:
                 warnings.append(f"reply {reply.id}: placeholder {{{name}}} has no value in shop.yaml")
         for example in reply.examples:
             owner = example_owner.setdefault(example, reply.id)

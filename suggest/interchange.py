@@ -1,7 +1,9 @@
-"""Corpus interchange: JSONL (the bench format: id, situation, stage, text, examples, tags) and CSV.
+"""Corpus interchange: JSONL (the bench format: id, situation, stage, text, examples, tags), CSV and Excel
+(.xlsx, through suggest.spreadsheet).
 
 Import reads and validates the whole file before anything is written; every rejected row is named by
-file and line.
+file and line. `preview_import` says, row by row, what an import would add, change or reject (and why)
+without writing anything.
 """
 
 from __future__ import annotations
@@ -11,11 +13,14 @@ import io
 import json
 from pathlib import Path
 
-from .corpus import RawReply, atomic_write, check_corpus
+from dataclasses import dataclass, field
+
+from .corpus import ID_PATTERN, RawReply, atomic_write, check_corpus, corpus_hash, validate_reply
 from .errors import CorpusError
+from .profile import KNOWN_PLACEHOLDERS, placeholders
 from .records import STAGES, Corpus, Reply, Situation
 
-FORMATS = (".jsonl", ".csv")
+FORMATS = (".jsonl", ".csv", ".xlsx")
 CSV_FIELDS = ("id", "situation", "situation_name", "stage", "text", "examples", "tags", "shortcut", "retired")
 
 
@@ -49,6 +54,10 @@ def _split_cell(value: str) -> list[str]:
 def read_rows(path: Path) -> list[tuple[str, dict]]:
     """(where, row) pairs; a malformed line is an error naming it."""
     fmt = _format_of(path)
+    if fmt == ".xlsx":
+        from . import spreadsheet
+
+        return spreadsheet.read_rows(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -85,10 +94,21 @@ def read_rows(path: Path) -> list[tuple[str, dict]]:
     return rows
 
 
+def _known_situations(path: Path) -> dict[str, dict]:
+    """Situation names and stages: a situations.tsv beside the file, and an Excel file's 情境 sheet."""
+    known = _read_situations_tsv(path.parent / "situations.tsv")
+    if path.suffix.lower() == ".xlsx":
+        from . import spreadsheet
+
+        known.update({sid: info for sid, info in spreadsheet.read_situations(path).items()
+                      if info.get("name") or info.get("stage")})
+    return known
+
+
 def parse_import(path: Path, base: Corpus | None) -> Corpus:
     """The corpus after importing `path` on top of `base` (None: replace everything). Raises on any bad row."""
     rows = read_rows(path)
-    known = _read_situations_tsv(path.parent / "situations.tsv")
+    known = _known_situations(path)
     situations: dict[str, Situation] = dict(base.situations) if base else {}
     replies: dict[str, Reply] = dict(base.replies) if base else {}
     problems: list[str] = []
@@ -118,6 +138,10 @@ def parse_import(path: Path, base: Corpus | None) -> Corpus:
 
 def export_corpus(corpus: Corpus, path: Path) -> int:
     fmt = _format_of(path)
+    if fmt == ".xlsx":
+        from . import spreadsheet
+
+        return spreadsheet.write_corpus(corpus, path)
     replies = sorted(corpus.replies.values(), key=lambda r: (r.situation, r.id))
     out = io.StringIO()
     if fmt == ".jsonl":

@@ -14,6 +14,8 @@ import yaml
 from .errors import CorpusError
 
 PLACEHOLDER = re.compile(r"\{([^{}\s]{1,16})\}")
+# Values that differ per buyer or order: passed by the caller per conversation, never set in shop.yaml.
+PER_CONVERSATION = ("买家昵称", "订单号", "物流单号")
 KNOWN_PLACEHOLDERS = (
     "店铺名", "客服名", "运费", "快递", "发货时间", "满包邮金额", "退货地址", "客服电话",
     "活动名", "优惠券", "赠品", "买家昵称", "订单号", "物流单号",

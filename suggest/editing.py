@@ -1,0 +1,881 @@
+"""The editing service: everything an editor does to the corpus, with the checks that keep agents safe.
+
+Used by the editor pages (webapp/editor) and usable from any Python code; it knows nothing about HTTP.
+
+* Checks on save: required fields and lengths, unknown placeholders (errors); compliance rules
+  (suggest.compliance: `block` stops the save, `warn` needs confirmation); near-duplicates of another reply
+  (cosine >= `duplicate_threshold` between reply texts, needs confirmation).
+* Every change goes through `Suggester.update_corpus(..., touched=...)`: only the touched situation files are
+  rewritten (atomically) and only the changed replies re-embedded; the next suggestion sees it.
+* Every change is recorded in the audit history (suggest.history) with the before and after state of all it
+  touched, and any change can be reverted (a revert is itself a new change).
+* Conflicts: each edit carries the version of the reply or situation it started from (`reply_version`); if
+  someone saved in between, `Conflict` (HTTP 409) carries both versions and nothing is written.
+* Several processes (gunicorn workers) may serve the same home: changes are serialised by a lock file, and
+  each process reloads the corpus when the files on disk changed under it (`refresh_if_changed`).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import logging
+import re
+import threading
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from . import compliance
+from .corpus import (ID_PATTERN, MAX_EXAMPLE_CHARS, MAX_REPLY_CHARS, SHORTCUT_PATTERN, RawReply, check_corpus,
+                     load_corpus, validate_reply)
+from .errors import CorpusError, SuggestError
+from .history import Change, History, empty_state
+from .profile import KNOWN_PLACEHOLDERS, fill, placeholders
+from .records import STAGE_NAMES, STAGES, Corpus, Reply, Situation
+from .text import normalize
+
+log = logging.getLogger(__name__)
+
+DUPLICATE_THRESHOLD = 0.92  # reply texts at least this similar (cosine) get a near-duplicate warning
+MAX_TAG_CHARS = 20
+MAX_TAGS = 10
+MAX_SITUATION_NAME = 40
+MAX_DESCRIPTION = 300
+MIN_GOOD_EXAMPLES = 3
+# Try-it verdicts: nearest-example similarity of the message to the draft (m3e-small: paraphrases score
+# 0.9 and above, unrelated shop questions about 0.65-0.75).
+TRY_LIKELY = 0.88
+TRY_POSSIBLE = 0.80
+TRY_METHOD = ("右侧是引擎此刻给客服的真实推荐（按保存前的语料计算）。草稿的位置按“买家消息与话术例句或话术本身的最高"
+              "相似度”估算，现有推荐也用同一方法计分；这是引擎排序的主要依据。保存后分类模型会重新训练，实际名次可能略有差别。")
+
+
+# ---- errors ------------------------------------------------------------------------------------------------
+
+class EditError(SuggestError):
+    """A change that was not made; `status` is the HTTP status an interface should answer with."""
+
+    status = 422
+    code = "edit_refused"
+
+    def details(self) -> dict:
+        return {}
+
+
+class Invalid(EditError):
+    code = "invalid"
+
+    def __init__(self, problems: list[dict], message: str = "内容有误，未保存") -> None:
+        super().__init__(message + "：" + "；".join(p["message"] for p in problems[:5]))
+        self.short = message
+        self.problems = problems
+
+    def details(self) -> dict:
+        return {"problems": self.problems}
+
+
+class Blocked(EditError):
+    code = "blocked"
+
+    def __init__(self, check: "Check") -> None:
+        words = "、".join(f"“{f.word}”" for f in check.blocking)
+        super().__init__(f"含有不允许的用语 {words}，未保存")
+        self.check = check
+
+    def details(self) -> dict:
+        return {"check": self.check.to_dict()}
+
+
+class NeedsConfirmation(EditError):
+    code = "needs_confirmation"
+
+    def __init__(self, check: "Check") -> None:
+        super().__init__(f"有 {len(check.warnings)} 条提醒需要确认；确认无误后选择“仍然保存”")
+        self.check = check
+
+    def details(self) -> dict:
+        return {"check": self.check.to_dict()}
+
+
+class Conflict(EditError):
+    status = 409
+    code = "conflict"
+
+    def __init__(self, message: str, theirs: dict | None, yours: dict | None, extra: dict | None = None) -> None:
+        super().__init__(message)
+        self.theirs = theirs
+        self.yours = yours
+        self.extra = extra or {}
+
+    def details(self) -> dict:
+        return {"theirs": self.theirs, "yours": self.yours, **self.extra}
+
+
+class Missing(EditError):
+    status = 404
+    code = "not_found"
+
+
+# ---- versions and plain dicts --------------------------------------------------------------------------------
+
+def _digest(payload: object) -> str:
+    return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()[:16]
+
+
+def reply_version(reply: Reply) -> str:
+    """The version an edit starts from. Unlike `corpus.reply_hash` (what the index depends on), it covers every
+    field, tags and 快捷编码 included: two editors changing only the tags still conflict."""
+    return _digest(reply.to_dict())
+
+
+def situation_version(situation: Situation) -> str:
+    return _digest(asdict(situation))
+
+
+def reply_from_dict(data: dict) -> Reply:
+    return Reply(id=data["id"], situation=data["situation"], stage=data["stage"], text=data["text"],
+                 examples=tuple(data.get("examples") or ()), tags=tuple(data.get("tags") or ()),
+                 shortcut=data.get("shortcut") or None, retired=bool(data.get("retired")))
+
+
+def situation_from_dict(data: dict) -> Situation:
+    return Situation(id=data["id"], name=data["name"], stage=data["stage"], description=data.get("description") or "")
+
+
+def _state(corpus: Corpus, reply_ids: set[str], situation_ids: set[str]) -> dict:
+    state = empty_state()
+    for rid in sorted(reply_ids):
+        reply = corpus.replies.get(rid)
+        state["replies"][rid] = reply.to_dict() if reply else None
+    for sid in sorted(situation_ids):
+        situation = corpus.situations.get(sid)
+        state["situations"][sid] = asdict(situation) if situation else None
+    return state
+
+
+def _text_lines(value: object) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        items = value.replace("\r", "").split("\n")
+    elif isinstance(value, (list, tuple)):
+        items = [str(v) for v in value if v is not None]
+    else:
+        return []
+    out: list[str] = []
+    for item in items:
+        item = item.strip()
+        if item and item not in out:
+            out.append(item)
+    return out
+
+
+def _tag_list(value: object) -> list[str]:
+    if isinstance(value, str):
+        value = re.split(r"[,，、;；\s]+", value)
+    return _text_lines(value)
+
+
+def _field_of(problem: str) -> str:
+    match = re.search(r"field '(\w+)'", problem)
+    return match.group(1) if match else "reply"
+
+
+# ---- checks --------------------------------------------------------------------------------------------------
+
+@dataclass
+class Check:
+    """What saving a draft would do: problems (errors), compliance findings, near-duplicates and notes."""
+
+    reply: Reply | None = None
+    situation: Situation | None = None  # a new situation created with the reply
+    problems: list[dict] = field(default_factory=list)  # {field, message}: the draft cannot be saved
+    findings: list[compliance.Finding] = field(default_factory=list)
+    duplicates: list[dict] = field(default_factory=list)  # {id, text, situation, similarity}
+    placeholder_warnings: list[dict] = field(default_factory=list)
+    notes: list[dict] = field(default_factory=list)  # hints that need no confirmation
+
+    @property
+    def blocking(self) -> list[compliance.Finding]:
+        return compliance.blocking(self.findings)
+
+    @property
+    def warnings(self) -> list[dict]:
+        """Everything the editor has to confirm before saving."""
+        out = [{"kind": "compliance", "field": "text", "severity": "warn", "word": f.word, "rule": f.rule,
+                "category": f.category, "message": f"{f.category}：“{f.word}”——{f.message}"}
+               for f in compliance.warnings(self.findings)]
+        out += [{"kind": "duplicate", "field": "text", "id": d["id"], "similarity": d["similarity"],
+                 "message": f"与话术 {d['id']} 非常相似（相似度 {d['similarity']:.2f}）：{d['text']}"}
+                for d in self.duplicates]
+        out += self.placeholder_warnings
+        return out
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and not self.blocking
+
+    def to_dict(self) -> dict:
+        return {
+            "ok": self.ok,
+            "problems": self.problems,
+            "blocking": [{**f.to_dict(), "field": "text"} for f in self.blocking],
+            "warnings": self.warnings,
+            "findings": [f.to_dict() for f in self.findings],
+            "duplicates": self.duplicates,
+            "notes": self.notes,
+            "reply": self.reply.to_dict() if self.reply else None,
+        }
+
+
+@dataclass
+class SaveResult:
+    reply: Reply | None
+    change: Change
+    check: Check | None = None
+
+    def to_dict(self) -> dict:
+        out = {"change": {"id": self.change.id, "action": self.change.action, "summary": self.change.summary}}
+        if self.reply is not None:
+            out["reply"] = self.reply.to_dict()
+            out["version"] = reply_version(self.reply)
+        if self.check is not None:
+            out["notes"] = self.check.notes
+            out["warnings"] = self.check.warnings
+        return out
+
+
+# ---- the service ---------------------------------------------------------------------------------------------
+
+class EditingService:
+    def __init__(self, engine, history: History, duplicate_threshold: float = DUPLICATE_THRESHOLD,
+                 rules: tuple[compliance.Rule, ...] | None = None, lock_path: Path | None = None) -> None:
+        self.engine = engine
+        self.history = history
+        self.duplicate_threshold = duplicate_threshold
+        self.rules = compliance.load_rules() if rules is None else rules
+        self.lock_path = Path(lock_path) if lock_path else history.path.with_name("editing.lock")
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._lock_file = None
+        self._known_stamp = self._stamp()
+        self._compliance_cache: dict[str, list[compliance.Finding]] = {}
+
+    # ---- locking and cross-process freshness -----------------------------------------------------------
+
+    @contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """One change at a time: a thread lock, and a lock file for the other worker processes."""
+        with self._lock:
+            if self._depth == 0:
+                self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+                self._lock_file = open(self.lock_path, "a+")
+                fcntl.flock(self._lock_file, fcntl.LOCK_EX)
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+                if self._depth == 0:
+                    fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+                    self._lock_file.close()
+                    self._lock_file = None
+
+    def _stamp(self) -> tuple[int, int] | None:
+        try:
+            stat = (self.engine.settings.corpus_dir / "situations").stat()
+        except FileNotFoundError:
+            return None
+        return (stat.st_ino, stat.st_mtime_ns)
+
+    def refresh_if_changed(self) -> bool:
+        """Reload the corpus if its files changed under this process (another worker, a hand edit, the CLI).
+
+        Costs one stat() when nothing changed, so it can run before every request."""
+        if self._stamp() == self._known_stamp:
+            return False
+        with self._exclusive():
+            stamp = self._stamp()
+            if stamp == self._known_stamp:
+                return False
+            try:
+                corpus = load_corpus(self.engine.settings.corpus_dir)
+            except CorpusError as exc:
+                log.warning("the corpus on disk changed but does not load; keeping the loaded one: %s", exc.message)
+                self._known_stamp = stamp
+                return False
+            if corpus != self.engine.corpus:
+                log.info("the corpus changed on disk; reloading it")
+                self.engine.update_corpus(corpus, write=False)
+            self._known_stamp = self._stamp()
+            return True
+
+    @property
+    def corpus(self) -> Corpus:
+        return self.engine.corpus
+
+    # ---- reading -------------------------------------------------------------------------------------------
+
+    def compliance_of(self, text: str) -> list[compliance.Finding]:
+        found = self._compliance_cache.get(text)
+        if found is None:
+            found = compliance.check_text(text, self.rules)
+            if len(self._compliance_cache) > 5000:
+                self._compliance_cache.clear()
+            self._compliance_cache[text] = found
+        return found
+
+    def reply_dict(self, reply: Reply, corpus: Corpus | None = None) -> dict:
+        corpus = corpus or self.corpus
+        situation = corpus.situations.get(reply.situation)
+        findings = self.compliance_of(reply.text)
+        flag = "block" if compliance.blocking(findings) else "warn" if findings else None
+        return {**reply.to_dict(), "version": reply_version(reply),
+                "situation_name": situation.name if situation else reply.situation,
+                "stage_name": STAGE_NAMES.get(reply.stage, reply.stage),
+                "follows_situation_stage": bool(situation and situation.stage == reply.stage),
+                "compliance": flag, "findings": [f.to_dict() for f in findings]}
+
+    def situation_dict(self, situation: Situation, corpus: Corpus | None = None) -> dict:
+        corpus = corpus or self.corpus
+        replies = corpus.replies_of(situation.id)
+        return {**asdict(situation), "version": situation_version(situation),
+                "stage_name": STAGE_NAMES.get(situation.stage, situation.stage),
+                "replies": len(replies), "active": sum(1 for r in replies if not r.retired)}
+
+    def list_replies(self, situation: str | None = None, stage: str | None = None, tag: str | None = None,
+                     text: str | None = None, status: str = "all", flagged: bool = False) -> list[dict]:
+        corpus = self.corpus
+        needle = (text or "").strip().lower()
+        out = []
+        for reply in sorted(corpus.replies.values(), key=lambda r: (r.situation, r.id)):
+            if situation and reply.situation != situation:
+                continue
+            if stage and reply.stage != stage:
+                continue
+            if tag and tag not in reply.tags:
+                continue
+            if status == "active" and reply.retired or status == "retired" and not reply.retired:
+                continue
+            if needle:
+                haystack = " ".join([reply.id, reply.text, reply.shortcut or "", *reply.examples, *reply.tags]).lower()
+                if needle not in haystack:
+                    continue
+            item = self.reply_dict(reply, corpus)
+            if flagged and not item["compliance"]:
+                continue
+            out.append(item)
+        return out
+
+    def list_situations(self) -> list[dict]:
+        corpus = self.corpus
+        order = {stage: i for i, stage in enumerate(STAGES)}
+        return [self.situation_dict(s, corpus)
+                for s in sorted(corpus.situations.values(), key=lambda s: (order.get(s.stage, 9), s.id))]
+
+    def tags(self) -> list[str]:
+        counts: dict[str, int] = {}
+        for reply in self.corpus.replies.values():
+            for tag in reply.tags:
+                counts[tag] = counts.get(tag, 0) + 1
+        return sorted(counts, key=lambda t: (-counts[t], t))
+
+    def get_reply(self, reply_id: str) -> Reply:
+        reply = self.corpus.replies.get(reply_id)
+        if reply is None:
+            raise Missing(f"没有编号为 {reply_id} 的话术（可能已被删除）")
+        return reply
+
+    def get_situation(self, situation_id: str) -> Situation:
+        situation = self.corpus.situations.get(situation_id)
+        if situation is None:
+            raise Missing(f"没有编号为 {situation_id} 的情境（可能已被删除）")
+        return situation
+
+    # ---- checking a draft ------------------------------------------------------------------------------
+
+    def _next_id(self, prefix: str, taken: set[str]) -> str:
+        pattern = re.compile(rf"^{re.escape(prefix)}-(\d+)$")
+        numbers = [int(m.group(1)) for i in taken if (m := pattern.match(i))]
+        n = max(numbers, default=0) + 1
+        while f"{prefix}-{n:02d}" in taken:
+            n += 1
+        return f"{prefix}-{n:02d}"
+
+    def _check_situation(self, data: dict, corpus: Corpus, existing_id: str | None, problems: list[dict],
+                         prefix: str = "situation") -> Situation | None:
+        start = len(problems)
+        sid = str(data.get("id") or "").strip().lower() if existing_id is None else existing_id
+        if existing_id is None:
+            if not sid:
+                sid = self._next_id("situation", set(corpus.situations))
+            elif not ID_PATTERN.match(sid):
+                problems.append({"field": f"{prefix}.id", "message": "情境编号只能用小写英文字母、数字、- 和 _（例如 invoice）"})
+            elif sid in corpus.situations:
+                problems.append({"field": f"{prefix}.id", "message": f"情境编号 {sid} 已被“{corpus.situations[sid].name}”使用"})
+        name = str(data.get("name") or "").strip()
+        if not name:
+            problems.append({"field": f"{prefix}.name", "message": "请填写情境名称"})
+        elif len(name) > MAX_SITUATION_NAME:
+            problems.append({"field": f"{prefix}.name", "message": f"情境名称最多 {MAX_SITUATION_NAME} 个字"})
+        elif any(s.name == name and s.id != sid for s in corpus.situations.values()):
+            problems.append({"field": f"{prefix}.name", "message": f"已有名为“{name}”的情境"})
+        stage = data.get("stage")
+        if stage not in STAGES:
+            problems.append({"field": f"{prefix}.stage", "message": "请选择阶段：售前、售中、售后或通用"})
+        description = str(data.get("description") or "").strip()
+        if len(description) > MAX_DESCRIPTION:
+            problems.append({"field": f"{prefix}.description", "message": f"说明最多 {MAX_DESCRIPTION} 个字"})
+        if len(problems) > start:
+            return None
+        return Situation(id=sid, name=name, stage=stage, description=description)
+
+    def check_reply(self, draft: dict, reply_id: str | None = None, new_situation: dict | None = None,
+                    corpus: Corpus | None = None) -> Check:
+        """Everything saving `draft` would run into, without saving. `reply_id`: the reply being edited."""
+        corpus = corpus or self.corpus
+        check = Check()
+        problems = check.problems
+        if not isinstance(draft, dict):
+            problems.append({"field": "reply", "message": "话术内容格式不对"})
+            return check
+        situations = dict(corpus.situations)
+        if new_situation:
+            situation = self._check_situation(new_situation, corpus, None, problems)
+            if situation is not None:
+                situations[situation.id] = situation
+                check.situation = situation
+                draft = {**draft, "situation": situation.id}
+        current = corpus.replies.get(reply_id) if reply_id else None
+
+        # the id: fixed for an edit, chosen or generated for a new reply
+        rid = str(draft.get("id") or "").strip()
+        if current is not None:
+            if rid and rid != current.id:
+                problems.append({"field": "id", "message": "编号不能修改；如需新编号，请新建一条话术"})
+            rid = current.id
+        elif not rid:
+            sid = draft.get("situation")
+            rid = self._next_id(sid if isinstance(sid, str) and ID_PATTERN.match(sid or "") else "reply",
+                                set(corpus.replies))
+        elif not ID_PATTERN.match(rid):
+            problems.append({"field": "id", "message": "编号只能用小写英文字母、数字、- 和 _；可以留空自动生成"})
+        elif rid in corpus.replies:
+            problems.append({"field": "id", "message": f"编号 {rid} 已被另一条话术使用"})
+
+        sid = draft.get("situation")
+        if not sid:
+            problems.append({"field": "situation", "message": "请选择话术所属的情境"})
+        elif sid not in situations:
+            if not (new_situation and check.situation is None):
+                problems.append({"field": "situation", "message": f"情境 {sid} 不存在"})
+        stage = draft.get("stage") or None
+        if stage is not None and stage not in STAGES:
+            problems.append({"field": "stage", "message": "阶段只能是售前、售中、售后或通用"})
+        if stage is None and sid in situations:
+            stage = situations[sid].stage
+
+        text = draft.get("text")
+        text = text.strip() if isinstance(text, str) else ""
+        if not text:
+            problems.append({"field": "text", "message": "请填写话术内容"})
+        elif len(text) > MAX_REPLY_CHARS:
+            problems.append({"field": "text", "message": f"话术有 {len(text)} 个字，最多 {MAX_REPLY_CHARS} 个字"})
+        known = set(KNOWN_PLACEHOLDERS) | set(self.engine.profile)
+        for name in dict.fromkeys(placeholders(text)):
+            if name not in known:
+                problems.append({"field": "text", "message": f"未知的占位符 {{{name}}}：可用的有 "
+                                 + "、".join(f"{{{k}}}" for k in KNOWN_PLACEHOLDERS)})
+            elif name not in self.engine.profile:
+                check.placeholder_warnings.append({
+                    "kind": "placeholder", "field": "text", "name": name,
+                    "message": f"店铺资料（shop.yaml）里没有 {{{name}}} 的值：客服复制时需要手动填写"})
+
+        examples = _text_lines(draft.get("examples"))
+        if not examples:
+            problems.append({"field": "examples", "message": "至少填写一条买家例句（每行一条）"})
+        for example in examples:
+            if len(example) > MAX_EXAMPLE_CHARS:
+                problems.append({"field": "examples", "message": f"例句“{example[:12]}…”超过 {MAX_EXAMPLE_CHARS} 个字"})
+        tags = _tag_list(draft.get("tags"))
+        if len(tags) > MAX_TAGS:
+            problems.append({"field": "tags", "message": f"标签最多 {MAX_TAGS} 个"})
+        for tag in tags:
+            if len(tag) > MAX_TAG_CHARS:
+                problems.append({"field": "tags", "message": f"标签“{tag[:10]}…”太长（最多 {MAX_TAG_CHARS} 个字）"})
+        shortcut = str(draft.get("shortcut") or "").strip().lower() or None
+        if shortcut:
+            if not SHORTCUT_PATTERN.match(shortcut):
+                problems.append({"field": "shortcut", "message": "快捷编码只能是 1-16 位小写字母或数字，例如 fp1"})
+            else:
+                owner = next((r for r in corpus.replies.values() if r.shortcut == shortcut and r.id != rid), None)
+                if owner is not None:
+                    problems.append({"field": "shortcut", "message": f"快捷编码 {shortcut} 已被话术 {owner.id} 使用"})
+        retired = current.retired if current is not None else bool(draft.get("retired", False))
+        if problems:
+            return check
+
+        raw = {"id": rid, "situation": sid, "stage": stage, "text": text, "examples": examples, "tags": tags,
+               "shortcut": shortcut, "retired": retired}
+        leftovers: list[str] = []
+        reply = validate_reply(raw, "draft", situations, leftovers)
+        for problem in leftovers:  # anything the checks above did not phrase (kept in the engine's words)
+            problems.append({"field": _field_of(problem), "message": problem.split(": ", 1)[-1]})
+        if reply is None:
+            return check
+        check.reply = reply
+        check.findings = self.compliance_of(reply.text)
+        check.duplicates = self.near_duplicates(reply.text, exclude=reply.id)
+        if len(reply.examples) < MIN_GOOD_EXAMPLES:
+            check.notes.append({"kind": "examples", "field": "examples",
+                                "message": f"只有 {len(reply.examples)} 条例句；写 {MIN_GOOD_EXAMPLES} 条以上不同说法，匹配会更准"})
+        owners = {e: r for r in corpus.replies.values() if r.id != reply.id for e in r.examples}
+        for example in reply.examples:
+            other = owners.get(example)
+            if other is not None and other.situation != reply.situation:
+                name = corpus.situations[other.situation].name if other.situation in corpus.situations else other.situation
+                check.notes.append({"kind": "example_elsewhere", "field": "examples",
+                                    "message": f"例句“{example}”也出现在情境“{name}”的话术 {other.id} 中，两边会互相抢匹配"})
+        return check
+
+    def near_duplicates(self, text: str, exclude: str | None = None, limit: int = 3) -> list[dict]:
+        """Active replies whose text is at least `duplicate_threshold` similar to `text` (cosine)."""
+        vectors = self.engine.reply_vectors
+        ids = [rid for rid in vectors if rid != exclude and rid in self.corpus.replies]
+        if not ids or not text.strip():
+            return []
+        query = self.engine.embedder.encode_cached([normalize(text) or text.strip()])[0]
+        matrix = np.vstack([vectors[rid] for rid in ids])
+        sims = matrix @ query
+        order = np.argsort(-sims)[:limit]
+        out = []
+        for i in order:
+            if float(sims[i]) < self.duplicate_threshold:
+                break
+            reply = self.corpus.replies[ids[i]]
+            out.append({"id": reply.id, "text": reply.text, "situation": reply.situation,
+                        "similarity": round(float(sims[i]), 3)})
+        return out
+
+    # ---- committing ------------------------------------------------------------------------------------
+
+    def _validated(self, situations: dict[str, Situation], replies: dict[str, Reply]) -> Corpus:
+        raws = [RawReply(r.to_dict(), f"reply {r.id}") for r in replies.values()]
+        try:
+            return check_corpus(situations, raws)
+        except CorpusError as exc:
+            raise Invalid([{"field": _field_of(p), "message": p} for p in exc.problems]) from None
+
+    def _commit(self, editor: str, action: str, target: str, summary: str, old: Corpus, new: Corpus,
+                reply_ids: set[str], situation_ids: set[str], reverts: int | None = None) -> Change:
+        files = set(situation_ids)
+        for rid in reply_ids:
+            for corpus in (old, new):
+                if rid in corpus.replies:
+                    files.add(corpus.replies[rid].situation)
+        before = _state(old, reply_ids, situation_ids)
+        after = _state(new, reply_ids, situation_ids)
+        with self.history.recording(editor, action, target, summary, before, after, reverts) as change:
+            try:
+                self.engine.update_corpus(new, write=True, touched=files)
+            except BaseException:
+                log.exception("writing change %s failed; restoring the previous files", action)
+                try:
+                    self.engine.update_corpus(old, write=True, touched=files)
+                except Exception:  # pragma: no cover - best effort
+                    log.exception("could not restore the previous corpus files")
+                raise
+        self._known_stamp = self._stamp()
+        return change
+
+    def _check_version(self, reply_id: str, version: str | None, yours: dict | None) -> Reply:
+        current = self.corpus.replies.get(reply_id)
+        if current is None:
+            last = self.history.last_touching("replies", reply_id)
+            raise Conflict(f"话术 {reply_id} 已被{self._who(last)}删除；你的内容还在，可以另存为新话术",
+                           theirs=None, yours=yours, extra={"changed_by": self._by(last)})
+        if version is None:
+            raise Invalid([{"field": "version", "message": "缺少版本号（version）：请重新打开这条话术再保存"}])
+        if version != reply_version(current):
+            last = self.history.last_touching("replies", reply_id)
+            raise Conflict(f"话术 {reply_id} 在你编辑期间已被{self._who(last)}修改",
+                           theirs={**self.reply_dict(current)}, yours=yours, extra={"changed_by": self._by(last)})
+        return current
+
+    @staticmethod
+    def _by(change: Change | None) -> dict | None:
+        return {"editor": change.editor, "at": change.created_at, "change": change.id} if change else None
+
+    @staticmethod
+    def _who(change: Change | None) -> str:
+        return f" {change.editor} " if change else "别人"
+
+    def save_reply(self, draft: dict, editor: str, reply_id: str | None = None, version: str | None = None,
+                   new_situation: dict | None = None, confirm: bool = False) -> SaveResult:
+        """Create (`reply_id` None) or update a reply; `version` is the one the edit started from."""
+        with self._exclusive():
+            self.refresh_if_changed()
+            if reply_id is not None:
+                self._check_version(reply_id, version, draft if isinstance(draft, dict) else None)
+            corpus = self.corpus
+            check = self.check_reply(draft, reply_id=reply_id, new_situation=new_situation, corpus=corpus)
+            if check.problems:
+                raise Invalid(check.problems)
+            if check.blocking:
+                raise Blocked(check)
+            if check.warnings and not confirm:
+                raise NeedsConfirmation(check)
+            reply = check.reply
+            situations = dict(corpus.situations)
+            situation_ids: set[str] = set()
+            if check.situation is not None:
+                situations[check.situation.id] = check.situation
+                situation_ids.add(check.situation.id)
+            replies = dict(corpus.replies)
+            replies[reply.id] = reply
+            new = self._validated(situations, replies)
+            if reply_id is None:
+                action, summary = "create_reply", f"新建话术 {reply.id}：{reply.text[:40]}"
+                if check.situation is not None:
+                    summary += f"（新情境“{check.situation.name}”）"
+            else:
+                old = corpus.replies[reply_id]
+                if old == reply:
+                    return SaveResult(reply, Change(0, "", editor, "unchanged", reply.id, "没有改动"), check)
+                changed = [name for name in ("text", "examples", "tags", "shortcut", "situation", "stage")
+                           if getattr(old, name) != getattr(reply, name)]
+                labels = {"text": "内容", "examples": "例句", "tags": "标签", "shortcut": "快捷编码",
+                          "situation": "情境", "stage": "阶段"}
+                action, summary = "update_reply", f"修改话术 {reply.id}（{'、'.join(labels[c] for c in changed)}）"
+            change = self._commit(editor, action, reply.id, summary, corpus, new, {reply.id}, situation_ids)
+            return SaveResult(new.replies[reply.id], change, check)
+
+    def set_retired(self, reply_id: str, editor: str, version: str | None, retired: bool = True) -> SaveResult:
+        with self._exclusive():
+            self.refresh_if_changed()
+            current = self._check_version(reply_id, version, None)
+            if current.retired == retired:
+                return SaveResult(current, Change(0, "", editor, "unchanged", reply_id, "没有改动"))
+            corpus = self.corpus
+            reply = replace(current, retired=retired)
+            new = self._validated(corpus.situations, {**corpus.replies, reply_id: reply})
+            action = "retire_reply" if retired else "restore_reply"
+            summary = f"{'停用' if retired else '恢复'}话术 {reply_id}：{reply.text[:40]}"
+            change = self._commit(editor, action, reply_id, summary, corpus, new, {reply_id}, set())
+            return SaveResult(reply, change)
+
+    def delete_reply(self, reply_id: str, editor: str, version: str | None) -> SaveResult:
+        with self._exclusive():
+            self.refresh_if_changed()
+            current = self._check_version(reply_id, version, None)
+            corpus = self.corpus
+            replies = {rid: r for rid, r in corpus.replies.items() if rid != reply_id}
+            new = self._validated(corpus.situations, replies)
+            change = self._commit(editor, "delete_reply", reply_id, f"删除话术 {reply_id}：{current.text[:40]}",
+                                  corpus, new, {reply_id}, set())
+            return SaveResult(None, change)
+
+    # ---- situations ----------------------------------------------------------------------------------------
+
+    def save_situation(self, data: dict, editor: str, situation_id: str | None = None,
+                       version: str | None = None) -> tuple[Situation, Change]:
+        with self._exclusive():
+            self.refresh_if_changed()
+            corpus = self.corpus
+            if not isinstance(data, dict):
+                raise Invalid([{"field": "situation", "message": "情境格式不对"}])
+            current = None
+            if situation_id is not None:
+                current = corpus.situations.get(situation_id)
+                if current is None:
+                    last = self.history.last_touching("situations", situation_id)
+                    raise Conflict(f"情境 {situation_id} 已被{self._who(last)}删除", theirs=None, yours=data,
+                                   extra={"changed_by": self._by(last)})
+                if version != situation_version(current):
+                    last = self.history.last_touching("situations", situation_id)
+                    raise Conflict(f"情境 {situation_id} 在你编辑期间已被{self._who(last)}修改",
+                                   theirs=self.situation_dict(current), yours=data, extra={"changed_by": self._by(last)})
+            problems: list[dict] = []
+            situation = self._check_situation(data, corpus, situation_id, problems, prefix="situation")
+            if problems:
+                raise Invalid([{**p, "field": p["field"].split(".", 1)[-1]} for p in problems])
+            if current == situation:
+                return situation, Change(0, "", editor, "unchanged", situation.id, "没有改动")
+            replies = dict(corpus.replies)
+            reply_ids: set[str] = set()
+            if current is not None and current.stage != situation.stage:
+                # replies that followed the situation's stage follow it to the new one
+                for reply in corpus.replies_of(situation.id):
+                    if reply.stage == current.stage:
+                        replies[reply.id] = replace(reply, stage=situation.stage)
+                        reply_ids.add(reply.id)
+            new = self._validated({**corpus.situations, situation.id: situation}, replies)
+            if current is None:
+                action, summary = "create_situation", f"新建情境“{situation.name}”（{situation.id}）"
+            else:
+                action, summary = "update_situation", f"修改情境“{situation.name}”（{situation.id}）"
+            change = self._commit(editor, action, situation.id, summary, corpus, new, reply_ids, {situation.id})
+            return situation, change
+
+    def delete_situation(self, situation_id: str, editor: str, version: str | None) -> Change:
+        with self._exclusive():
+            self.refresh_if_changed()
+            corpus = self.corpus
+            current = corpus.situations.get(situation_id)
+            if current is None:
+                raise Missing(f"没有编号为 {situation_id} 的情境")
+            if version != situation_version(current):
+                raise Conflict(f"情境 {situation_id} 在你查看后已被修改", theirs=self.situation_dict(current), yours=None)
+            if corpus.replies_of(situation_id):
+                raise Invalid([{"field": "situation", "message": f"情境“{current.name}”下还有 "
+                                f"{len(corpus.replies_of(situation_id))} 条话术：先删除或移到别的情境"}])
+            situations = {sid: s for sid, s in corpus.situations.items() if sid != situation_id}
+            new = self._validated(situations, dict(corpus.replies))
+            return self._commit(editor, "delete_situation", situation_id, f"删除情境“{current.name}”（{situation_id}）",
+                                corpus, new, set(), {situation_id})
+
+    # ---- revert --------------------------------------------------------------------------------------------
+
+    def revert(self, change_id: int, editor: str, force: bool = False) -> Change:
+        """Restore the before-state of change `change_id`, as a new change. If something it touched was changed
+        again since, `Conflict` lists what (unless `force`)."""
+        with self._exclusive():
+            self.refresh_if_changed()
+            original = self.history.get(change_id)
+            if original is None:
+                raise Missing(f"历史记录中没有第 {change_id} 号更改")
+            corpus = self.corpus
+            reply_ids = set(original.before["replies"]) | set(original.after["replies"])
+            situation_ids = set(original.before["situations"]) | set(original.after["situations"])
+            now = _state(corpus, reply_ids, situation_ids)
+            if now == original.before:
+                raise Invalid([{"field": "change", "message": "当前内容已经和这次更改之前一致，无需撤销"}],
+                              "无需撤销")
+            drifted = [{"kind": kind, "id": item, "current": now[kind][item], "expected": original.after[kind].get(item)}
+                       for kind in ("replies", "situations") for item in now[kind]
+                       if now[kind][item] != original.after[kind].get(item)]
+            if drifted and not force:
+                names = "、".join(d["id"] for d in drifted)
+                raise Conflict(f"{names} 在这次更改之后又被修改过；撤销会覆盖那些修改", theirs=None, yours=None,
+                               extra={"drifted": drifted, "change": original.id})
+            situations = dict(corpus.situations)
+            for sid, data in original.before["situations"].items():
+                if data is None:
+                    situations.pop(sid, None)
+                else:
+                    situations[sid] = situation_from_dict(data)
+            replies = dict(corpus.replies)
+            for rid, data in original.before["replies"].items():
+                if data is None:
+                    replies.pop(rid, None)
+                else:
+                    replies[rid] = reply_from_dict(data)
+            new = self._validated(situations, replies)
+            summary = f"撤销 #{original.id}（{original.action_name}）：{original.summary}"
+            return self._commit(editor, "revert", original.target, summary[:200], corpus, new, reply_ids,
+                                situation_ids, reverts=original.id)
+
+    # ---- import ------------------------------------------------------------------------------------------
+
+    def import_preview(self, path: Path, display_name: str | None = None):
+        from .interchange import preview_import
+
+        return preview_import(path, self.corpus, rules=self.rules, enforce_compliance=True,
+                              known_placeholders=set(KNOWN_PLACEHOLDERS) | set(self.engine.profile),
+                              display_name=display_name)
+
+    def import_commit(self, path: Path, editor: str, display_name: str | None = None,
+                      expected_base: str | None = None):
+        """Import `path` on top of the corpus, all or nothing; returns (preview, change)."""
+        from .corpus import corpus_hash
+
+        with self._exclusive():
+            self.refresh_if_changed()
+            corpus = self.corpus
+            if expected_base is not None and expected_base != corpus_hash(corpus):
+                raise Conflict("预览之后语料已被修改：请重新预览再导入", theirs=None, yours=None)
+            preview = self.import_preview(path, display_name)
+            if not preview.ok:
+                raise Invalid([{"field": "file", "message": f"{r.where}: {reason}"} for r in preview.rejected
+                               for reason in r.reasons] + [{"field": "file", "message": p} for p in preview.errors],
+                              f"导入被拒绝（{len(preview.rejected)} 行有问题），没有写入任何内容")
+            if not preview.added and not preview.changed:
+                raise Invalid([{"field": "file", "message": "文件里的话术和现有语料完全一致"}], "没有需要导入的内容")
+            new = preview.corpus
+            reply_ids = {r.id for r in preview.added + preview.changed}
+            situation_ids = {s.id for s in preview.new_situations}
+            name = display_name or path.name
+            summary = f"导入 {name}：新增 {len(preview.added)} 条，修改 {len(preview.changed)} 条"
+            if situation_ids:
+                summary += f"，新情境 {len(situation_ids)} 个"
+            change = self._commit(editor, "import", name, summary, corpus, new, reply_ids, situation_ids)
+            return preview, change
+
+    # ---- try it -------------------------------------------------------------------------------------------
+
+    def try_draft(self, message: str, draft: dict | None = None, reply_id: str | None = None, k: int = 5) -> dict:
+        """What agents get for `message` now, and where the draft under edit would stand among it.
+
+        The real engine answers the message (current corpus). The draft and every suggested reply are scored the
+        same way: the message's highest cosine similarity to the reply's example messages and its own text,
+        which is the main evidence the engine ranks by. The draft is placed by that score."""
+        engine = self.engine
+        message = engine.check_message(message)
+        result = engine.suggest(message, k=k)
+        corpus = engine.corpus
+        query_text = normalize(message) or message.strip()
+        query = engine.embedder.encode_cached([query_text])[0]
+
+        def nearest(texts: list[str]) -> tuple[float, str]:
+            texts = [t for t in texts if t and t.strip()]
+            if not texts:
+                return 0.0, ""
+            vectors = engine.embedder.encode_cached([normalize(t) or t.strip() for t in texts])
+            sims = vectors @ query
+            best = int(np.argmax(sims))
+            return round(float(sims[best]), 3), texts[best]
+
+        current = []
+        for rank, item in enumerate(result.suggestions, start=1):
+            reply = corpus.replies.get(item.id)
+            sim, via = nearest(list(reply.examples) + [reply.text]) if reply else (0.0, "")
+            situation = corpus.situations.get(item.situation)
+            current.append({"rank": rank, "id": item.id, "text": item.text, "situation": item.situation,
+                            "situation_name": situation.name if situation else item.situation,
+                            "score": item.score, "similarity": sim, "nearest": via,
+                            "is_original": item.id == reply_id})
+        out = {"message": message, "abstained": result.abstained, "suggestions": current, "draft": None,
+               "merged": current, "method": TRY_METHOD}
+        if not draft:
+            return out
+        text = str(draft.get("text") or "").strip()
+        examples = _text_lines(draft.get("examples"))
+        if not text and not examples:
+            return out
+        sim, via = nearest(examples + [text])
+        others = [c for c in current if not c["is_original"]]
+        position = 1 + sum(1 for c in others if c["similarity"] > sim)
+        verdict = "likely" if sim >= TRY_LIKELY else "possible" if sim >= TRY_POSSIBLE else "unlikely"
+        filled, unfilled = fill(text, engine.profile)
+        situation_name = ""
+        sid = draft.get("situation")
+        if sid in corpus.situations:
+            situation_name = corpus.situations[sid].name
+        elif isinstance(draft.get("situation_name"), str):
+            situation_name = draft["situation_name"]
+        entry = {"rank": position, "id": reply_id or "", "text": filled, "unfilled": list(unfilled),
+                 "situation": sid or "", "situation_name": situation_name, "similarity": sim, "nearest": via,
+                 "is_draft": True}
+        merged = [dict(c) for c in others]
+        merged.insert(position - 1, entry)
+        for rank, item in enumerate(merged, start=1):
+            item["rank"] = rank
+        out["draft"] = {"similarity": sim, "nearest": via, "position": position, "verdict": verdict,
+                        "text": filled, "unfilled": list(unfilled)}
+        out["merged"] = merged[:max(k, position)]
+        return out

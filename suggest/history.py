@@ -1,0 +1,162 @@
+"""The audit history of corpus edits, in SQLite (<home>/var/history.sqlite3).
+
+Every change records who made it, when, what kind of change it was, and the state before and after of every
+reply and situation it touched (JSON; null = did not exist). That is enough to show any change and to revert
+it: a revert is a new change that restores the before-state.
+
+A change is recorded inside `History.recording()`: the row is inserted in an open transaction, the corpus is
+written, and only then is the transaction committed, so a change whose corpus write failed leaves no row, and
+a written change always has one.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS changes (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at TEXT NOT NULL,
+    editor     TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    target     TEXT NOT NULL,
+    summary    TEXT NOT NULL DEFAULT '',
+    before     TEXT NOT NULL,
+    after      TEXT NOT NULL,
+    reverts    INTEGER REFERENCES changes (id)
+);
+CREATE INDEX IF NOT EXISTS changes_target ON changes (target);
+"""
+
+ACTIONS = {
+    "create_reply": "新建话术",
+    "update_reply": "修改话术",
+    "retire_reply": "停用话术",
+    "restore_reply": "恢复话术",
+    "delete_reply": "删除话术",
+    "create_situation": "新建情境",
+    "update_situation": "修改情境",
+    "delete_situation": "删除情境",
+    "import": "导入",
+    "revert": "撤销",
+}
+
+
+def empty_state() -> dict:
+    return {"replies": {}, "situations": {}}
+
+
+@dataclass(frozen=True)
+class Change:
+    id: int
+    created_at: str
+    editor: str
+    action: str
+    target: str
+    summary: str
+    before: dict = field(default_factory=empty_state)  # {"replies": {id: dict|None}, "situations": {id: dict|None}}
+    after: dict = field(default_factory=empty_state)
+    reverts: int | None = None
+
+    @property
+    def action_name(self) -> str:
+        return ACTIONS.get(self.action, self.action)
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "created_at": self.created_at, "editor": self.editor, "action": self.action,
+                "action_name": self.action_name, "target": self.target, "summary": self.summary,
+                "before": self.before, "after": self.after, "reverts": self.reverts}
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _row(row: tuple) -> Change:
+    cid, created, editor, action, target, summary, before, after, reverts = row
+    return Change(cid, created, editor, action, target, summary, json.loads(before), json.loads(after), reverts)
+
+
+_COLUMNS = "id, created_at, editor, action, target, summary, before, after, reverts"
+
+
+class History:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with closing(self._connect()) as db, db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+
+    @contextmanager
+    def recording(self, editor: str, action: str, target: str, summary: str, before: dict, after: dict,
+                  reverts: int | None = None) -> Iterator[Change]:
+        """Insert the change, run the block (which writes the corpus), then commit; roll back if it fails."""
+        created = _now()
+        with closing(self._connect()) as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                cursor = db.execute(
+                    "INSERT INTO changes (created_at, editor, action, target, summary, before, after, reverts) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (created, editor, action, target, summary, json.dumps(before, ensure_ascii=False),
+                     json.dumps(after, ensure_ascii=False), reverts))
+                change = Change(int(cursor.lastrowid), created, editor, action, target, summary, before, after,
+                                reverts)
+                yield change
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    def record(self, editor: str, action: str, target: str, summary: str, before: dict, after: dict,
+               reverts: int | None = None) -> Change:
+        with self.recording(editor, action, target, summary, before, after, reverts) as change:
+            return change
+
+    def get(self, change_id: int) -> Change | None:
+        with closing(self._connect()) as db:
+            row = db.execute(f"SELECT {_COLUMNS} FROM changes WHERE id = ?", (change_id,)).fetchone()
+        return _row(row) if row else None
+
+    def list(self, limit: int = 100, before_id: int | None = None, target: str | None = None) -> list[Change]:
+        """Newest first; `before_id` pages back, `target` keeps the changes of one reply or situation."""
+        query = f"SELECT {_COLUMNS} FROM changes"
+        clauses, args = [], []
+        if before_id is not None:
+            clauses.append("id < ?")
+            args.append(before_id)
+        if target is not None:
+            clauses.append("(target = ? OR before LIKE ? OR after LIKE ?)")
+            args += [target, f'%"{target}":%', f'%"{target}":%']
+        if clauses:
+            query += " WHERE " + " AND ".join(clauses)
+        query += " ORDER BY id DESC LIMIT ?"
+        args.append(limit)
+        with closing(self._connect()) as db:
+            rows = db.execute(query, args).fetchall()
+        return [_row(r) for r in rows]
+
+    def last_touching(self, kind: str, item_id: str) -> Change | None:
+        """The newest change whose after-state includes reply or situation `item_id` (kind: replies|situations)."""
+        for change in self.list(limit=50, target=item_id):
+            if item_id in change.after.get(kind, {}):
+                return change
+        return None
+
+    def reverted_by(self, change_id: int) -> list[int]:
+        with closing(self._connect()) as db:
+            return [r[0] for r in db.execute("SELECT id FROM changes WHERE reverts = ? ORDER BY id", (change_id,))]
+
+    def count(self) -> int:
+        with closing(self._connect()) as db:
+            return int(db.execute("SELECT COUNT(*) FROM changes").fetchone()[0])

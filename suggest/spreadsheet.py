@@ -1,0 +1,295 @@
+"""Excel (.xlsx) import and export of the corpus, and the 千牛 quick-phrase export, with openpyxl.
+
+The corpus workbook has a sheet 话术 (one reply per row; Chinese column headers, the English ones of the CSV
+format are accepted too) and a sheet 情境 (id, name, stage, description) so that an import can create new
+situations with their proper names. Example messages are one per line inside their cell.
+
+The 千牛 layout is what the 千牛 workbench imports as 快捷短语: 分组 / 快捷编码 / 快捷短语, placeholders filled
+from the shop profile. Every cell is written as text, never as a formula (a reply starting with "=" stays text).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import CorpusError
+from .profile import fill
+from .records import STAGE_NAMES, STAGES, Corpus
+
+REPLIES_SHEET = "话术"
+SITUATIONS_SHEET = "情境"
+MAX_ROWS = 50_000
+QIANNIU_HEADERS = ("分组", "快捷编码", "快捷短语")
+
+# column header (as written) -> field; the English CSV headers map to themselves
+REPLY_COLUMNS = (("编号", "id"), ("情境", "situation"), ("情境名称", "situation_name"), ("阶段", "stage"),
+                 ("话术", "text"), ("例句", "examples"), ("标签", "tags"), ("快捷编码", "shortcut"), ("停用", "retired"))
+_ALIASES = {"id": "id", "编号": "id", "话术编号": "id",
+            "situation": "situation", "情境": "situation", "情境编号": "situation",
+            "situation_name": "situation_name", "情境名称": "situation_name",
+            "stage": "stage", "阶段": "stage",
+            "text": "text", "话术": "text", "话术内容": "text", "回复": "text",
+            "examples": "examples", "例句": "examples", "买家例句": "examples",
+            "tags": "tags", "标签": "tags",
+            "shortcut": "shortcut", "快捷编码": "shortcut",
+            "retired": "retired", "停用": "retired", "已停用": "retired"}
+_SITUATION_ALIASES = {"id": "id", "编号": "id", "情境": "id", "情境编号": "id", "name": "name", "名称": "name",
+                      "情境名称": "name", "stage": "stage", "阶段": "stage", "description": "description",
+                      "说明": "description", "描述": "description"}
+_STAGE_BY_NAME = {name: code for code, name in STAGE_NAMES.items()}
+_TRUE = {"1", "true", "yes", "y", "是", "停用", "已停用", "√", "x"}
+_FALSE = {"", "0", "false", "no", "n", "否", "在用"}
+
+
+def _openpyxl():
+    try:
+        import openpyxl
+    except ImportError:  # pragma: no cover - a dependency of the project
+        raise CorpusError(["Excel files need openpyxl: pip install openpyxl"]) from None
+    return openpyxl
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _split_cell(value: str) -> list[str]:
+    parts = value.replace("｜", "|").replace("\r", "").replace("|", "\n").split("\n")
+    return [p.strip() for p in parts if p.strip()]
+
+
+def _stage(value: str) -> str:
+    value = value.strip()
+    return _STAGE_BY_NAME.get(value, value.lower())
+
+
+def _open_workbook(path: Path):
+    openpyxl = _openpyxl()
+    if not path.is_file():
+        raise CorpusError([f"{path}: no such file"])
+    try:
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise CorpusError([f"{path}: not an Excel .xlsx workbook ({exc.__class__.__name__})"]) from None
+
+
+def _sheet_rows(sheet) -> list[tuple[int, list[str]]]:
+    rows = []
+    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        if number > MAX_ROWS:
+            raise CorpusError([f"{sheet.title}: more than {MAX_ROWS} rows"])
+        cells = [_cell_text(v) for v in values]
+        if any(cells):
+            rows.append((number, cells))
+    return rows
+
+
+def read_rows(path: Path) -> list[tuple[str, dict]]:
+    """(where, row) pairs shaped like interchange's CSV rows: examples and tags as lists."""
+    workbook = _open_workbook(path)
+    try:
+        sheet = workbook[REPLIES_SHEET] if REPLIES_SHEET in workbook.sheetnames else workbook.worksheets[0]
+        rows = _sheet_rows(sheet)
+    finally:
+        workbook.close()
+    if not rows:
+        raise CorpusError([f"{path}: the sheet {sheet.title!r} is empty"])
+    header_line, header = rows[0]
+    columns = [_ALIASES.get(h.strip().lower(), _ALIASES.get(h.strip())) for h in header]
+    missing = {"id", "situation", "text", "examples"} - set(columns)
+    if missing:
+        raise CorpusError([f"{path}:{header_line}: missing column(s) {', '.join(sorted(missing))} "
+                           f"(headers: 编号, 情境, 话术, 例句, or id, situation, text, examples)"])
+    out = []
+    for number, cells in rows[1:]:
+        row: dict = {}
+        for name, value in zip(columns, cells):
+            if name:
+                row[name] = value
+        row["examples"] = _split_cell(row.get("examples", ""))
+        row["tags"] = [t.strip() for t in row.get("tags", "").replace("，", ",").replace("、", ",").split(",")
+                       if t.strip()]
+        if "stage" in row:
+            row["stage"] = _stage(row["stage"])
+        if "retired" in row:
+            flag = row["retired"].strip().lower()
+            row["retired"] = True if flag in _TRUE else False if flag in _FALSE else row["retired"]
+        out.append((f"{path}:{number}", row))
+    return out
+
+
+def read_situations(path: Path) -> dict[str, dict]:
+    """Names, stages and descriptions from the 情境 sheet, if the workbook has one."""
+    workbook = _open_workbook(path)
+    try:
+        if SITUATIONS_SHEET not in workbook.sheetnames:
+            return {}
+        rows = _sheet_rows(workbook[SITUATIONS_SHEET])
+    finally:
+        workbook.close()
+    if not rows:
+        return {}
+    columns = [_SITUATION_ALIASES.get(h.strip().lower(), _SITUATION_ALIASES.get(h.strip())) for h in rows[0][1]]
+    out: dict[str, dict] = {}
+    for _, cells in rows[1:]:
+        row = {name: value for name, value in zip(columns, cells) if name}
+        if row.get("id"):
+            out[row["id"]] = {"name": row.get("name", ""), "stage": _stage(row.get("stage", "")),
+                              "description": row.get("description", "")}
+    return out
+
+
+# ---- writing --------------------------------------------------------------------------------------------------
+
+def _save_atomically(workbook, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".xlsx", dir=path.parent)
+    os.close(fd)
+    try:
+        workbook.save(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _style_sheet(sheet, widths: list[int], wrap_columns: set[int]) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    bold = Font(bold=True)
+    shade = PatternFill("solid", fgColor="EAF0FC")
+    for cell in sheet[1]:
+        cell.font = bold
+        cell.fill = shade
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = width
+    top = Alignment(vertical="top")
+    wrap = Alignment(vertical="top", wrap_text=True)
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = wrap if cell.column in wrap_columns else top
+    sheet.freeze_panes = "A2"
+
+
+def _append_text_row(sheet, values: list[str]) -> None:
+    """A row of text cells: a value starting with '=' is stored as text, never as a formula."""
+    sheet.append([None] * len(values))
+    row = sheet.max_row
+    for column, value in enumerate(values, start=1):
+        cell = sheet.cell(row=row, column=column)
+        if value != "":
+            cell.value = value
+            cell.data_type = "s"
+
+
+def write_corpus(corpus: Corpus, path: Path) -> int:
+    openpyxl = _openpyxl()
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = REPLIES_SHEET
+    sheet.append([header for header, _ in REPLY_COLUMNS])
+    order = {stage: i for i, stage in enumerate(STAGES)}
+    replies = sorted(corpus.replies.values(), key=lambda r: (r.situation, r.id))
+    for reply in replies:
+        situation = corpus.situations[reply.situation]
+        _append_text_row(sheet, [reply.id, reply.situation, situation.name, STAGE_NAMES.get(reply.stage, reply.stage),
+                                 reply.text, "\n".join(reply.examples), ", ".join(reply.tags), reply.shortcut or "",
+                                 "是" if reply.retired else ""])
+    _style_sheet(sheet, [16, 16, 16, 8, 60, 36, 18, 10, 6], {5, 6})
+    situations = workbook.create_sheet(SITUATIONS_SHEET)
+    situations.append(["编号", "名称", "阶段", "说明"])
+    for situation in sorted(corpus.situations.values(), key=lambda s: (order.get(s.stage, 9), s.id)):
+        _append_text_row(situations, [situation.id, situation.name, STAGE_NAMES.get(situation.stage, situation.stage),
+                                      situation.description])
+    _style_sheet(situations, [18, 18, 8, 60], {4})
+    _save_atomically(workbook, path)
+    return len(replies)
+
+
+# ---- 千牛 quick phrases -----------------------------------------------------------------------------------------
+
+@dataclass
+class QianniuExport:
+    rows: list[tuple[str, str, str]]  # (分组, 快捷编码, 快捷短语)
+    unfilled: dict[str, list[str]] = field(default_factory=dict)  # reply id -> placeholders without a value
+    skipped_retired: int = 0
+
+    @property
+    def count(self) -> int:
+        return len(self.rows)
+
+    def report(self) -> list[str]:
+        return [f"{rid}: 未填写 {'、'.join('{' + n + '}' for n in names)}（shop.yaml 里没有值）"
+                for rid, names in self.unfilled.items()]
+
+
+def qianniu_rows(corpus: Corpus, profile: dict[str, str]) -> QianniuExport:
+    """Active replies grouped by situation (situations in stage order), placeholders filled from `profile`."""
+    order = {stage: i for i, stage in enumerate(STAGES)}
+    situations = sorted(corpus.situations.values(), key=lambda s: (order.get(s.stage, 9), s.id))
+    export = QianniuExport(rows=[])
+    for situation in situations:
+        for reply in sorted(corpus.replies_of(situation.id), key=lambda r: r.id):
+            if reply.retired:
+                export.skipped_retired += 1
+                continue
+            text, missing = fill(reply.text, profile)
+            if missing:
+                export.unfilled[reply.id] = list(missing)
+            export.rows.append((situation.name, reply.shortcut or "", text))
+    return export
+
+
+def write_qianniu(corpus: Corpus, profile: dict[str, str], path: Path) -> QianniuExport:
+    """The 千牛 quick-phrase file: .xlsx, or .csv (UTF-8 with BOM, so that Excel shows Chinese correctly)."""
+    export = qianniu_rows(corpus, profile)
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        openpyxl = _openpyxl()
+        workbook = openpyxl.Workbook()
+        sheet = workbook.active
+        sheet.title = "快捷短语"
+        sheet.append(list(QIANNIU_HEADERS))
+        for row in export.rows:
+            _append_text_row(sheet, list(row))
+        _style_sheet(sheet, [18, 12, 80], {3})
+        _save_atomically(workbook, path)
+    elif suffix == ".csv":
+        from .corpus import atomic_write
+
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(QIANNIU_HEADERS)
+        writer.writerows(export.rows)
+        atomic_write(path, "\ufeff" + out.getvalue())
+    else:
+        raise CorpusError([f"{path}: the 千牛 export is written as .xlsx or .csv (got {suffix or '(none)'})"])
+    return export
+
+
+def read_qianniu(path: Path) -> list[tuple[str, str, str]]:
+    """The rows of a 千牛 quick-phrase file (for checks and tests)."""
+    if path.suffix.lower() == ".csv":
+        reader = csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig")))
+        rows = [tuple(r) for r in reader]
+    else:
+        workbook = _open_workbook(path)
+        try:
+            rows = [tuple(cells + [""] * (3 - len(cells)))[:3] for _, cells in _sheet_rows(workbook.worksheets[0])]
+        finally:
+            workbook.close()
+    if not rows or tuple(rows[0]) != QIANNIU_HEADERS:
+        raise CorpusError([f"{path}: not a 千牛 quick-phrase file (headers {'/'.join(QIANNIU_HEADERS)})"])
+    return [tuple(r) for r in rows[1:]]
