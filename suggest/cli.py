@@ -58,14 +58,21 @@ def corpus() -> None:
 @corpus.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--replace", is_flag=True, help="Replace the whole corpus instead of adding and updating replies.")
+@click.option("--preview", is_flag=True,
+              help="Only show what would be added, changed and rejected (with reasons); write nothing.")
 @click.pass_context
-def corpus_import(ctx: click.Context, file: Path, replace: bool) -> None:
-    """Import replies from FILE (.jsonl or .csv); nothing is written unless every row is valid."""
+def corpus_import(ctx: click.Context, file: Path, replace: bool, preview: bool) -> None:
+    """Import replies from FILE (.jsonl, .csv or .xlsx); nothing is written unless every row is valid."""
     from .corpus import load_corpus, write_corpus
-    from .interchange import parse_import
+    from .interchange import parse_import, preview_import
 
     settings = _settings(ctx)
     base = None
+    if preview:
+        current = load_corpus(settings.corpus_dir) if (settings.corpus_dir / "situations").is_dir() else None
+        report = preview_import(file, current, replace=replace)
+        click.echo(report.format())
+        ctx.exit(0 if report.ok else 1)
     if not replace and (settings.corpus_dir / "situations").is_dir():
         base = load_corpus(settings.corpus_dir)
     new = parse_import(file, base)
@@ -78,13 +85,27 @@ def corpus_import(ctx: click.Context, file: Path, replace: bool) -> None:
 
 @corpus.command("export")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "layout", type=click.Choice(["corpus", "qianniu"]), default="corpus", show_default=True,
+              help="corpus: every field (.jsonl, .csv or .xlsx); qianniu: 千牛 quick phrases 分组/快捷编码/快捷短语 "
+                   "(.xlsx or .csv), placeholders filled from shop.yaml, retired replies left out.")
 @click.pass_context
-def corpus_export(ctx: click.Context, file: Path) -> None:
-    """Export the corpus to FILE (.jsonl or .csv, by extension)."""
+def corpus_export(ctx: click.Context, file: Path, layout: str) -> None:
+    """Export the corpus to FILE (.jsonl, .csv or .xlsx, by extension)."""
     from .corpus import load_corpus
     from .interchange import export_corpus
 
-    count = export_corpus(load_corpus(_settings(ctx).corpus_dir), file)
+    settings = _settings(ctx)
+    if layout == "qianniu":
+        from .profile import load_profile
+        from .spreadsheet import write_qianniu
+
+        export = write_qianniu(load_corpus(settings.corpus_dir), load_profile(settings.corpus_dir / "shop.yaml"), file)
+        click.echo(f"exported {export.count} quick phrases to {file} (千牛 layout; "
+                   f"{export.skipped_retired} retired replies left out)")
+        for line in export.report():
+            click.echo(f"unfilled: {line}")
+        return
+    count = export_corpus(load_corpus(settings.corpus_dir), file)
     click.echo(f"exported {count} replies to {file}")
 
 
@@ -92,7 +113,8 @@ def corpus_export(ctx: click.Context, file: Path) -> None:
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.pass_context
 def corpus_lint(ctx: click.Context, file: Path | None) -> None:
-    """Check the home's corpus, or FILE before importing it. Exit 1 on errors; warnings are printed."""
+    """Check the home's corpus, or FILE (.jsonl, .csv or .xlsx) before importing it. Exit 1 on errors; warnings
+    are printed."""
     from .corpus import lint, load_corpus
     from .interchange import parse_import
     from .profile import load_profile
@@ -246,6 +268,80 @@ def loadtest(ctx: click.Context, url: str | None, seconds: float, max_requests: 
         return
     with running_server(settings) as base_url:
         measure(base_url)
+
+
+# ---- editors ------------------------------------------------------------------------------------------------
+
+@main.command()
+@click.option("--days", type=click.IntRange(0, 3650), default=30, show_default=True,
+              help="Look at the last N days of the feedback log (0: everything).")
+@click.option("--top", type=click.IntRange(1, 100), default=10, show_default=True, help="Rows in the most/least used lists.")
+@click.option("--similarity", type=click.FloatRange(0.5, 1.0), default=None,
+              help="Cosine at which unserved messages are grouped together (default 0.85).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def report(ctx: click.Context, days: int, top: int, similarity: float | None, as_json: bool) -> None:
+    """For editors: most and least used replies, replies never used, and the buyer messages the corpus does not
+    serve (abstentions, every suggestion dismissed), grouped by similarity."""
+    from .analytics import GROUP_SIMILARITY, build_report, format_report
+    from .feedback import FeedbackStore
+
+    settings = _settings(ctx)
+    engine = _engine(ctx)
+    store = FeedbackStore(settings.data_dir / "feedback.sqlite3")
+    result = build_report(engine.corpus, store, engine.embedder, engine, days=days or None, top=top,
+                          similarity=similarity or GROUP_SIMILARITY)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+    else:
+        click.echo(format_report(result))
+
+
+@main.group()
+def editor() -> None:
+    """Accounts of the editors who may change the corpus on the editor pages (/editor)."""
+
+
+@editor.command("add")
+@click.argument("name")
+@click.password_option("--password", prompt="Password", confirmation_prompt=True,
+                       help="Read from a hidden prompt when not given.")
+@click.pass_context
+def editor_add(ctx: click.Context, name: str, password: str) -> None:
+    """Add editor NAME, or set a new password (stored as a hash in <home>/editors.toml)."""
+    from .editing import EDITORS_FILE, load_editors, set_editor_password
+
+    path = _settings(ctx).home / EDITORS_FILE
+    existed = name in load_editors(path)
+    set_editor_password(path, name, password)
+    click.echo(f"{'updated' if existed else 'added'} editor {name} in {path}")
+
+
+@editor.command("remove")
+@click.argument("name")
+@click.pass_context
+def editor_remove(ctx: click.Context, name: str) -> None:
+    """Remove editor NAME (their open sessions end with their next request)."""
+    from .editing import EDITORS_FILE, remove_editor
+
+    path = _settings(ctx).home / EDITORS_FILE
+    if not remove_editor(path, name):
+        raise click.ClickException(f"no editor {name} in {path}")
+    click.echo(f"removed editor {name} from {path}")
+
+
+@editor.command("list")
+@click.pass_context
+def editor_list(ctx: click.Context) -> None:
+    """The configured editors."""
+    from .editing import EDITORS_FILE, load_editors
+
+    path = _settings(ctx).home / EDITORS_FILE
+    names = sorted(load_editors(path))
+    for name in names:
+        click.echo(name)
+    if not names:
+        click.echo(f"no editors yet: add one with `suggest editor add NAME` (writes {path})")
 
 
 # ---- service -------------------------------------------------------------------------------------------------

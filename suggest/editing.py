@@ -51,6 +51,7 @@ MIN_GOOD_EXAMPLES = 3
 # 0.9 and above, unrelated shop questions about 0.65-0.75).
 TRY_LIKELY = 0.88
 TRY_POSSIBLE = 0.80
+TRY_BATCH = 8  # texts per embedder call in try-it (embed.ONNX_MAX_TEXTS)
 TRY_METHOD = ("右侧是引擎此刻给客服的真实推荐（按保存前的语料计算）。草稿的位置按“买家消息与话术例句或话术本身的最高"
               "相似度”估算，现有推荐也用同一方法计分；这是引擎排序的主要依据。保存后分类模型会重新训练，实际名次可能略有差别。")
 
@@ -181,6 +182,55 @@ def _tag_list(value: object) -> list[str]:
     return _text_lines(value)
 
 
+_FIELD_NAMES = {"id": "编号", "situation": "情境", "stage": "阶段", "text": "话术", "examples": "例句", "tags": "标签",
+                "shortcut": "快捷编码", "retired": "停用", "name": "名称", "description": "说明"}
+_PHRASES = [  # the engine's English problem messages, in the editors' language
+    (r"a new situation id must be lowercase letters, digits, '-' or '_' \(got (.*)\)",
+     r"新情境的编号只能用小写英文字母、数字、- 和 _（现在是 \1）"),
+    (r"must be lowercase letters, digits, '-' or '_' \(got (.*)\)", r"只能用小写英文字母、数字、- 和 _（现在是 \1）"),
+    (r"unknown situation (.*)", r"情境 \1 不存在"),
+    (r"must be one of presale, order, aftersale, general \(got (.*)\)", r"只能是 售前/售中/售后/通用（presale/order/aftersale/general，现在是 \1）"),
+    (r"is required and may not be empty", "不能为空"),
+    (r"is required", "必须填写"),
+    (r"is (\d+) characters; at most (\d+)", r"有 \1 个字，最多 \2 个字"),
+    (r"needs at least one non-empty example buyer message", "至少需要一条买家例句"),
+    (r"an example is longer than (\d+) characters", r"有例句超过 \1 个字"),
+    (r"must be a list of words", "必须是词语列表"),
+    (r"must be 1-16 lowercase letters or digits \(got (.*)\)", r"只能是 1-16 位小写字母或数字（现在是 \1）"),
+    (r"must be true or false \(got (.*)\)", r"只能是“是”或“否”（现在是 \1）"),
+    (r"unknown field", "是无法识别的列"),
+    (r"(.*) is already used by (.*)", r"\1 已被 \2 使用"),
+    (r"(.*) appears more than once in the file", r"\1 在文件中出现了不止一次"),
+    (r"duplicate reply id (.*) \(first at (.*)\)", r"编号 \1 重复（第一次在 \2）"),
+    (r"unknown placeholder (.*)", r"未知的占位符 \1"),
+    (r"compliance \((.*)\): (.*) is not allowed", r"\1：不允许使用 \2"),
+    (r"compliance \((.*)\): (.*) would be refused by the editor", r"\1：\2 在编辑台会被拒绝"),
+    (r"compliance \((.*)\): (.*) needs a second look", r"\1：\2 请再确认"),
+    (r"missing column\(s\) (.*?)( \(headers.*\))?$", r"缺少列 \1"),
+    (r"not valid JSON \((.*)\)", r"不是有效的 JSON（\1）"),
+    (r"expected a JSON object", "每行应是一个 JSON 对象"),
+    (r"not UTF-8 text", "不是 UTF-8 编码的文本"),
+    (r"not an Excel \.xlsx workbook.*", "不是 Excel .xlsx 文件"),
+    (r"no rows to import", "文件里没有可导入的行"),
+]
+
+
+def zh_problem(message: str) -> str:
+    """An engine problem message ("where: field 'text': is required ...") in Chinese, keeping the location."""
+    where, rest = "", message
+    match = re.match(r"^(.*?:\d+: |reply [\w\-]+: )?(?:field '(\w+)': )?(.*)$", message, re.S)
+    if not match:
+        return message
+    where, field, rest = match.group(1) or "", match.group(2), match.group(3)
+    for pattern, replacement in _PHRASES:
+        translated, count = re.subn(f"^{pattern}$", replacement, rest)
+        if count:
+            rest = translated
+            break
+    label = f"{_FIELD_NAMES.get(field, field)}：" if field else ""
+    return f"{where}{label}{rest.replace('现在是 None', '现在为空')}"
+
+
 def _field_of(problem: str) -> str:
     match = re.search(r"field '(\w+)'", problem)
     return match.group(1) if match else "reply"
@@ -253,38 +303,63 @@ class SaveResult:
 # ---- the service ---------------------------------------------------------------------------------------------
 
 class EditingService:
-    def __init__(self, engine, history: History, duplicate_threshold: float = DUPLICATE_THRESHOLD,
-                 rules: tuple[compliance.Rule, ...] | None = None, lock_path: Path | None = None) -> None:
+    def __init__(self, engine, history: History | Path, duplicate_threshold: float = DUPLICATE_THRESHOLD,
+                 rules: tuple[compliance.Rule, ...] | None = None, lock_path: Path | None = None,
+                 verify_on_first_refresh: bool = False) -> None:
+        """`history`: a History, or the path of its database (opened on first use). With
+        `verify_on_first_refresh`, the first `refresh_if_changed` compares the files with the loaded corpus
+        even if nothing seems to have changed (for a service created some time after the engine loaded)."""
         self.engine = engine
-        self.history = history
+        self._history = history if isinstance(history, History) else None
+        self._history_path = history.path if isinstance(history, History) else Path(history)
         self.duplicate_threshold = duplicate_threshold
         self.rules = compliance.load_rules() if rules is None else rules
-        self.lock_path = Path(lock_path) if lock_path else history.path.with_name("editing.lock")
+        self.lock_path = Path(lock_path) if lock_path else self._history_path.with_name("editing.lock")
         self._lock = threading.RLock()
         self._depth = 0
         self._lock_file = None
-        self._known_stamp = self._stamp()
+        self._known_stamp = None if verify_on_first_refresh else self._stamp()
         self._compliance_cache: dict[str, list[compliance.Finding]] = {}
+
+    @property
+    def history(self) -> History:
+        if self._history is None:
+            with self._lock:
+                if self._history is None:
+                    self._history = History(self._history_path)
+        return self._history
 
     # ---- locking and cross-process freshness -----------------------------------------------------------
 
     @contextmanager
-    def _exclusive(self) -> Iterator[None]:
-        """One change at a time: a thread lock, and a lock file for the other worker processes."""
-        with self._lock:
+    def _exclusive(self, blocking: bool = True) -> Iterator[bool]:
+        """One change at a time: a thread lock, and a lock file for the other worker processes. Yields whether
+        the lock is held (always True when `blocking`)."""
+        if not self._lock.acquire(blocking=blocking):
+            yield False
+            return
+        try:
             if self._depth == 0:
                 self.lock_path.parent.mkdir(parents=True, exist_ok=True)
-                self._lock_file = open(self.lock_path, "a+")
-                fcntl.flock(self._lock_file, fcntl.LOCK_EX)
+                handle = open(self.lock_path, "a+")
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+                except BlockingIOError:
+                    handle.close()
+                    yield False
+                    return
+                self._lock_file = handle
             self._depth += 1
             try:
-                yield
+                yield True
             finally:
                 self._depth -= 1
                 if self._depth == 0:
                     fcntl.flock(self._lock_file, fcntl.LOCK_UN)
                     self._lock_file.close()
                     self._lock_file = None
+        finally:
+            self._lock.release()
 
     def _stamp(self) -> tuple[int, int] | None:
         try:
@@ -293,15 +368,20 @@ class EditingService:
             return None
         return (stat.st_ino, stat.st_mtime_ns)
 
-    def refresh_if_changed(self) -> bool:
+    def refresh_if_changed(self, wait: bool = True) -> bool:
         """Reload the corpus if its files changed under this process (another worker, a hand edit, the CLI).
 
-        Costs one stat() when nothing changed, so it can run before every request."""
-        if self._stamp() == self._known_stamp:
+        Costs one stat() when nothing changed, so it can run before every request. With `wait=False` it gives
+        up at once while a change is being written (here: the writer updates the engine itself; elsewhere:
+        the next request looks again), so agents' requests never wait for an editor's save."""
+        stamp = self._stamp()
+        if stamp is None or stamp == self._known_stamp:
             return False
-        with self._exclusive():
+        with self._exclusive(blocking=wait) as held:
+            if not held:
+                return False
             stamp = self._stamp()
-            if stamp == self._known_stamp:
+            if stamp is None or stamp == self._known_stamp:
                 return False
             try:
                 corpus = load_corpus(self.engine.settings.corpus_dir)
@@ -525,7 +605,7 @@ class EditingService:
         leftovers: list[str] = []
         reply = validate_reply(raw, "draft", situations, leftovers)
         for problem in leftovers:  # anything the checks above did not phrase (kept in the engine's words)
-            problems.append({"field": _field_of(problem), "message": problem.split(": ", 1)[-1]})
+            problems.append({"field": _field_of(problem), "message": zh_problem(problem.split(": ", 1)[-1])})
         if reply is None:
             return check
         check.reply = reply
@@ -569,7 +649,7 @@ class EditingService:
         try:
             return check_corpus(situations, raws)
         except CorpusError as exc:
-            raise Invalid([{"field": _field_of(p), "message": p} for p in exc.problems]) from None
+            raise Invalid([{"field": _field_of(p), "message": zh_problem(p)} for p in exc.problems]) from None
 
     def _commit(self, editor: str, action: str, target: str, summary: str, old: Corpus, new: Corpus,
                 reply_ids: set[str], situation_ids: set[str], reverts: int | None = None) -> Change:
@@ -801,8 +881,9 @@ class EditingService:
                 raise Conflict("预览之后语料已被修改：请重新预览再导入", theirs=None, yours=None)
             preview = self.import_preview(path, display_name)
             if not preview.ok:
-                raise Invalid([{"field": "file", "message": f"{r.where}: {reason}"} for r in preview.rejected
-                               for reason in r.reasons] + [{"field": "file", "message": p} for p in preview.errors],
+                raise Invalid([{"field": "file", "message": f"{r.where}: {zh_problem(reason)}"} for r in preview.rejected
+                               for reason in r.reasons] + [{"field": "file", "message": zh_problem(p)}
+                                                          for p in preview.errors],
                               f"导入被拒绝（{len(preview.rejected)} 行有问题），没有写入任何内容")
             if not preview.added and not preview.changed:
                 raise Invalid([{"field": "file", "message": "文件里的话术和现有语料完全一致"}], "没有需要导入的内容")
@@ -835,7 +916,10 @@ class EditingService:
             texts = [t for t in texts if t and t.strip()]
             if not texts:
                 return 0.0, ""
-            vectors = engine.embedder.encode_cached([normalize(t) or t.strip() for t in texts])
+            normalized = [normalize(t) or t.strip() for t in texts]
+            # a few texts per call: the embedder then runs them through ONNX Runtime (fast for short batches)
+            vectors = np.vstack([engine.embedder.encode_cached(normalized[i:i + TRY_BATCH])
+                                 for i in range(0, len(normalized), TRY_BATCH)])
             sims = vectors @ query
             best = int(np.argmax(sims))
             return round(float(sims[best]), 3), texts[best]
@@ -879,3 +963,73 @@ class EditingService:
                         "text": filled, "unfilled": list(unfilled)}
         out["merged"] = merged[:max(k, position)]
         return out
+
+
+# ---- editor accounts -------------------------------------------------------------------------------------------
+
+EDITORS_FILE = "editors.toml"
+EDITOR_NAME = re.compile(r"^[\w.\-@\u4e00-\u9fff]{1,32}$")
+MIN_PASSWORD = 8
+
+
+def load_editors(path: Path) -> dict[str, str]:
+    """Editor name -> password hash (werkzeug format) from editors.toml; {} when there is no file."""
+    import tomllib
+
+    from .errors import ConfigError
+
+    path = Path(path)
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    editors = data.get("editors", {})
+    if not isinstance(editors, dict):
+        raise ConfigError(f"{path}: [editors] must be a table of NAME = {{ password_hash = ... }}")
+    out = {}
+    for name, entry in editors.items():
+        if isinstance(entry, dict) and isinstance(entry.get("password_hash"), str) and entry["password_hash"]:
+            out[str(name)] = entry["password_hash"]
+    return out
+
+
+def write_editors(path: Path, editors: dict[str, str]) -> None:
+    """Rewrite editors.toml (mode 600: it holds password hashes)."""
+    import os
+
+    from .corpus import atomic_write
+
+    lines = ["# Editors of the reply corpus: managed by `suggest editor add NAME` / `suggest editor remove NAME`.",
+             "# Only password hashes are stored (werkzeug.security).", ""]
+    for name in sorted(editors):
+        lines.append(f"[editors.{json.dumps(name, ensure_ascii=False)}]")
+        lines.append(f"password_hash = {json.dumps(editors[name])}")
+        lines.append("")
+    path = Path(path)
+    atomic_write(path, "\n".join(lines))
+    os.chmod(path, 0o600)
+
+
+def set_editor_password(path: Path, name: str, password: str) -> None:
+    from werkzeug.security import generate_password_hash
+
+    from .errors import InputError
+
+    if not EDITOR_NAME.match(name or ""):
+        raise InputError("editor names are 1-32 letters, digits, Chinese characters, '.', '-', '_' or '@'", field="name")
+    if len(password or "") < MIN_PASSWORD:
+        raise InputError(f"the password needs at least {MIN_PASSWORD} characters", field="password")
+    editors = load_editors(path)
+    editors[name] = generate_password_hash(password)
+    write_editors(path, editors)
+
+
+def remove_editor(path: Path, name: str) -> bool:
+    editors = load_editors(path)
+    if name not in editors:
+        return False
+    del editors[name]
+    write_editors(path, editors)
+    return True

@@ -136,8 +136,9 @@ class History:
             clauses.append("id < ?")
             args.append(before_id)
         if target is not None:
-            clauses.append("(target = ? OR before LIKE ? OR after LIKE ?)")
-            args += [target, f'%"{target}":%', f'%"{target}":%']
+            key = json.dumps(target, ensure_ascii=False).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            clauses.append("(target = ? OR before LIKE ? ESCAPE '\\' OR after LIKE ? ESCAPE '\\')")
+            args += [target, f"%{key}:%", f"%{key}:%"]
         if clauses:
             query += " WHERE " + " AND ".join(clauses)
         query += " ORDER BY id DESC LIMIT ?"

@@ -118,6 +118,10 @@ def parse_import(path: Path, base: Corpus | None) -> Corpus:
             info = known.get(sid, {})
             stage = info.get("stage") or row.get("stage") or "general"
             name = info.get("name") or row.get("situation_name") or sid
+            if not ID_PATTERN.match(sid):  # it would become the name of a corpus file
+                problems.append(f"{where}: field 'situation': a new situation id must be lowercase letters, digits, "
+                                f"'-' or '_' (got {sid!r})")
+                continue
             if stage not in STAGES:
                 problems.append(f"{where}: field 'stage': must be one of {', '.join(STAGES)} (got {stage!r})")
                 continue
@@ -163,3 +167,200 @@ def export_corpus(corpus: Corpus, path: Path) -> int:
                              "shortcut": reply.shortcut or "", "retired": "1" if reply.retired else ""})
     atomic_write(path, out.getvalue())
     return len(replies)
+
+
+# ---- import preview ------------------------------------------------------------------------------------------
+
+LABELS = {"text": "内容", "examples": "例句", "tags": "标签", "shortcut": "快捷编码", "situation": "情境",
+          "stage": "阶段", "retired": "停用"}
+
+
+@dataclass
+class RowPreview:
+    where: str  # file:line, for messages
+    line: int
+    id: str
+    status: str  # add | change | unchanged | reject
+    text: str = ""
+    situation: str = ""
+    reasons: list[str] = field(default_factory=list)  # why the row is rejected
+    warnings: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)  # fields that differ from the current reply
+
+    def to_dict(self) -> dict:
+        return {"where": self.where, "line": self.line, "id": self.id, "status": self.status, "text": self.text,
+                "situation": self.situation, "reasons": self.reasons, "warnings": self.warnings,
+                "changed": self.changed, "changed_names": [LABELS.get(c, c) for c in self.changed]}
+
+
+@dataclass
+class ImportPreview:
+    """What importing a file would do. `corpus` is the corpus after the import, when every row is valid."""
+
+    file: str
+    rows: list[RowPreview] = field(default_factory=list)
+    new_situations: list[Situation] = field(default_factory=list)
+    removed: list[Reply] = field(default_factory=list)  # only when replacing the whole corpus
+    errors: list[str] = field(default_factory=list)  # problems with the file as a whole
+    corpus: Corpus | None = None
+    base_hash: str = ""
+
+    def _replies(self, status: str) -> list[Reply]:
+        if self.corpus is None:
+            return []
+        return [self.corpus.replies[r.id] for r in self.rows if r.status == status and r.id in self.corpus.replies]
+
+    @property
+    def added(self) -> list[Reply]:
+        return self._replies("add")
+
+    @property
+    def changed(self) -> list[Reply]:
+        return self._replies("change")
+
+    @property
+    def rejected(self) -> list[RowPreview]:
+        return [r for r in self.rows if r.status == "reject"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not self.rejected and self.corpus is not None
+
+    def counts(self) -> dict[str, int]:
+        counts = {"add": 0, "change": 0, "unchanged": 0, "reject": 0}
+        for row in self.rows:
+            counts[row.status] += 1
+        counts["new_situations"] = len(self.new_situations)
+        counts["removed"] = len(self.removed)
+        return counts
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, "ok": self.ok, "counts": self.counts(), "errors": self.errors,
+                "rows": [r.to_dict() for r in self.rows],
+                "new_situations": [{"id": s.id, "name": s.name, "stage": s.stage} for s in self.new_situations],
+                "removed": [r.id for r in self.removed], "base": self.base_hash}
+
+    def format(self) -> str:
+        """A plain-text report (the CLI's `corpus import --preview`)."""
+        counts = self.counts()
+        lines = [f"preview of {self.file}: {counts['add']} to add, {counts['change']} to change, "
+                 f"{counts['unchanged']} unchanged, {counts['reject']} rejected"
+                 + (f", {counts['new_situations']} new situation(s)" if counts["new_situations"] else "")
+                 + (f", {counts['removed']} to remove" if counts["removed"] else "")]
+        lines += [f"error: {e}" for e in self.errors]
+        for situation in self.new_situations:
+            lines.append(f"new situation {situation.id} ({situation.name}, {situation.stage})")
+        for row in self.rows:
+            if row.status == "unchanged":
+                continue
+            head = {"add": "add", "change": "change", "reject": "REJECT"}[row.status]
+            detail = f" [{', '.join(row.changed)}]" if row.changed else ""
+            lines.append(f"{head:7} {row.where} {row.id or '(no id)'}{detail}")
+            lines += [f"          reason: {reason}" for reason in row.reasons]
+            lines += [f"          warning: {warning}" for warning in row.warnings]
+        for reply in self.removed:
+            lines.append(f"remove  {reply.id}")
+        lines.append("nothing was written" + ("" if self.ok else "; the import would be refused (all or nothing)"))
+        return "\n".join(lines)
+
+
+def _line_of(where: str) -> int:
+    tail = where.rsplit(":", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
+
+
+def preview_import(path: Path, base: Corpus | None, rules=None, enforce_compliance: bool = False,
+                   known_placeholders: set[str] | None = None, display_name: str | None = None,
+                   replace: bool = False) -> ImportPreview:
+    """What `parse_import(path, base)` would do, row by row, without writing anything.
+
+    `enforce_compliance`: rows with `block` compliance findings are rejected (the editor's rule); otherwise
+    findings are warnings. `known_placeholders`: an unknown placeholder rejects the row (otherwise a warning).
+    """
+    from . import compliance
+
+    shown = display_name or str(path)
+
+    def show(where: str) -> str:
+        return where.replace(str(path), shown, 1)
+
+    original, base = base, (None if replace else base)
+    preview = ImportPreview(file=shown, base_hash=corpus_hash(base) if base else "")
+    try:
+        rows = read_rows(path)
+        known = _known_situations(path)
+    except CorpusError as exc:
+        preview.errors = [show(p) for p in exc.problems]
+        return preview
+    if not rows:
+        preview.errors = [f"{shown}: no rows to import"]
+        return preview
+    rules = compliance.load_rules() if rules is None else rules
+    situations: dict[str, Situation] = dict(base.situations) if base else {}
+    reasons: dict[str, list[str]] = {where: [] for where, _ in rows}
+    for where, row in rows:
+        sid = row.get("situation")
+        if isinstance(sid, str) and sid and sid not in situations:
+            info = known.get(sid, {})
+            stage = info.get("stage") or row.get("stage") or "general"
+            name = info.get("name") or row.get("situation_name") or sid
+            if not ID_PATTERN.match(sid):
+                reasons[where].append(f"field 'situation': a new situation id must be lowercase letters, digits, "
+                                      f"'-' or '_' (got {sid!r})")
+                continue
+            if stage not in STAGES:
+                reasons[where].append(f"field 'stage': must be one of {', '.join(STAGES)} (got {stage!r})")
+                continue
+            situations[sid] = Situation(id=sid, name=name, stage=stage, description=info.get("description", ""))
+            preview.new_situations.append(situations[sid])
+    ids = [row.get("id") for _, row in rows]
+    incoming = set(ids)
+    shortcuts = {r.shortcut: r.id for r in (base.replies.values() if base else []) if r.shortcut and r.id not in incoming}
+    for where, row in rows:
+        raw = {k: v for k, v in row.items() if k != "situation_name" and v not in (None, "")}
+        problems: list[str] = []
+        reply = validate_reply(raw, where, situations, problems)
+        row_reasons = reasons[where]
+        row_reasons += [p.split(": ", 1)[-1] if p.startswith(where) else p for p in problems]
+        warnings: list[str] = []
+        rid = row.get("id") if isinstance(row.get("id"), str) else str(row.get("id") or "")
+        if ids.count(row.get("id")) > 1:
+            row_reasons.append(f"field 'id': {rid!r} appears more than once in the file")
+        if reply is not None:
+            if reply.shortcut:
+                owner = shortcuts.get(reply.shortcut)
+                if owner is not None and owner != reply.id:
+                    row_reasons.append(f"field 'shortcut': {reply.shortcut!r} is already used by {owner}")
+                else:
+                    shortcuts[reply.shortcut] = reply.id
+            for finding in compliance.check_text(reply.text, rules):
+                message = f"compliance ({finding.category}): “{finding.word}”"
+                if finding.severity == "block" and enforce_compliance:
+                    row_reasons.append(message + " is not allowed")
+                else:
+                    warnings.append(message + (" would be refused by the editor" if finding.severity == "block"
+                                               else " needs a second look"))
+            allowed = known_placeholders if known_placeholders is not None else set(KNOWN_PLACEHOLDERS)
+            for name in dict.fromkeys(placeholders(reply.text)):
+                if name not in allowed:
+                    message = f"field 'text': unknown placeholder {{{name}}}"
+                    (row_reasons if known_placeholders is not None else warnings).append(message)
+        status = "reject" if row_reasons else "add"
+        changed: list[str] = []
+        if not row_reasons and original and reply.id in original.replies:
+            old = original.replies[reply.id]
+            changed = [name for name in ("text", "examples", "tags", "shortcut", "situation", "stage", "retired")
+                       if getattr(old, name) != getattr(reply, name)]
+            status = "change" if changed else "unchanged"
+        preview.rows.append(RowPreview(where=show(where), line=_line_of(where), id=rid, status=status,
+                                       text=str(row.get("text") or ""), situation=str(row.get("situation") or ""),
+                                       reasons=row_reasons, warnings=warnings, changed=changed))
+    if replace and original is not None:
+        preview.removed = [r for rid, r in sorted(original.replies.items()) if rid not in incoming]
+    if preview.rejected:
+        return preview
+    try:
+        preview.corpus = parse_import(path, base)
+    except CorpusError as exc:  # anything the row checks above did not catch
+        preview.errors = [show(p) for p in exc.problems]
+    return preview

@@ -61,6 +61,8 @@ def create_app(settings: Settings | None = None, engine=None, test_config: dict 
 
     for module in (suggestions, feedback, catalog, health, docs, pages):
         app.register_blueprint(module.bp)
+    from .editor import init_editor  # the editors' pages under /editor (login, CSRF, session secret)
+    init_editor(app)
     app.register_blueprint(integrations_bp)
 
     if engine is not None:

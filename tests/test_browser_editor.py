@@ -1,0 +1,197 @@
+"""The editor pages in a real browser (Debian's Chromium driven by Playwright) against the real engine served on a
+loopback port: an editor adds a reply for a new situation, and the agents' page suggests it at once."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from suggest.editing import set_editor_password
+from suggest.engine import Suggester
+from suggest.settings import load_settings
+from webapp import create_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+PASSWORD = "s3cret-pass"
+
+pytestmark = pytest.mark.browser
+
+if not CHROMIUM.exists():
+    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture
+def server(home, engine, embedder):
+    """A writable home (the fixture corpus, the session index copied), an editor account, and the app on
+    127.0.0.1 and a free port in a background thread; yields (base_url, app, engine)."""
+    from werkzeug.serving import make_server
+
+    shutil.copytree(engine.settings.index_dir, home / "index")
+    live = Suggester.load(load_settings(home, env={}), embedder=embedder)
+    set_editor_password(home / "editors.toml", "组长小李", PASSWORD)
+    app = create_app(live.settings, engine=live)
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, name="editor-test-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}", app, live
+    finally:
+        httpd.shutdown()
+        thread.join(5)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def context_at(browser):
+    """Fresh browser contexts; console errors and dialogs nobody expected fail the test."""
+    contexts, errors = [], []
+
+    def open_context(width: int = 1280, height: int = 900):
+        context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+        contexts.append(context)
+        context.on("page", lambda page: (
+            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None),
+            page.on("pageerror", lambda exc: errors.append(str(exc)))))
+        return context
+
+    yield open_context
+    for context in contexts:
+        context.close()
+    assert errors == [], errors
+
+
+def log_in(page, base_url: str) -> None:
+    page.goto(base_url + "/editor/")
+    assert "/editor/login" in page.url  # anonymous: sent to the login page
+    page.fill('input[name="name"]', "组长小李")
+    page.fill('input[name="password"]', PASSWORD)
+    page.click('button[type="submit"]')
+    page.wait_for_url(base_url + "/editor/")
+    page.wait_for_selector("#reply-list .row")
+
+
+def test_editor_adds_a_reply_for_a_new_situation_and_agents_get_it_at_once(server, context_at, artifacts):
+    base_url, app, live = server
+    editor = context_at(1280, 1000).new_page()
+    log_in(editor, base_url)
+    assert editor.locator("#reply-list .row").count() == len(live.corpus.replies)
+    assert editor.locator(".who").inner_text() == "组长小李"
+
+    # a new reply for a new situation 发票
+    editor.click("#new-reply")
+    editor.select_option("#r-situation", "__new__")
+    editor.wait_for_selector("#new-situation:not([hidden])")
+    editor.fill("#s-name", "发票")
+    editor.select_option("#s-stage", "order")
+    editor.fill("#s-id", "invoice")
+    editor.fill("#r-text", "亲，可以开发票的，下单后把抬头和税号发给{客服名}，电子发票会发到您的邮箱~")
+    editor.fill("#r-examples", "可以开发票吗\n发票怎么开\n能开增值税专票吗\n要发票")
+    editor.fill("#r-tags", "发票, 售中")
+    editor.fill("#r-shortcut", "fp1")
+    assert "小测" in editor.inner_text("#text-preview")  # placeholders filled from the shop profile
+
+    # try it before saving: the draft would be the first suggestion for a paraphrase
+    editor.fill("#try-message", "能开个发票不")
+    editor.wait_for_selector(".try-item.is-draft")
+    first = editor.locator(".try-item").first
+    assert "is-draft" in first.get_attribute("class")
+    assert "很可能" in editor.inner_text(".try-summary")
+    editor.evaluate("window.scrollTo(0, 0)")
+    editor.wait_for_timeout(300)
+    editor.screenshot(path=str(artifacts / "editor-1280.png"), full_page=True)
+
+    editor.click("#save")
+    editor.wait_for_selector("#form-id:has-text('invoice-01')")
+    assert "已保存" in editor.inner_text("#toast")
+    assert editor.locator("#form-title").inner_text() == "编辑话术"
+    assert editor.locator('#reply-list .row[data-id="invoice-01"]').count() == 1
+
+    # the agents' page, in another browser, gets it as the top suggestion: no restart, no rebuild
+    agent = context_at(1280, 860).new_page()
+    agent.goto(base_url + "/")
+    agent.wait_for_selector("#status.status-ok")
+    agent.fill("#message", "能开个发票不")
+    agent.wait_for_selector('.reply[data-number="1"]')
+    top = agent.locator('.reply[data-number="1"]')
+    assert top.get_attribute("data-reply-id") == "invoice-01"
+    assert top.locator(".reply-text").inner_text().startswith("亲，可以开发票的，下单后把抬头和税号发给小测")
+
+    # the history page shows the change with who made it
+    editor.goto(base_url + "/editor/history")
+    assert "新建话术 invoice-01" in editor.inner_text(".change-summary")
+    assert "组长小李" in editor.inner_text(".change-meta")
+    assert (live.settings.corpus_dir / "situations" / "invoice.yaml").is_file()
+
+
+def test_script_in_a_reply_is_shown_as_text_and_the_editor_works_on_a_phone(server, context_at, artifacts):
+    base_url, app, live = server
+    context = context_at(390, 844)
+    page = context.new_page()
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    log_in(page, base_url)
+    token = page.get_attribute('meta[name="csrf-token"]', "content")
+    hostile = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">亲，在的哦'
+    response = context.request.post(base_url + "/editor/api/replies", headers={"X-CSRF-Token": token},
+                                    data={"reply": {"situation": "greeting", "text": hostile, "examples": ["在不在"]},
+                                          "confirm": True})
+    assert response.status == 201, response.text()
+    reply_id = response.json()["reply"]["id"]
+    page.goto(base_url + f"/editor/?id={reply_id}")
+    row = page.locator(f'#reply-list .row[data-id="{reply_id}"] .row-text')
+    row.wait_for()
+    assert row.inner_text() == hostile
+    assert page.input_value("#r-text") == hostile
+    assert page.evaluate("window.__xss") is None and dialogs == []
+    assert page.locator("#reply-list img, #reply-list script").count() == 0
+    # usable at 390 px: nothing wider than the phone, the menu opens
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.click(".nav-toggle")
+    page.wait_for_selector("#editor-nav.open")
+    page.screenshot(path=str(artifacts / "editor-390.png"), full_page=False)
+    page.click(".nav-toggle")
+    page.goto(base_url + "/editor/history")
+    assert "&lt;" not in page.inner_text("body") and "<script>window.__xss=1</script>" in page.inner_text("body")
+    assert page.evaluate("window.__xss") is None
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_analytics_page_groups_what_the_corpus_misses(server, context_at, artifacts):
+    base_url, app, live = server
+    store = app.extensions["feedback"]
+    for _ in range(4):
+        store.add("能便宜点吗", "bargain-01", "copied")
+    store.add("包邮吗", "free_shipping-01", "sent")
+    for message in ("可以开发票吗", "能开个发票不", "发票怎么开", "可以开发票吗"):
+        store.log_abstention(message, dedupe_seconds=0)
+    for message in ("你们有实体店吗", "实体店在哪里"):
+        store.log_dismissed_all(message)
+    page = context_at(1280, 900).new_page()
+    log_in(page, base_url)
+    page.goto(base_url + "/editor/analytics")
+    gaps = page.locator(".gap")
+    assert gaps.count() == 2
+    assert gaps.first.locator(".gap-count").inner_text() == "4"
+    assert "发票" in gaps.first.locator(".gap-rep").inner_text()
+    assert page.locator(".bar-fill").count() >= 4
+    page.screenshot(path=str(artifacts / "editor-analytics.png"), full_page=True)
+    # "write a reply for this group" opens the editor with the group's messages as examples
+    gaps.first.locator(".gap-new").click()
+    page.wait_for_selector("#reply-list .row")
+    page.wait_for_function("document.getElementById('r-examples').value.includes('发票')")
+    assert page.locator("#form-title").inner_text() == "新建话术"
