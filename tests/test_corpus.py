@@ -87,3 +87,11 @@ def test_written_corpus_loads_back_identically(home):
     corpus = load_corpus(home / "corpus")
     write_corpus(corpus, home / "corpus")
     assert load_corpus(home / "corpus") == corpus
+
+
+def test_shipped_replies_pass_the_compliance_lint():
+    from suggest.compliance import check_text
+
+    shipped = load_corpus(Path(__file__).parent.parent / "corpus")
+    findings = {r.id: [f.word for f in check_text(r.text)] for r in shipped.replies.values() if check_text(r.text)}
+    assert not findings, f"replies an agent must not send as they are: {findings}"
