@@ -549,3 +549,23 @@ def test_agent_page_and_static_files(client):
     for path in ("/", "/api/docs"):
         csp = client.get(path).headers["Content-Security-Policy"]
         assert "script-src 'self'" in csp and "default-src 'none'" in csp
+
+
+def test_dismissing_every_suggestion_is_logged_for_the_editors(tmp_path, engine):
+    from suggest.feedback import FeedbackStore
+    from suggest.settings import load_settings
+    from webapp import create_app
+
+    app = create_app(load_settings(tmp_path, env={}), engine=engine)
+    client = app.test_client()
+    ok = client.post("/api/v1/feedback", json={"message": "有没有儿童款 电话13812345678", "action": "dismissed_all"})
+    assert ok.status_code == 201 and ok.get_json()["action"] == "dismissed_all"
+    bad = client.post("/api/v1/feedback", json={"message": "x", "action": "dismissed_all", "reply_id": "bargain-01"})
+    assert bad.status_code == 422 and bad.get_json()["error"]["field"] == "reply_id"
+    missing = client.post("/api/v1/feedback", json={"message": "x", "action": "copied"})
+    assert missing.status_code == 422 and missing.get_json()["error"]["field"] == "reply_id"
+    client.post("/api/v1/suggest", json={"message": "给我讲个笑话"})
+    events = FeedbackStore(tmp_path / "var" / "feedback.sqlite3").events()
+    kinds = {kind for _, kind, _ in events}
+    assert {"abstained", "dismissed_all"} <= kinds
+    assert all("13812345678" not in str(e) for e in events)

@@ -172,21 +172,27 @@ def build_spec(settings: Settings) -> dict:
                                        "description": "One result per message, in order."}},
         },
         "FeedbackRequest": {
-            "type": "object", "additionalProperties": False, "required": ["message", "reply_id", "action"],
+            "type": "object", "additionalProperties": False, "required": ["message", "action"],
+            "description": "`reply_id` is required for copied, sent and dismissed, and absent for dismissed_all "
+                           "(the agent found none of the suggestions usable).",
             "properties": {
                 "message": {**message_schema, "description": "The buyer message the reply was for. Stored with "
                             "phone numbers, order numbers and addresses masked."},
                 "reply_id": {"type": "string", "minLength": 1, "maxLength": 200},
                 "action": {"type": "string", "enum": list(ACTIONS)},
             },
+            "if": {"properties": {"action": {"const": "dismissed_all"}}},
+            "then": {"not": {"required": ["reply_id"]}},
+            "else": {"required": ["reply_id"]},
             "example": {"message": "能便宜点吗", "reply_id": "bargain-01", "action": "copied"},
         },
         "FeedbackCreated": {
             "type": "object", "additionalProperties": False, "required": ["id", "created_at", "reply_id", "action"],
+            "description": "For dismissed_all, id, created_at and reply_id are null.",
             "properties": {
-                "id": {"type": "integer"},
-                "created_at": {"type": "string", "format": "date-time"},
-                "reply_id": {"type": "string"},
+                "id": {"type": ["integer", "null"]},
+                "created_at": {"type": ["string", "null"], "format": "date-time"},
+                "reply_id": {"type": ["string", "null"]},
                 "action": {"type": "string", "enum": list(ACTIONS)},
             },
             "example": {"id": 1, "created_at": "2024-11-11T08:00:00Z", "reply_id": "bargain-01", "action": "copied"},
@@ -316,7 +322,8 @@ def build_spec(settings: Settings) -> dict:
         }},
         "/api/v1/feedback": {"post": {
             "operationId": "addFeedback", "tags": ["feedback"], "summary": "Record what the agent did with a reply",
-            "description": "Logs copied / sent / dismissed for a reply, in SQLite (<home>/var/feedback.sqlite3). "
+            "description": "Logs copied / sent / dismissed for a reply, or dismissed_all for a message none of "
+                           "whose suggestions fitted, in SQLite (<home>/var/feedback.sqlite3). "
                            "Phone numbers, order numbers and addresses in the message are masked before storage.",
             "requestBody": {"required": True, "content": _json(_ref("FeedbackRequest"))},
             "responses": {"201": {"description": "Stored.", "content": _json(_ref("FeedbackCreated"))},

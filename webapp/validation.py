@@ -12,7 +12,8 @@ from suggest.errors import InputError
 from .errors import ApiError
 
 API_STAGES = ("presale", "order", "aftersale")
-ACTIONS = ("copied", "sent", "dismissed")
+ACTIONS = ("copied", "sent", "dismissed", "dismissed_all")
+REPLY_ACTIONS = ACTIONS[:3]  # about one reply; "dismissed_all" is about the whole list shown for a message
 MAX_K = 50
 MAX_CONTEXT = 20
 MAX_VARIABLES = 50

@@ -332,6 +332,22 @@
       }
       results.appendChild(group);
     });
+
+    if (!shortcut) {
+      // None fitted: logged for the editors (suggest report groups such messages into missing situations).
+      const foot = el("div", "results-foot");
+      const none = el("button", "btn btn-ghost btn-none", "都不合适");
+      none.type = "button";
+      none.title = "告诉编辑：这条消息缺少合适的话术";
+      none.addEventListener("click", () => {
+        sendFeedback(null, "dismissed_all");
+        none.disabled = true;
+        none.textContent = "已反馈给编辑";
+        showToast("已记录，编辑会补充话术");
+      });
+      foot.appendChild(none);
+      results.appendChild(foot);
+    }
   }
 
   // ---- copying ----------------------------------------------------------------------------------------
@@ -392,7 +408,7 @@
     if (!state.message.trim()) return;
     fetch("/api/v1/feedback", {
       method: "POST", headers: headers(), keepalive: true,
-      body: JSON.stringify({message: state.message, reply_id: replyId, action}),
+      body: JSON.stringify(replyId ? {message: state.message, reply_id: replyId, action} : {message: state.message, action}),
     }).catch(() => {});
   }
 

@@ -1,4 +1,4 @@
-"""POST /api/v1/feedback: an agent copied, sent or dismissed a suggested reply."""
+"""POST /api/v1/feedback: an agent copied, sent or dismissed a suggested reply, or dismissed them all."""
 
 from __future__ import annotations
 
@@ -21,13 +21,22 @@ def add_feedback():
     check.unknown_fields(data, FEEDBACK_FIELDS)
     engine = get_engine()
     message = check.message(engine, data.get("message"))
-    reply_id = check.identifier(data.get("reply_id"), "reply_id")
     action = check.choice(data.get("action"), "action", check.ACTIONS)
+    store = current_app.extensions["feedback"]
+    if action not in check.REPLY_ACTIONS:
+        # Nothing shown fitted: the editors' analytics groups such messages to find missing situations.
+        if data.get("reply_id") is not None:
+            raise ApiError(422, "unexpected_field", "'reply_id' is not used with 'dismissed_all'", "reply_id")
+        store.log_dismissed_all(message)
+        response = jsonify({"id": None, "created_at": None, "reply_id": None, "action": action})
+        response.status_code = 201
+        return response
+    reply_id = check.identifier(data.get("reply_id"), "reply_id")
     try:
         reply = engine.reply(reply_id)
     except NotFound as exc:
         raise ApiError(404, exc.code, exc.message, "reply_id") from None
-    record = current_app.extensions["feedback"].add(message, reply.id, action, reply.situation)
+    record = store.add(message, reply.id, action, reply.situation)
     response = jsonify({"id": record.id, "created_at": record.created_at, "reply_id": record.reply_id,
                         "action": record.action})
     response.status_code = 201

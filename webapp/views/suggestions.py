@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
+
+from suggest.engine import SHORTCUT_PREFIXES
 
 from .. import validation as check
 from . import engine as get_engine
@@ -29,7 +31,11 @@ def suggest():
     stage = check.stage(data.get("stage"))
     context = check.context(engine, data.get("context"))  # without `stage`, the engine infers it from these
     variables = check.variables(data.get("variables"))
-    return jsonify(answer(engine, message, k, stage, variables, context))
+    result = answer(engine, message, k, stage, variables, context)
+    if result["abstained"] and not message.lstrip().startswith(SHORTCUT_PREFIXES):
+        # Messages no reply served tell the editors which situations are missing (suggest report).
+        current_app.extensions["feedback"].log_abstention(message)
+    return jsonify(result)
 
 
 @bp.post("/suggest/batch")
