@@ -5,52 +5,24 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 from suggest.settings import load_settings
 from webapp import create_app
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
-
 pytestmark = pytest.mark.browser
 
-if not CHROMIUM.exists():
-    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api")
-
 
 @pytest.fixture(scope="module")
-def server(engine, tmp_path_factory):
+def server(engine, tmp_path_factory, live_server):
     """The app on 127.0.0.1 and a free port, in a background thread; yields (base_url, app)."""
-    from werkzeug.serving import make_server
-
     home = tmp_path_factory.mktemp("browser-home")
     app = create_app(load_settings(home, env={}), engine=engine)
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, name="test-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_port}", app
-    finally:
-        httpd.shutdown()
-        thread.join(5)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with live_server(app) as base_url:
+        yield base_url, app
 
 
 @pytest.fixture

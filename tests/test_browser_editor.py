@@ -4,8 +4,6 @@ loopback port: an editor adds a reply for a new situation, and the agents' page 
 from __future__ import annotations
 
 import shutil
-import threading
-from pathlib import Path
 
 import pytest
 
@@ -14,46 +12,21 @@ from suggest.engine import Suggester
 from suggest.settings import load_settings
 from webapp import create_app
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
 PASSWORD = "s3cret-pass"
 
 pytestmark = pytest.mark.browser
 
-if not CHROMIUM.exists():
-    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api")
-
 
 @pytest.fixture
-def server(home, engine, embedder):
+def server(home, engine, embedder, live_server):
     """A writable home (the fixture corpus, the session index copied), an editor account, and the app on
     127.0.0.1 and a free port in a background thread; yields (base_url, app, engine)."""
-    from werkzeug.serving import make_server
-
     shutil.copytree(engine.settings.index_dir, home / "index")
     live = Suggester.load(load_settings(home, env={}), embedder=embedder)
     set_editor_password(home / "editors.toml", "组长小李", PASSWORD)
     app = create_app(live.settings, engine=live)
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, name="editor-test-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_port}", app, live
-    finally:
-        httpd.shutdown()
-        thread.join(5)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with live_server(app) as base_url:
+        yield base_url, app, live
 
 
 @pytest.fixture

@@ -4,8 +4,6 @@ Chatwoot-style sidebar inside an iframe of another origin, both against a live s
 from __future__ import annotations
 
 import json
-import threading
-from contextlib import contextmanager
 
 import pytest
 from werkzeug.serving import make_server
@@ -17,27 +15,10 @@ from webapp.integrations import bp as integrations_bp
 
 pytestmark = pytest.mark.browser
 
-sync_api = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
 FETCH_INFO = "chatwoot-dashboard-app:fetch-info"
 
 
 # ---- servers ---------------------------------------------------------------------------------------------------
-
-@contextmanager
-def serving(wsgi_app, server=None):
-    server = server or make_server("127.0.0.1", 0, wsgi_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(5)
-
 
 class OtherOrigin:
     """A second tiny server on another port (so another origin): serves the pages put in `pages`."""
@@ -61,22 +42,15 @@ def with_integrations(app):
 
 
 @pytest.fixture(scope="module")
-def servers(engine, tmp_path_factory):
+def servers(engine, tmp_path_factory, live_server):
     """(API base URL, other origin, OtherOrigin, app, home): the API allows the other origin by CORS."""
     other = OtherOrigin()
     home = tmp_path_factory.mktemp("integrations-home")  # own feedback DB; the shared engine serves
     settings = load_settings(home, env={}, cors_origins=other.origin)
     app = with_integrations(create_app(settings=settings, engine=engine))
-    with serving(app) as api, serving(other, other.server):
+    with live_server(app) as api, live_server(other, other.server):
         yield api, other.origin, other, app, home
 
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -6,36 +6,22 @@ import importlib.util
 import io
 import socket
 import sys
-import threading
 import time
-from contextlib import contextmanager, redirect_stdout
+from contextlib import redirect_stdout
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from suggest.client import ClientError, SuggestClient
+from suggest.serving import free_port
 from suggest.settings import load_settings
 from webapp import create_app
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
-@contextmanager
-def live_server(app):
-    """The app on 127.0.0.1 at a free port, in a daemon thread; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(5)
-
-
 @pytest.fixture(scope="module")
-def base_url(engine, tmp_path_factory):
+def base_url(engine, tmp_path_factory, live_server):
     home = tmp_path_factory.mktemp("clienthome")  # own feedback DB, no api_keys.txt
     app = create_app(load_settings(home, env={}), engine=engine)
     with live_server(app) as url:
@@ -45,12 +31,6 @@ def base_url(engine, tmp_path_factory):
 @pytest.fixture
 def client(base_url):
     return SuggestClient(base_url, timeout=10)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_suggest(client):
@@ -134,7 +114,7 @@ def test_bad_base_url():
         SuggestClient("127.0.0.1:8000")
 
 
-def test_api_key_required(fresh_engine):
+def test_api_key_required(fresh_engine, live_server):
     (fresh_engine.settings.home / "api_keys.txt").write_text("# keys\ns3cret-key\n", encoding="utf-8")
     app = create_app(engine=fresh_engine)
     with live_server(app) as url:

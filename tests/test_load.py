@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 
 import pytest
 
@@ -12,16 +11,10 @@ from webapp import create_app
 
 
 @pytest.fixture(scope="module")
-def base_url(engine, tmp_path_factory):
-    from werkzeug.serving import make_server
-
+def base_url(engine, tmp_path_factory, live_server):
     app = create_app(load_settings(tmp_path_factory.mktemp("load-home"), env={}), engine=engine)
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(5)
+    with live_server(app) as url:
+        yield url
 
 
 def test_loadtest_table(base_url):
