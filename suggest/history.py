@@ -19,6 +19,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
+from .database import prepare
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS changes (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -88,11 +90,7 @@ _COLUMNS = "id, created_at, editor, action, target, summary, before, after, reve
 
 class History:
     def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as db, db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(SCHEMA)
+        self.path = prepare(path, SCHEMA)
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, timeout=30.0, isolation_level=None)

@@ -105,27 +105,35 @@ def _known_situations(path: Path) -> dict[str, dict]:
     return known
 
 
+def _add_new_situations(rows: list[tuple[str, dict]], known: dict[str, dict],
+                        situations: dict[str, Situation]) -> list[tuple[str, str]]:
+    """Add the situations the rows name that `situations` lacks (names and stages from `known`, e.g. a
+    situations.tsv beside the file); returns (where, problem) for rows naming one that cannot be created."""
+    problems = []
+    for where, row in rows:
+        sid = row.get("situation")
+        if not isinstance(sid, str) or not sid or sid in situations:
+            continue
+        info = known.get(sid, {})
+        stage = info.get("stage") or row.get("stage") or "general"
+        if not ID_PATTERN.match(sid):  # it would become the name of a corpus file
+            problems.append((where, "field 'situation': a new situation id must be lowercase letters, digits, "
+                                    f"'-' or '_' (got {sid!r})"))
+        elif stage not in STAGES:
+            problems.append((where, f"field 'stage': must be one of {', '.join(STAGES)} (got {stage!r})"))
+        else:
+            situations[sid] = Situation(id=sid, name=info.get("name") or row.get("situation_name") or sid,
+                                        stage=stage, description=info.get("description", ""))
+    return problems
+
+
 def parse_import(path: Path, base: Corpus | None) -> Corpus:
     """The corpus after importing `path` on top of `base` (None: replace everything). Raises on any bad row."""
     rows = read_rows(path)
     known = _known_situations(path)
     situations: dict[str, Situation] = dict(base.situations) if base else {}
     replies: dict[str, Reply] = dict(base.replies) if base else {}
-    problems: list[str] = []
-    for where, row in rows:
-        sid = row.get("situation")
-        if isinstance(sid, str) and sid and sid not in situations:
-            info = known.get(sid, {})
-            stage = info.get("stage") or row.get("stage") or "general"
-            name = info.get("name") or row.get("situation_name") or sid
-            if not ID_PATTERN.match(sid):  # it would become the name of a corpus file
-                problems.append(f"{where}: field 'situation': a new situation id must be lowercase letters, digits, "
-                                f"'-' or '_' (got {sid!r})")
-                continue
-            if stage not in STAGES:
-                problems.append(f"{where}: field 'stage': must be one of {', '.join(STAGES)} (got {stage!r})")
-                continue
-            situations[sid] = Situation(id=sid, name=name, stage=stage, description=info.get("description", ""))
+    problems = [f"{where}: {problem}" for where, problem in _add_new_situations(rows, known, situations)]
     raws = [RawReply({k: v for k, v in row.items() if k != "situation_name" and v not in (None, "")}, where)
             for where, row in rows]
     imported_ids = [row.get("id") for _, row in rows]
@@ -298,21 +306,10 @@ def preview_import(path: Path, base: Corpus | None, rules=None, enforce_complian
     rules = compliance.load_rules() if rules is None else rules
     situations: dict[str, Situation] = dict(base.situations) if base else {}
     reasons: dict[str, list[str]] = {where: [] for where, _ in rows}
-    for where, row in rows:
-        sid = row.get("situation")
-        if isinstance(sid, str) and sid and sid not in situations:
-            info = known.get(sid, {})
-            stage = info.get("stage") or row.get("stage") or "general"
-            name = info.get("name") or row.get("situation_name") or sid
-            if not ID_PATTERN.match(sid):
-                reasons[where].append(f"field 'situation': a new situation id must be lowercase letters, digits, "
-                                      f"'-' or '_' (got {sid!r})")
-                continue
-            if stage not in STAGES:
-                reasons[where].append(f"field 'stage': must be one of {', '.join(STAGES)} (got {stage!r})")
-                continue
-            situations[sid] = Situation(id=sid, name=name, stage=stage, description=info.get("description", ""))
-            preview.new_situations.append(situations[sid])
+    before = set(situations)
+    for where, problem in _add_new_situations(rows, known, situations):
+        reasons[where].append(problem)
+    preview.new_situations = [situation for sid, situation in situations.items() if sid not in before]
     ids = [row.get("id") for _, row in rows]
     incoming = set(ids)
     shortcuts = {r.shortcut: r.id for r in (base.replies.values() if base else []) if r.shortcut and r.id not in incoming}
