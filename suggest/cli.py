@@ -309,7 +309,7 @@ def editor() -> None:
 @click.pass_context
 def editor_add(ctx: click.Context, name: str, password: str) -> None:
     """Add editor NAME, or set a new password (stored as a hash in <home>/editors.toml)."""
-    from .editing import EDITORS_FILE, load_editors, set_editor_password
+    from .accounts import EDITORS_FILE, load_editors, set_editor_password
 
     path = _settings(ctx).home / EDITORS_FILE
     existed = name in load_editors(path)
@@ -322,7 +322,7 @@ def editor_add(ctx: click.Context, name: str, password: str) -> None:
 @click.pass_context
 def editor_remove(ctx: click.Context, name: str) -> None:
     """Remove editor NAME (their open sessions end with their next request)."""
-    from .editing import EDITORS_FILE, remove_editor
+    from .accounts import EDITORS_FILE, remove_editor
 
     path = _settings(ctx).home / EDITORS_FILE
     if not remove_editor(path, name):
@@ -334,7 +334,7 @@ def editor_remove(ctx: click.Context, name: str) -> None:
 @click.pass_context
 def editor_list(ctx: click.Context) -> None:
     """The configured editors."""
-    from .editing import EDITORS_FILE, load_editors
+    from .accounts import EDITORS_FILE, load_editors
 
     path = _settings(ctx).home / EDITORS_FILE
     names = sorted(load_editors(path))

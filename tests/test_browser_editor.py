@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from suggest.editing import set_editor_password
+from suggest.accounts import set_editor_password
 from suggest.engine import Suggester
 from suggest.settings import load_settings
 from webapp import create_app

@@ -16,8 +16,9 @@ from suggest import cli as cli_module
 from suggest.analytics import build_report, format_report
 from suggest.compliance import check_text, load_rules, parse_rules
 from suggest.corpus import load_corpus
-from suggest.editing import (Blocked, Conflict, EditingService, Invalid, NeedsConfirmation, load_editors,
-                             reply_version, set_editor_password, situation_version)
+from suggest.accounts import load_editors, set_editor_password
+from suggest.editing import (Blocked, Conflict, EditingService, Invalid, NeedsConfirmation, reply_version,
+                             situation_version)
 from suggest.engine import Suggester
 from suggest.errors import CorpusError
 from suggest.feedback import FeedbackStore

@@ -50,7 +50,8 @@ def _secret_key(path: Path) -> bytes:
 
 def init_editor(app: Flask) -> None:
     from suggest.analytics import GROUP_SIMILARITY
-    from suggest.editing import DUPLICATE_THRESHOLD, EDITORS_FILE
+    from suggest.accounts import EDITORS_FILE
+    from suggest.editing import DUPLICATE_THRESHOLD
 
     settings = app.extensions["settings"]
     defaults = {
