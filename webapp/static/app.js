@@ -1,18 +1,18 @@
-/* 话术助手: suggest as you type, copy with number keys. Plain JS, no build step, no dependencies.
+/* 话术助手: suggest as you type, copy with number keys. Plain JS, no build step; shared helpers from common.js.
  * Every piece of data goes into the page with textContent: reply texts are never parsed as HTML. */
 (() => {
   "use strict";
 
+  // Shared helpers (common.js, loaded before this file).
+  const {el, clearNode, svgIcon, flash, toaster, stageNames, checkedStage, percent, markUnfilled, saveApiKey,
+         apiHeaders, writeClipboard} = window.Huashu;
+
   // Settings come from data attributes of <body> (no inline script: the page runs under a strict CSP).
   const CONFIG = {
     maxChars: Number(document.body.dataset.maxChars) || 2000,
-    stageNames: (() => { try { return JSON.parse(document.body.dataset.stageNames || "{}"); } catch (e) { return {}; } })(),
   };
-  const STAGE_NAMES = Object.assign({presale: "售前", order: "售中", aftersale: "售后", general: "通用"},
-                                    CONFIG.stageNames);
+  const STAGE_NAMES = stageNames();
   const DEBOUNCE_MS = 250;
-  const KEY_STORAGE = "huashu.apiKey";
-  const PLACEHOLDER = /\{([^{}\s]{1,16})\}/g;
 
   const $ = (id) => document.getElementById(id);
   const box = $("message");
@@ -20,7 +20,6 @@
   const results = $("results");
   const summary = $("summary");
   const counter = $("counter");
-  const toast = $("toast");
   const statusEl = $("status");
   const apiKeyBox = $("apikey-box");
   const apiKeyInput = $("apikey");
@@ -34,18 +33,7 @@
     lastKey: "",       // request last sent (to skip identical ones)
   };
 
-  // ---- small DOM helpers ------------------------------------------------------------------------------
-
-  function el(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
-
-  function clearNode(node) {
-    while (node.firstChild) node.removeChild(node.firstChild);
-  }
+  // ---- small helpers ----------------------------------------------------------------------------------
 
   function isTextField(node) {
     if (!node) return false;
@@ -55,27 +43,7 @@
     return !["radio", "checkbox", "button", "submit", "reset"].includes(node.type);
   }
 
-  function stageValue() {
-    const checked = document.querySelector('input[name="stage"]:checked');
-    return checked ? checked.value : "";
-  }
-
-  function headers() {
-    const h = {"Content-Type": "application/json"};
-    const key = localStorage.getItem(KEY_STORAGE);
-    if (key) h["X-API-Key"] = key;
-    return h;
-  }
-
-  // ---- toast ------------------------------------------------------------------------------------------
-
-  let toastTimer = null;
-  function showToast(text, kind) {
-    toast.textContent = text;
-    toast.className = "toast show" + (kind ? " toast-" + kind : "");
-    clearTimeout(toastTimer);
-    toastTimer = setTimeout(() => { toast.className = "toast"; }, kind === "warn" ? 2600 : 1600);
-  }
+  const showToast = toaster($("toast"), 1600, 2600);
 
   // ---- asking the API ---------------------------------------------------------------------------------
 
@@ -98,7 +66,7 @@
       return;
     }
     const body = {message};
-    const stage = stageValue();
+    const stage = checkedStage();
     if (stage) body.stage = stage;
     const context = contextBox.value.trim();
     if (context) body.context = [context];
@@ -114,7 +82,7 @@
     document.body.classList.add("loading");
     try {
       const response = await fetch("/api/v1/suggest", {
-        method: "POST", headers: headers(), body: key, signal: controller.signal,
+        method: "POST", headers: apiHeaders(), body: key, signal: controller.signal,
       });
       const data = await response.json().catch(() => null);
       if (seq !== state.seq) return; // a newer request is on its way
@@ -171,22 +139,8 @@
   };
 
   function icon(kind, className) {
-    const ns = "http://www.w3.org/2000/svg";
-    const svg = document.createElementNS(ns, "svg");
-    svg.setAttribute("viewBox", "0 0 48 48");
-    svg.setAttribute("class", className);
-    svg.setAttribute("aria-hidden", "true");
-    for (const d of ICONS[kind]) {
-      const path = document.createElementNS(ns, "path");
-      path.setAttribute("d", d);
-      path.setAttribute("fill", "none");
-      path.setAttribute("stroke", "currentColor");
-      path.setAttribute("stroke-width", "2.5");
-      path.setAttribute("stroke-linecap", "round");
-      path.setAttribute("stroke-linejoin", "round");
-      svg.appendChild(path);
-    }
-    return svg;
+    return svgIcon("0 0 48 48", ICONS[kind],
+                   {"stroke-width": "2.5", "stroke-linecap": "round", "stroke-linejoin": "round"}, className);
   }
 
   function showError(text) {
@@ -200,28 +154,12 @@
   }
 
   function stageBadge(stage) {
-    return el("span", `badge badge-${stage || "general"}`, STAGE_NAMES[stage] || stage || "通用");
-  }
-
-  function percent(score) {
-    return Math.max(0, Math.min(100, Math.round(Number(score) * 100)));
+    return window.Huashu.stageBadge(stage, STAGE_NAMES);
   }
 
   /* Reply text with every unfilled {占位符} wrapped in <mark>, built from text nodes only. */
   function replyText(reply) {
-    const p = el("p", "reply-text");
-    const unfilled = new Set(reply.unfilled || []);
-    let last = 0;
-    for (const match of reply.text.matchAll(PLACEHOLDER)) {
-      if (!unfilled.has(match[1])) continue;
-      if (match.index > last) p.appendChild(document.createTextNode(reply.text.slice(last, match.index)));
-      const mark = el("mark", "unfilled", match[0]);
-      mark.title = `「${match[1]}」没有设置，发送前请手动填写`;
-      p.appendChild(mark);
-      last = match.index + match[0].length;
-    }
-    if (last < reply.text.length) p.appendChild(document.createTextNode(reply.text.slice(last)));
-    return p;
+    return markUnfilled(el("p", "reply-text"), reply.text, reply.unfilled, "unfilled");
   }
 
   function replyCard(reply, number) {
@@ -352,39 +290,13 @@
 
   // ---- copying ----------------------------------------------------------------------------------------
 
-  async function writeClipboard(text) {
-    if (navigator.clipboard && window.isSecureContext) {
-      try {
-        await navigator.clipboard.writeText(text);
-        return true;
-      } catch (err) { /* fall back below */ }
-    }
-    const area = document.createElement("textarea");
-    area.value = text;
-    area.setAttribute("readonly", "");
-    area.style.position = "fixed";
-    area.style.opacity = "0";
-    document.body.appendChild(area);
-    const focused = document.activeElement;
-    area.select();
-    let ok = false;
-    try { ok = document.execCommand("copy"); } catch (err) { ok = false; }
-    area.remove();
-    if (focused && focused.focus) focused.focus();
-    return ok;
-  }
-
   async function copyReply(reply, card) {
     const ok = await writeClipboard(reply.text);
     if (!ok) {
       showToast("复制失败：浏览器不允许访问剪贴板", "warn");
       return;
     }
-    if (card) {
-      card.classList.remove("copied");
-      void card.offsetWidth; // restart the flash animation
-      card.classList.add("copied");
-    }
+    if (card) flash(card, "copied"); // restart the flash animation
     const number = card && card.dataset.number ? `第 ${card.dataset.number} 条` : "";
     if (reply.unfilled && reply.unfilled.length) {
       showToast(`已复制${number}，注意「${reply.unfilled.join("、")}」还没填写`, "warn");
@@ -407,7 +319,7 @@
   function sendFeedback(replyId, action) {
     if (!state.message.trim()) return;
     fetch("/api/v1/feedback", {
-      method: "POST", headers: headers(), keepalive: true,
+      method: "POST", headers: apiHeaders(), keepalive: true,
       body: JSON.stringify(replyId ? {message: state.message, reply_id: replyId, action} : {message: state.message, action}),
     }).catch(() => {});
   }
@@ -429,7 +341,7 @@
   $("clear").addEventListener("click", clearAll);
   $("apikey-save").addEventListener("click", () => {
     const key = apiKeyInput.value.trim();
-    if (key) localStorage.setItem(KEY_STORAGE, key); else localStorage.removeItem(KEY_STORAGE);
+    saveApiKey(key);
     apiKeyInput.value = "";
     showToast(key ? "API Key 已保存" : "API Key 已清除");
     checkReady();

@@ -1,48 +1,28 @@
-/* 话术编辑台: the editors' pages. Plain JS, no build step, no dependencies.
+/* 话术编辑台: the editors' pages. Plain JS, no build step; shared helpers from common.js.
  * Every piece of data goes into the page with textContent: reply texts are never parsed as HTML.
  * Every state-changing request carries the CSRF token from <meta name="csrf-token"> in X-CSRF-Token. */
 (() => {
   "use strict";
 
+  // Shared helpers (common.js, loaded before this file).
+  const {el, clearNode, toaster, parseJSON, stageNames} = window.Huashu;
+
   const CSRF = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
   const PAGE = document.body.dataset.page || "";
-  const STAGE_NAMES = Object.assign({presale: "售前", order: "售中", aftersale: "售后", general: "通用"},
-    parseJSON(document.body.dataset.stageNames, {}));
+  const STAGE_NAMES = stageNames();
   const PLACEHOLDER = /\{([^{}\s]{1,16})\}/g;
   const NEW_SITUATION = "__new__";
 
   // ---- small helpers ----------------------------------------------------------------------------------
 
-  function parseJSON(text, fallback) {
-    try { return text ? JSON.parse(text) : fallback; } catch (e) { return fallback; }
-  }
   const $ = (id) => document.getElementById(id);
-
-  function el(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
-
-  function clearNode(node) {
-    while (node && node.firstChild) node.removeChild(node.firstChild);
-  }
 
   function debounce(fn, ms) {
     let timer = null;
     return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
   }
 
-  let toastTimer = null;
-  function toast(text, kind) {
-    const node = $("toast");
-    if (!node) return;
-    node.textContent = text;
-    node.className = "toast show" + (kind ? " toast-" + kind : "");
-    clearTimeout(toastTimer);
-    toastTimer = setTimeout(() => { node.className = "toast"; }, kind === "warn" ? 3200 : 2000);
-  }
+  const toast = toaster($("toast"), 2000, 3200);
 
   function lines(text) {
     const out = [];
@@ -58,7 +38,7 @@
   }
 
   function stageBadge(stage) {
-    return el("span", `badge badge-${stage || "general"}`, STAGE_NAMES[stage] || stage || "");
+    return window.Huashu.stageBadge(stage, STAGE_NAMES);
   }
 
   /* Text with some words highlighted (offending words from the compliance lint), built from text nodes. */

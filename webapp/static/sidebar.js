@@ -1,4 +1,4 @@
-/* 话术推荐 sidebar: a helpdesk iframe app (Chatwoot Dashboard App protocol). Plain JS, no build step.
+/* 话术推荐 sidebar: a helpdesk iframe app (Chatwoot Dashboard App protocol). Plain JS, no build step; shared helpers from common.js.
  *
  * Protocol: the app posts the string 'chatwoot-dashboard-app:fetch-info' to window.parent (on load, on 刷新, when
  * the tab becomes visible again, and every few seconds while it is visible); the helpdesk answers with
@@ -18,16 +18,16 @@
   const CONTEXT_MESSAGES = 5;
   const POLL_MS = 10000;
   const K = 6;
-  const KEY_STORAGE = "huashu.apiKey"; // shared with the agents' page on the same server
-  const STAGE_NAMES = {presale: "售前", order: "售中", aftersale: "售后", general: "通用"};
-  const PLACEHOLDER = /\{([^{}\s]{1,16})\}/g;
+  // Shared helpers (common.js, loaded before this file).
+  const {el, clearNode, svgIcon, flash, toaster, stageNames, checkedStage, stageBadge, percent, markUnfilled,
+         saveApiKey, apiHeaders, writeClipboard} = window.Huashu;
+  const STAGE_NAMES = stageNames();
 
   const body = document.body;
   const MAX_CHARS = Number(body.dataset.maxChars) || 2000;
   const API = body.dataset.apiRoot || "/api/v1";
   const $ = (id) => document.getElementById(id);
   const results = $("results");
-  const toast = $("toast");
   const conn = $("conn");
 
   const state = {
@@ -44,17 +44,6 @@
 
   // ---- helpers ----------------------------------------------------------------------------------------
 
-  function el(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
-
-  function clearNode(node) {
-    while (node.firstChild) node.removeChild(node.firstChild);
-  }
-
   /* At most `max` code points, the way the server counts (never half a surrogate pair). */
   function clip(text, max) {
     if (text.length <= max) return text;
@@ -65,24 +54,7 @@
     return value !== null && typeof value === "object" && !Array.isArray(value);
   }
 
-  function apiKey() {
-    try { return localStorage.getItem(KEY_STORAGE) || ""; } catch (err) { return ""; }
-  }
-
-  function headers() {
-    const h = {"Content-Type": "application/json"};
-    const key = apiKey();
-    if (key) h["X-API-Key"] = key;
-    return h;
-  }
-
-  let toastTimer = null;
-  function showToast(text, kind) {
-    toast.textContent = text;
-    toast.className = "sb-toast show" + (kind ? " sb-toast-" + kind : "");
-    clearTimeout(toastTimer);
-    toastTimer = setTimeout(() => { toast.className = "sb-toast"; }, kind === "warn" ? 2600 : 1500);
-  }
+  const showToast = toaster($("toast"), 1500, 2600);
 
   function setConn(text, kind) {
     conn.textContent = text;
@@ -182,14 +154,9 @@
 
   // ---- asking the API ---------------------------------------------------------------------------------
 
-  function stageValue() {
-    const checked = document.querySelector('input[name="stage"]:checked');
-    return checked ? checked.value : "";
-  }
-
   async function ask(source, force) {
     const request = {message: source.message, k: K};
-    const stage = stageValue();
+    const stage = checkedStage();
     if (stage) request.stage = stage;
     if (source.context && source.context.length) request.context = source.context;
     if (source.contact) request.variables = {"买家昵称": source.contact};
@@ -207,7 +174,7 @@
     body.classList.add("loading");
     try {
       const response = await fetch(`${API}/suggest`, {
-        method: "POST", headers: headers(), body: key, signal: controller.signal, credentials: "same-origin",
+        method: "POST", headers: apiHeaders(), body: key, signal: controller.signal, credentials: "same-origin",
       });
       const data = await response.json().catch(() => null);
       if (seq !== state.seq) return;
@@ -289,44 +256,17 @@
     results.appendChild(card);
   }
 
-  function percent(score) {
-    return Math.max(0, Math.min(100, Math.round(Number(score) * 100)));
-  }
-
   /* Reply text with every unfilled {占位符} marked, built from text nodes only. */
   function replyText(reply) {
-    const p = el("span", "sb-reply-text"); // inside a <button>: phrasing content only
-    const unfilled = new Set(reply.unfilled || []);
-    const text = String(reply.text);
-    let last = 0;
-    for (const match of text.matchAll(PLACEHOLDER)) {
-      if (!unfilled.has(match[1])) continue;
-      if (match.index > last) p.appendChild(document.createTextNode(text.slice(last, match.index)));
-      const mark = el("mark", "sb-unfilled", match[0]);
-      mark.title = `「${match[1]}」没有设置，发送前请手动填写`;
-      p.appendChild(mark);
-      last = match.index + match[0].length;
-    }
-    if (last < text.length) p.appendChild(document.createTextNode(text.slice(last)));
-    return p;
+    // inside a <button>: phrasing content only
+    return markUnfilled(el("span", "sb-reply-text"), String(reply.text), reply.unfilled, "sb-unfilled");
   }
 
   function copyIcon() {
-    const ns = "http://www.w3.org/2000/svg";
     const wrap = el("span", "sb-reply-copy");
     wrap.setAttribute("aria-hidden", "true");
-    const svg = document.createElementNS(ns, "svg");
-    svg.setAttribute("viewBox", "0 0 16 16");
-    for (const d of ["M5.5 5.5h7v8h-7z", "M3.5 10.5v-8h7"]) {
-      const path = document.createElementNS(ns, "path");
-      path.setAttribute("d", d);
-      path.setAttribute("fill", "none");
-      path.setAttribute("stroke", "currentColor");
-      path.setAttribute("stroke-width", "1.5");
-      path.setAttribute("stroke-linejoin", "round");
-      svg.appendChild(path);
-    }
-    wrap.appendChild(svg);
+    wrap.appendChild(svgIcon("0 0 16 16", ["M5.5 5.5h7v8h-7z", "M3.5 10.5v-8h7"],
+                             {"stroke-width": "1.5", "stroke-linejoin": "round"}));
     return wrap;
   }
 
@@ -377,12 +317,12 @@
         const head = el("div", "sb-situation-head");
         head.appendChild(el("h2", "sb-situation-name", situation.name));
         const stage = STAGE_NAMES[situation.stage] ? situation.stage : "general";
-        head.appendChild(el("span", `sb-badge sb-badge-${stage}`, STAGE_NAMES[stage]));
+        head.appendChild(stageBadge(stage, STAGE_NAMES, "sb-badge"));
         const value = percent(situation.score);
-        const confidence = el("span", "sb-confidence");
+        const confidence = el("span", "confidence sb-confidence");
         confidence.title = "这个问题属于该场景的把握";
-        const bar = el("span", "sb-confidence-bar");
-        const fill = el("span", "sb-confidence-fill");
+        const bar = el("span", "confidence-bar sb-confidence-bar");
+        const fill = el("span", "confidence-fill");
         fill.style.width = `${value}%`;
         bar.appendChild(fill);
         confidence.appendChild(bar);
@@ -399,27 +339,6 @@
 
   // ---- copying ----------------------------------------------------------------------------------------
 
-  async function writeClipboard(text) {
-    if (navigator.clipboard && window.isSecureContext) {
-      try {
-        await navigator.clipboard.writeText(text);
-        return true;
-      } catch (err) { /* a frame without clipboard-write permission: fall back below */ }
-    }
-    const area = document.createElement("textarea");
-    area.value = text;
-    area.setAttribute("readonly", "");
-    area.className = "sb-offscreen";
-    document.body.appendChild(area);
-    const focused = document.activeElement;
-    area.select();
-    let ok = false;
-    try { ok = document.execCommand("copy"); } catch (err) { ok = false; }
-    area.remove();
-    if (focused && focused.focus) focused.focus();
-    return ok;
-  }
-
   function selectText(node) {
     const range = document.createRange();
     range.selectNodeContents(node);
@@ -435,9 +354,7 @@
       showToast("无法访问剪贴板：文字已选中，请按 Ctrl+C 复制", "warn");
       return;
     }
-    card.classList.remove("copied");
-    void card.offsetWidth; // restart the flash
-    card.classList.add("copied");
+    flash(card, "copied"); // restart the flash
     if (reply.unfilled && reply.unfilled.length) showToast(`已复制，注意「${reply.unfilled.join("、")}」还没填写`, "warn");
     else showToast("已复制");
     sendFeedback(reply.id, "copied");
@@ -456,7 +373,7 @@
   function sendFeedback(replyId, action) {
     if (!state.message) return;
     fetch(`${API}/feedback`, {
-      method: "POST", headers: headers(), keepalive: true, credentials: "same-origin",
+      method: "POST", headers: apiHeaders(), keepalive: true, credentials: "same-origin",
       body: JSON.stringify({message: state.message, reply_id: replyId, action}),
     }).catch(() => {});
   }
@@ -491,10 +408,7 @@
   });
   $("apikey-save").addEventListener("click", () => {
     const value = $("apikey").value.trim();
-    try {
-      if (value) localStorage.setItem(KEY_STORAGE, value);
-      else localStorage.removeItem(KEY_STORAGE);
-    } catch (err) { /* storage blocked in this frame */ }
+    saveApiKey(value);
     $("apikey").value = "";
     showToast(value ? "API Key 已保存" : "API Key 已清除");
     if (state.source) ask(state.source, true); // ask again for what is on screen
@@ -522,7 +436,7 @@
   // A key in the URL fragment (#key=…, never sent to any server) is saved like the form would.
   const fragment = new URLSearchParams(location.hash.slice(1));
   if (fragment.get("key")) {
-    try { localStorage.setItem(KEY_STORAGE, fragment.get("key")); } catch (err) { /* storage blocked */ }
+    saveApiKey(fragment.get("key"));
     history.replaceState(null, "", location.pathname + location.search);
   }
 
