@@ -67,8 +67,9 @@ class CharModel:
         columns = [position.get(label) for label in classes]
         coef = self._model.coef_ if len(self._model.classes_) > 2 else np.vstack([-self._model.coef_[0], self._model.coef_[0]])
         bias = self._model.intercept_ if len(self._model.classes_) > 2 else np.array([-self._model.intercept_[0], self._model.intercept_[0]])
-        self._coef = np.ascontiguousarray(np.vstack([coef[c] if c is not None else np.zeros(coef.shape[1]) for c in columns]).T, dtype=np.float32)
-        self._bias = np.array([bias[c] if c is not None else -1e9 for c in columns], dtype=np.float32)
+        # float64 like the tf-idf rows: a float32 matrix would be copied and cast on every query.
+        self._coef = np.ascontiguousarray(np.vstack([coef[c] if c is not None else np.zeros(coef.shape[1]) for c in columns]).T, dtype=np.float64)
+        self._bias = np.array([bias[c] if c is not None else -1e9 for c in columns], dtype=np.float64)
 
     def probabilities(self, texts: list[str]) -> np.ndarray:
         """Columns in the order of `classes` given at construction (a class unseen in training gets 0)."""
