@@ -45,7 +45,7 @@ class Settings:
     host: str = _s("127.0.0.1", "Address `suggest serve` listens on.")
     port: int = _s(8000, "Port `suggest serve` listens on.")
     workers: int = _s(2, "gunicorn worker processes for `suggest serve`.")
-    threads: int = _s(4, "Threads per gunicorn worker.")
+    threads: int = _s(2, "Threads per gunicorn worker (2 x 2 suits a 2-core machine: see the load figures).")
 
     @property
     def corpus_dir(self) -> Path:
