@@ -220,7 +220,9 @@ class _Snapshot:
         return best if votes[best] >= self.settings.abstain_threshold else None
 
     def _suggest(self, message, k, stage, variables, weights, split, prior=None) -> Result:
-        text = normalize(message) or message.strip()
+        text = normalize(message)
+        if not text:  # only emoji, emoticon codes or punctuation: nothing a reply could answer
+            return Result(message=message, normalized="", segments=(), suggestions=(), abstained=True, stage=stage)
         clauses = split_clauses(text) if split else [text]
         texts = [text] + (clauses if len(clauses) > 1 else [])
         scores = self.score(texts, weights)

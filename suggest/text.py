@@ -57,6 +57,8 @@ def normalize(message: str) -> str:
     text = _REPEATED_PUNCT.sub(r"\1", text)
     text = _ASCII_WORD.sub(_expand_abbreviation, text)
     text = _SPACES.sub(" ", text).strip()
+    if not any(ch.isalnum() for ch in text):  # only punctuation or symbols left: nothing to retrieve with
+        return ""
     stripped = _FILLER.sub("", text).strip()
     if len(stripped) >= 4:  # "在吗" alone, or "在不在 问个事", is itself the greeting
         text = stripped

@@ -130,3 +130,9 @@ def test_slash_message_looks_up_shortcut_codes(engine):
     assert result.segments[0].situations[0].name == "议价"
     assert engine.suggest("／by").suggestions[0].id == "free_shipping-01"
     assert engine.suggest("/zzz").abstained
+
+
+@pytest.mark.parametrize("message", ["😭😭😭", "[流泪][流泪]", "。。。"])
+def test_a_message_with_nothing_to_answer_abstains(engine, message):
+    result = engine.suggest(message)
+    assert result.abstained and result.suggestions == () and result.normalized == ""
