@@ -8,7 +8,6 @@ here and now, on this machine, so they mean something even where absolute figure
 from __future__ import annotations
 
 import json
-import shutil
 import statistics
 import tempfile
 import time

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import zipfile
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from importlib import resources
@@ -72,9 +73,12 @@ def read_manifest(index_dir: Path) -> Manifest | None:
     if not path.is_file():
         return None
     try:
-        return Manifest(**json.loads(path.read_text(encoding="utf-8")))
+        manifest = Manifest(**json.loads(path.read_text(encoding="utf-8")))
     except (json.JSONDecodeError, TypeError, UnicodeDecodeError) as exc:
         raise IndexError_(f"{path}: corrupt index manifest ({exc}); rebuild with `suggest index build`") from None
+    if not isinstance(manifest.replies, dict) or not isinstance(manifest.dimension, int):
+        raise IndexError_(f"{path}: corrupt index manifest (bad field types); rebuild with `suggest index build`")
+    return manifest
 
 
 def read_index(index_dir: Path) -> BuiltIndex:
@@ -84,7 +88,7 @@ def read_index(index_dir: Path) -> BuiltIndex:
     entries_path = index_dir / ENTRIES
     try:
         entries = [Entry(**json.loads(line)) for line in entries_path.read_text(encoding="utf-8").splitlines() if line]
-    except (OSError, json.JSONDecodeError, TypeError) as exc:
+    except (OSError, json.JSONDecodeError, TypeError, UnicodeDecodeError) as exc:
         raise IndexError_(f"{entries_path}: corrupt index entries ({exc}); rebuild with `suggest index build`") from None
     try:
         dense = DenseIndex.read(index_dir / VECTORS)
@@ -93,10 +97,11 @@ def read_index(index_dir: Path) -> BuiltIndex:
                           "rebuild with `suggest index build`") from None
     try:
         classifier = SituationModel.load(index_dir / CLASSIFIER)
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
         raise IndexError_(f"{index_dir / CLASSIFIER}: corrupt situation model ({exc}); "
                           "rebuild with `suggest index build`") from None
-    if len(dense) != len(entries) or dense.dimension != manifest.dimension:
+    if dense.dimension != manifest.dimension or set(dense.ids()) != {e.vid for e in entries}:
+        # e.g. a crash between writing the vectors and the entries: the files are from different builds
         raise IndexError_(f"{index_dir}: vectors and entries disagree ({len(dense)} vs {len(entries)}); "
                           "rebuild with `suggest index build`")
     return BuiltIndex(manifest, entries, dense, classifier)

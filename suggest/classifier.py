@@ -24,6 +24,9 @@ class SituationModel:
 
     @classmethod
     def fit(cls, vectors: np.ndarray, labels: list[str], c: float) -> "SituationModel":
+        if len(set(labels)) < 2:  # a corpus with no active reply: only the background class is left
+            classes = sorted(set(labels))
+            return cls(classes, np.zeros((len(classes), vectors.shape[1])), np.zeros(len(classes)))
         model = LogisticRegression(C=c, max_iter=3000)
         model.fit(vectors, labels)
         coef, intercept = model.coef_, model.intercept_
@@ -56,6 +59,10 @@ class CharModel:
     def __init__(self, texts: list[str], labels: list[str], classes: list[str], c: float) -> None:
         self._vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True)
         features = self._vectorizer.fit_transform(texts)
+        if len(set(labels)) < 2:  # nothing to tell apart: every text is the one class there is
+            self._coef = np.zeros((features.shape[1], len(classes)))
+            self._bias = np.array([0.0 if label in labels else -1e9 for label in classes])
+            return
         # saga on the sparse n-grams: as accurate here as lbfgs run to convergence, and 7x faster to fit,
         # which matters because the model is refitted whenever the engine loads or the corpus changes.
         with warnings.catch_warnings():

@@ -31,6 +31,10 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except SuggestError as exc:
             raise click.ClickException(exc.message) from None
+        except OSError as exc:  # an unwritable export path, a full disk …
+            raise click.ClickException(f"{exc.filename or ''}: {exc.strerror or exc}") from None
+        except UnicodeDecodeError:
+            raise click.ClickException("an input file is not UTF-8 text") from None
 
 
 @click.group(cls=_Group)
@@ -226,7 +230,7 @@ def eval_(ctx: click.Context, queries_file: Path, misses: bool) -> None:
 
 
 @main.command()
-@click.option("--queries", "queries_file", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--queries", "queries_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Messages to time (JSONL with 'message', or plain lines); default: the corpus's examples.")
 @click.option("--repeat", type=click.IntRange(1, 20), default=3, help="Passes over the messages.")
 @click.pass_context

@@ -85,9 +85,10 @@ def validate_reply(raw: dict, where: str, situations: dict[str, Situation], prob
     if not isinstance(rid, str) or not ID_PATTERN.match(rid):
         bad("id", f"must be lowercase letters, digits, '-' or '_' (got {rid!r})")
     situation = raw.get("situation")
-    if situation not in situations:
+    if not isinstance(situation, str) or situation not in situations:
         bad("situation", f"unknown situation {situation!r}")
-    stage = raw.get("stage") or (situations[situation].stage if situation in situations else None)
+        situation = None
+    stage = raw.get("stage") or (situations[situation].stage if situation else None)
     if stage not in STAGES:
         bad("stage", f"must be one of {', '.join(STAGES)} (got {stage!r})")
     text = raw.get("text")

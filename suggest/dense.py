@@ -32,6 +32,9 @@ class DenseIndex:
     def __len__(self) -> int:
         return self._index.ntotal
 
+    def ids(self) -> list[int]:
+        return faiss.vector_to_array(self._index.id_map).tolist()
+
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         if len(ids):
             self._index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64))

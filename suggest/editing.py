@@ -549,7 +549,10 @@ class EditingService:
             problems.append({"field": "id", "message": f"编号 {rid} 已被另一条话术使用"})
 
         sid = draft.get("situation")
-        if not sid:
+        if not isinstance(sid, (str, type(None))):
+            problems.append({"field": "situation", "message": "情境编号必须是文字"})
+            sid = None
+        elif not sid:
             problems.append({"field": "situation", "message": "请选择话术所属的情境"})
         elif sid not in situations:
             if not (new_situation and check.situation is None):
@@ -947,7 +950,7 @@ class EditingService:
         verdict = "likely" if sim >= TRY_LIKELY else "possible" if sim >= TRY_POSSIBLE else "unlikely"
         filled, unfilled = fill(text, engine.profile)
         situation_name = ""
-        sid = draft.get("situation")
+        sid = draft.get("situation") if isinstance(draft.get("situation"), str) else ""
         if sid in corpus.situations:
             situation_name = corpus.situations[sid].name
         elif isinstance(draft.get("situation_name"), str):

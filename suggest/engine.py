@@ -28,9 +28,16 @@ from .text import normalize
 log = logging.getLogger(__name__)
 MAX_SITUATIONS = 5
 SHORTCUT_PREFIXES = ("/", "／")  # also the full-width slash a Chinese input method types
+EMOTICON_PREFIX = ("/:", "／:", "／：")  # 旺旺 emoticon codes such as /:sorry are not shortcut lookups
 SHORTCUT_K = 9  # default for shortcut lookups: every hit gets a number key on the agents' page
 MAX_CONTEXT = 10  # previous buyer messages considered
 CONTEXT_DECAY = 0.6  # weight of a message one turn older
+
+
+def is_shortcut(message: str) -> bool:
+    """'/yj' looks replies up by 快捷编码, as agents do in 千牛."""
+    stripped = message.lstrip()
+    return stripped.startswith(SHORTCUT_PREFIXES) and not stripped.startswith(EMOTICON_PREFIX)
 
 
 @dataclass(frozen=True)
@@ -178,13 +185,14 @@ class _Snapshot:
             raise InputError("'k' must be a whole number from 1 to 50", field="k")
         if stage is not None and stage not in STAGES:
             raise InputError(f"'stage' must be one of {', '.join(STAGES)}", field="stage")
-        if message.lstrip().startswith(SHORTCUT_PREFIXES):
+        if is_shortcut(message):
             return self._shortcut_result(message, k, stage, variables)
         k = self.settings.default_k if k is None else k
         source = "given" if stage else None
         prior = None
+        context = [text for text in map(normalize, context) if text]  # emoji-only turns say nothing
         if context:
-            context_scores = self.score([normalize(c) or c.strip() for c in context]).situations
+            context_scores = self.score(context).situations
             prior = self._context_prior(context_scores)
             if stage is None:
                 stage = self._infer_stage(context_scores)
@@ -203,7 +211,8 @@ class _Snapshot:
 
     def infer_stage(self, context: list[str]) -> str | None:
         """The conversation's stage from the buyer's previous messages (oldest first)."""
-        return self._infer_stage(self.score([normalize(c) or c.strip() for c in context]).situations)
+        texts = [text for text in map(normalize, context) if text]
+        return self._infer_stage(self.score(texts).situations) if texts else None
 
     def _infer_stage(self, scores: np.ndarray) -> str | None:
         """Each confident message votes for its top situation's stage, recent ones counting more ("还没到"

@@ -105,6 +105,12 @@ def _known_situations(path: Path) -> dict[str, dict]:
     return known
 
 
+def _row_id(row: dict) -> str:
+    """A row's id as text, whatever the file held (validation reports a non-text id by itself)."""
+    value = row.get("id")
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False) if value is not None else ""
+
+
 def _add_new_situations(rows: list[tuple[str, dict]], known: dict[str, dict],
                         situations: dict[str, Situation]) -> list[tuple[str, str]]:
     """Add the situations the rows name that `situations` lacks (names and stages from `known`, e.g. a
@@ -136,14 +142,14 @@ def parse_import(path: Path, base: Corpus | None) -> Corpus:
     problems = [f"{where}: {problem}" for where, problem in _add_new_situations(rows, known, situations)]
     raws = [RawReply({k: v for k, v in row.items() if k != "situation_name" and v not in (None, "")}, where)
             for where, row in rows]
-    imported_ids = [row.get("id") for _, row in rows]
+    imported_ids = [_row_id(row) for _, row in rows]
     duplicates = {i for i in imported_ids if imported_ids.count(i) > 1}
     for where, row in rows:
-        if row.get("id") in duplicates:
+        if _row_id(row) in duplicates:
             problems.append(f"{where}: field 'id': {row.get('id')!r} appears more than once in the file")
     if problems:
         raise CorpusError(problems)
-    incoming = {row.get("id") for _, row in rows}
+    incoming = {_row_id(row) for _, row in rows}
     kept = [RawReply(r.to_dict(), f"(existing reply {r.id})") for r in replies.values() if r.id not in incoming]
     return check_corpus(situations, kept + raws)
 
@@ -310,7 +316,7 @@ def preview_import(path: Path, base: Corpus | None, rules=None, enforce_complian
     for where, problem in _add_new_situations(rows, known, situations):
         reasons[where].append(problem)
     preview.new_situations = [situation for sid, situation in situations.items() if sid not in before]
-    ids = [row.get("id") for _, row in rows]
+    ids = [_row_id(row) for _, row in rows]
     incoming = set(ids)
     shortcuts = {r.shortcut: r.id for r in (base.replies.values() if base else []) if r.shortcut and r.id not in incoming}
     for where, row in rows:
@@ -320,8 +326,8 @@ def preview_import(path: Path, base: Corpus | None, rules=None, enforce_complian
         row_reasons = reasons[where]
         row_reasons += [p.split(": ", 1)[-1] if p.startswith(where) else p for p in problems]
         warnings: list[str] = []
-        rid = row.get("id") if isinstance(row.get("id"), str) else str(row.get("id") or "")
-        if ids.count(row.get("id")) > 1:
+        rid = _row_id(row)
+        if ids.count(rid) > 1:
             row_reasons.append(f"field 'id': {rid!r} appears more than once in the file")
         if reply is not None:
             if reply.shortcut:

@@ -569,3 +569,8 @@ def test_dismissing_every_suggestion_is_logged_for_the_editors(tmp_path, engine)
     kinds = {kind for _, kind, _ in events}
     assert {"abstained", "dismissed_all"} <= kinds
     assert all("13812345678" not in str(e) for e in events)
+
+
+def test_deeply_nested_json_is_a_400_not_a_500(client):
+    response = client.post("/api/v1/suggest", data="[" * 30000 + "]" * 30000, content_type="application/json")
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "malformed_json"

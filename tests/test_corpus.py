@@ -95,3 +95,11 @@ def test_shipped_replies_pass_the_compliance_lint():
     shipped = load_corpus(Path(__file__).parent.parent / "corpus")
     findings = {r.id: [f.word for f in check_text(r.text)] for r in shipped.replies.values() if check_text(r.text)}
     assert not findings, f"replies an agent must not send as they are: {findings}"
+
+
+def test_a_non_text_situation_or_id_is_a_named_problem(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": ["x1"], "situation": ["bargain"], "text": "好", "examples": ["a"]}\n', encoding="utf-8")
+    with pytest.raises(CorpusError) as err:
+        parse_import(bad, None)
+    assert f"{bad}:1: field 'situation'" in str(err.value) and f"{bad}:1: field 'id'" in str(err.value)

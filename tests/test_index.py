@@ -79,3 +79,27 @@ def test_retired_reply_is_hidden_from_suggestions_but_kept(fresh_engine):
     assert all(s.id != "keep_item-01" for s in fresh_engine.suggest("不想退了", k=10).suggestions)
     reloaded = load_corpus(fresh_engine.settings.corpus_dir)
     assert reloaded.replies["keep_item-01"].retired is True
+
+
+def test_half_written_index_is_rebuilt_not_served(fresh_engine, home, embedder):
+    from suggest.dense import DenseIndex
+
+    dense = DenseIndex.read(home / "index" / VECTORS)
+    dense.remove(dense.ids()[:3])  # as if a crash left vectors of another build beside these entries
+    dense.write(home / "index" / VECTORS)
+    engine = Suggester.load(load_settings(home, env={}), embedder=embedder)
+    assert engine.suggest("能便宜点吗").suggestions[0].situation == "bargain"
+    assert len(engine.index.dense) == len(engine.index.entries)
+
+
+@pytest.mark.parametrize("name, garbage", [("classifier.npz", b"PK\x03\x04broken"), ("entries.jsonl", b"\xff\xfe")])
+def test_corrupt_index_file_is_rebuilt(fresh_engine, home, embedder, name, garbage):
+    (home / "index" / name).write_bytes(garbage)
+    engine = Suggester.load(load_settings(home, env={}), embedder=embedder)
+    assert engine.suggest("包邮吗").suggestions[0].situation == "free_shipping"
+
+
+def test_a_corpus_without_active_replies_abstains_on_everything(tmp_path, embedder):
+    (tmp_path / "corpus" / "situations").mkdir(parents=True)
+    engine = Suggester.load(load_settings(tmp_path, env={}), embedder=embedder)
+    assert engine.suggest("能便宜点吗").abstained

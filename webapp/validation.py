@@ -36,6 +36,8 @@ def json_body() -> dict[str, Any]:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError(400, "malformed_json", f"the request body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ApiError(400, "malformed_json", "the request body is nested too deeply") from None
     if not isinstance(data, dict):
         raise ApiError(400, "invalid_body", f"the request body must be a JSON object, not {_type_name(data)}")
     return data

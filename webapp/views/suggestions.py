@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
-from suggest.engine import SHORTCUT_PREFIXES
+from suggest.engine import is_shortcut
 
 from .. import validation as check
 from . import engine as get_engine
@@ -32,7 +32,7 @@ def suggest():
     context = check.context(engine, data.get("context"))  # without `stage`, the engine infers it from these
     variables = check.variables(data.get("variables"))
     result = answer(engine, message, k, stage, variables, context)
-    if result["abstained"] and not message.lstrip().startswith(SHORTCUT_PREFIXES):
+    if result["abstained"] and not is_shortcut(message):
         # Messages no reply served tell the editors which situations are missing (suggest report).
         current_app.extensions["feedback"].log_abstention(message)
     return jsonify(result)
