@@ -166,12 +166,13 @@ class _Snapshot:
 
     def check_message(self, message: object, field: str = "message") -> str:
         if not isinstance(message, str):
-            raise InputError(f"'{field}' must be a string", field=field)
+            raise InputError(f"'{field}' must be a string", field=field, code="invalid_type")
         if not message.strip():
-            raise InputError(f"'{field}' is empty: paste what the buyer wrote", field=field)
+            raise InputError(f"'{field}' is empty: paste what the buyer wrote", field=field, code="empty")
         limit = self.settings.max_message_chars
         if len(message) > limit:
-            raise InputError(f"'{field}' has {len(message)} characters; the limit is {limit}", field=field)
+            raise InputError(f"'{field}' has {len(message)} characters; the limit is {limit}", field=field,
+                             code="too_long")
         return message
 
     def suggest(self, message: str, k: int | None = None, stage: str | None = None,

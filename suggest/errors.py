@@ -8,10 +8,12 @@ class SuggestError(Exception):
 
     code = "error"
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(self, message: str, *, field: str | None = None, code: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        if code:  # a more precise code than the class's, for interfaces that report codes (the API)
+            self.code = code
 
 
 class InputError(SuggestError):

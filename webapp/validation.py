@@ -63,13 +63,7 @@ def message(engine, value: object, field: str = "message") -> str:
     try:
         return engine.check_message(value, field)
     except InputError as exc:
-        if not value.strip():
-            code = "empty"
-        elif len(value) > engine.settings.max_message_chars:
-            code = "too_long"
-        else:
-            code = exc.code
-        raise ApiError(422, code, exc.message, exc.field or field) from None
+        raise ApiError(422, exc.code, exc.message, exc.field or field) from None
 
 
 def k(value: object) -> int | None:
