@@ -20,7 +20,7 @@ def _settings(ctx: click.Context) -> Settings:
 
 
 def _engine(ctx: click.Context, progress: bool = False):
-    from .engine import Suggester
+    from .engine.suggester import Suggester
 
     return Suggester.load(_settings(ctx), progress=progress)
 
@@ -67,8 +67,8 @@ def corpus() -> None:
 @click.pass_context
 def corpus_import(ctx: click.Context, file: Path, replace: bool, preview: bool) -> None:
     """Import replies from FILE (.jsonl, .csv or .xlsx); nothing is written unless every row is valid."""
-    from .corpus import load_corpus, write_corpus
-    from .interchange import parse_import, preview_import
+    from .corpus.files import load_corpus, write_corpus
+    from .corpus.interchange import parse_import, preview_import
 
     settings = _settings(ctx)
     base = None
@@ -95,13 +95,13 @@ def corpus_import(ctx: click.Context, file: Path, replace: bool, preview: bool) 
 @click.pass_context
 def corpus_export(ctx: click.Context, file: Path, layout: str) -> None:
     """Export the corpus to FILE (.jsonl, .csv or .xlsx, by extension)."""
-    from .corpus import load_corpus
-    from .interchange import export_corpus
+    from .corpus.files import load_corpus
+    from .corpus.interchange import export_corpus
 
     settings = _settings(ctx)
     if layout == "qianniu":
-        from .profile import load_profile
-        from .spreadsheet import write_qianniu
+        from .corpus.profile import load_profile
+        from .corpus.spreadsheet import write_qianniu
 
         export = write_qianniu(load_corpus(settings.corpus_dir), load_profile(settings.corpus_dir / "shop.yaml"), file)
         click.echo(f"exported {export.count} quick phrases to {file} (千牛 layout; "
@@ -119,9 +119,9 @@ def corpus_export(ctx: click.Context, file: Path, layout: str) -> None:
 def corpus_lint(ctx: click.Context, file: Path | None) -> None:
     """Check the home's corpus, or FILE (.jsonl, .csv or .xlsx) before importing it. Exit 1 on errors; warnings
     are printed."""
-    from .corpus import lint, load_corpus
-    from .interchange import parse_import
-    from .profile import load_profile
+    from .corpus.files import lint, load_corpus
+    from .corpus.interchange import parse_import
+    from .corpus.profile import load_profile
 
     settings = _settings(ctx)
     loaded = parse_import(file, None) if file else load_corpus(settings.corpus_dir)
@@ -143,9 +143,9 @@ def index() -> None:
 @click.pass_context
 def index_build(ctx: click.Context, full: bool) -> None:
     """Bring the index up to date with the corpus (only changed replies are re-embedded)."""
-    from .build import sync_index
-    from .corpus import load_corpus
-    from .embed import Embedder
+    from .engine.build import sync_index
+    from .corpus.files import load_corpus
+    from .engine.embed import Embedder
 
     settings = _settings(ctx)
     corpus_ = load_corpus(settings.corpus_dir)
@@ -223,7 +223,7 @@ def query(ctx: click.Context, message: str | None, k: int | None, stage: str | N
 @click.pass_context
 def eval_(ctx: click.Context, queries_file: Path, misses: bool) -> None:
     """Accuracy of the engine and of two baselines (BM25 alone, embeddings alone), in one run."""
-    from .evaluate import compare, format_reports, read_queries
+    from .tools.evaluate import compare, format_reports, read_queries
 
     queries = read_queries(queries_file)
     click.echo(format_reports(compare(_engine(ctx), queries), show_misses=misses))
@@ -236,7 +236,7 @@ def eval_(ctx: click.Context, queries_file: Path, misses: bool) -> None:
 @click.pass_context
 def bench(ctx: click.Context, queries_file: Path | None, repeat: int) -> None:
     """Latency per query (p50, p99) and index build time, beside plain semantic_search in the same run."""
-    from .benchmark import run_benchmark
+    from .tools.benchmark import run_benchmark
 
     click.echo(run_benchmark(_settings(ctx), queries_file, repeat))
 
@@ -250,9 +250,9 @@ def bench(ctx: click.Context, queries_file: Path | None, repeat: int) -> None:
 def loadtest(ctx: click.Context, url: str | None, seconds: float, max_requests: int, concurrency: str) -> None:
     """Requests per second and p50/p99 latency of POST /api/v1/suggest at several concurrency levels, beside
     the engine's in-process latency. Bounded in time and count; loopback addresses only."""
-    from .benchmark import in_process_latency
-    from .loadtest import run_loadtest
-    from .serving import running_server
+    from .tools.benchmark import in_process_latency
+    from .tools.loadtest import run_loadtest
+    from .tools.serving import running_server
 
     settings = _settings(ctx)
     levels = [int(c) for c in concurrency.split(",") if c.strip()]
@@ -287,8 +287,8 @@ def loadtest(ctx: click.Context, url: str | None, seconds: float, max_requests: 
 def report(ctx: click.Context, days: int, top: int, similarity: float | None, as_json: bool) -> None:
     """For editors: most and least used replies, replies never used, and the buyer messages the corpus does not
     serve (abstentions, every suggestion dismissed), grouped by similarity."""
-    from .analytics import GROUP_SIMILARITY, build_report, format_report
-    from .feedback import FeedbackStore
+    from .usage.analytics import GROUP_SIMILARITY, build_report, format_report
+    from .usage.feedback import FeedbackStore
 
     settings = _settings(ctx)
     engine = _engine(ctx)
@@ -313,7 +313,7 @@ def editor() -> None:
 @click.pass_context
 def editor_add(ctx: click.Context, name: str, password: str) -> None:
     """Add editor NAME, or set a new password (stored as a hash in <home>/editors.toml)."""
-    from .accounts import EDITORS_FILE, load_editors, set_editor_password
+    from .authoring.accounts import EDITORS_FILE, load_editors, set_editor_password
 
     path = _settings(ctx).home / EDITORS_FILE
     existed = name in load_editors(path)
@@ -326,7 +326,7 @@ def editor_add(ctx: click.Context, name: str, password: str) -> None:
 @click.pass_context
 def editor_remove(ctx: click.Context, name: str) -> None:
     """Remove editor NAME (their open sessions end with their next request)."""
-    from .accounts import EDITORS_FILE, remove_editor
+    from .authoring.accounts import EDITORS_FILE, remove_editor
 
     path = _settings(ctx).home / EDITORS_FILE
     if not remove_editor(path, name):
@@ -338,7 +338,7 @@ def editor_remove(ctx: click.Context, name: str) -> None:
 @click.pass_context
 def editor_list(ctx: click.Context) -> None:
     """The configured editors."""
-    from .accounts import EDITORS_FILE, load_editors
+    from .authoring.accounts import EDITORS_FILE, load_editors
 
     path = _settings(ctx).home / EDITORS_FILE
     names = sorted(load_editors(path))

@@ -14,8 +14,8 @@ import pytest
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from suggest.embed import Embedder  # noqa: E402
-from suggest.engine import Suggester  # noqa: E402
+from suggest.engine.embed import Embedder  # noqa: E402
+from suggest.engine.suggester import Suggester  # noqa: E402
 from suggest.settings import load_settings  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -15,7 +15,7 @@ from openapi_spec_validator import validate as validate_spec
 
 from suggest.settings import load_settings
 from webapp import create_app
-from suggest.privacy import mask
+from suggest.usage.privacy import mask
 
 FIXTURE_SITUATIONS = {"bargain", "free_shipping", "express_choice", "return_exchange", "keep_item",
                       "urge_shipping", "delivery_time", "greeting"}
@@ -552,7 +552,7 @@ def test_agent_page_and_static_files(client):
 
 
 def test_dismissing_every_suggestion_is_logged_for_the_editors(tmp_path, engine):
-    from suggest.feedback import FeedbackStore
+    from suggest.usage.feedback import FeedbackStore
     from suggest.settings import load_settings
     from webapp import create_app
 

@@ -7,8 +7,8 @@ import shutil
 
 import pytest
 
-from suggest.accounts import set_editor_password
-from suggest.engine import Suggester
+from suggest.authoring.accounts import set_editor_password
+from suggest.engine.suggester import Suggester
 from suggest.settings import load_settings
 from webapp import create_app
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from suggest.client import ClientError, SuggestClient
-from suggest.serving import free_port
+from suggest.tools.serving import free_port
 from suggest.settings import load_settings
 from webapp import create_app
 

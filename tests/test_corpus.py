@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from suggest.corpus import load_corpus, write_corpus
+from suggest.corpus.files import load_corpus, write_corpus
 from suggest.errors import CorpusError
-from suggest.interchange import export_corpus, parse_import
+from suggest.corpus.interchange import export_corpus, parse_import
 
 
 def test_fixture_and_shipped_corpora_load():
@@ -90,7 +90,7 @@ def test_written_corpus_loads_back_identically(home):
 
 
 def test_shipped_replies_pass_the_compliance_lint():
-    from suggest.compliance import check_text
+    from suggest.corpus.compliance import check_text
 
     shipped = load_corpus(Path(__file__).parent.parent / "corpus")
     findings = {r.id: [f.word for f in check_text(r.text)] for r in shipped.replies.values() if check_text(r.text)}

@@ -13,19 +13,19 @@ import pytest
 from click.testing import CliRunner
 
 from suggest import cli as cli_module
-from suggest.analytics import build_report, format_report
-from suggest.compliance import check_text, load_rules, parse_rules
-from suggest.corpus import load_corpus
-from suggest.accounts import load_editors, set_editor_password
-from suggest.editing import (Blocked, Conflict, EditingService, Invalid, NeedsConfirmation, reply_version,
+from suggest.usage.analytics import build_report, format_report
+from suggest.corpus.compliance import check_text, load_rules, parse_rules
+from suggest.corpus.files import load_corpus
+from suggest.authoring.accounts import load_editors, set_editor_password
+from suggest.authoring.editing import (Blocked, Conflict, EditingService, Invalid, NeedsConfirmation, reply_version,
                              situation_version)
-from suggest.engine import Suggester
+from suggest.engine.suggester import Suggester
 from suggest.errors import CorpusError
-from suggest.feedback import FeedbackStore
-from suggest.history import History
-from suggest.interchange import export_corpus, parse_import, preview_import
+from suggest.usage.feedback import FeedbackStore
+from suggest.authoring.history import History
+from suggest.corpus.interchange import export_corpus, parse_import, preview_import
 from suggest.settings import load_settings
-from suggest.spreadsheet import read_qianniu, write_qianniu
+from suggest.corpus.spreadsheet import read_qianniu, write_qianniu
 
 INVOICE = {"situation": "invoice", "text": "亲，可以开发票的，下单后把抬头和税号发给{客服名}就好~",
            "examples": ["可以开发票吗", "发票怎么开", "能开增值税发票吗"], "tags": ["发票"], "shortcut": "fp1"}

@@ -10,10 +10,10 @@ import stat
 
 import pytest
 
-from suggest.accounts import set_editor_password
-from suggest.engine import Suggester
+from suggest.authoring.accounts import set_editor_password
+from suggest.engine.suggester import Suggester
 from suggest.settings import load_settings
-from suggest.spreadsheet import read_qianniu
+from suggest.corpus.spreadsheet import read_qianniu
 from webapp import create_app
 
 PASSWORD = "s3cret-pass"
@@ -146,7 +146,7 @@ def test_state_changes_need_the_csrf_token_and_the_same_origin(alice, live):
 
 def test_removing_an_editor_ends_their_session(app, alice, live):
     assert alice.get("/editor/api/meta").status_code == 200
-    from suggest.accounts import remove_editor
+    from suggest.authoring.accounts import remove_editor
 
     remove_editor(live.settings.home / "editors.toml", "alice")
     assert alice.get("/editor/api/meta").status_code == 401

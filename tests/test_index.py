@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from suggest.build import MANIFEST, VECTORS, read_manifest, sync_index
-from suggest.corpus import load_corpus
-from suggest.engine import Suggester
+from suggest.engine.build import MANIFEST, VECTORS, read_manifest, sync_index
+from suggest.corpus.files import load_corpus
+from suggest.engine.suggester import Suggester
 from suggest.errors import IndexError_
 from suggest.records import Reply
 from suggest.settings import load_settings
@@ -55,7 +55,7 @@ def test_corrupt_index_file_is_named_and_left_alone(fresh_engine, home, embedder
     vectors.write_bytes(b"garbage")
     manifest = home / "index" / MANIFEST
     before = manifest.read_text(encoding="utf-8")
-    from suggest.build import read_index
+    from suggest.engine.build import read_index
 
     with pytest.raises(IndexError_) as err:
         read_index(home / "index")
@@ -82,7 +82,7 @@ def test_retired_reply_is_hidden_from_suggestions_but_kept(fresh_engine):
 
 
 def test_half_written_index_is_rebuilt_not_served(fresh_engine, home, embedder):
-    from suggest.dense import DenseIndex
+    from suggest.engine.dense import DenseIndex
 
     dense = DenseIndex.read(home / "index" / VECTORS)
     dense.remove(dense.ids()[:3])  # as if a crash left vectors of another build beside these entries

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from suggest.loadtest import run_loadtest
+from suggest.tools.loadtest import run_loadtest
 from suggest.settings import load_settings
 from webapp import create_app
 

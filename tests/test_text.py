@@ -1,5 +1,5 @@
-from suggest.split import split_clauses
-from suggest.text import normalize
+from suggest.engine.split import split_clauses
+from suggest.engine.text import normalize
 
 
 def test_traditional_fullwidth_emoji_and_emoticons_are_normalised():

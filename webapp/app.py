@@ -13,7 +13,7 @@ log = logging.getLogger(__name__)
 
 
 def _load_engine(app: Flask, settings: Settings) -> None:
-    from suggest.engine import Suggester
+    from suggest.engine.suggester import Suggester
 
     try:
         engine = Suggester.load(settings)
@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None, engine=None, test_config: dict 
     app.json.sort_keys = False
 
     from .errors import register_error_handlers
-    from suggest.feedback import FeedbackStore
+    from suggest.usage.feedback import FeedbackStore
     from .openapi import build_spec
     from .security import init_security
     from .views import catalog, docs, feedback, health, pages, suggestions

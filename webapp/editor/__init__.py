@@ -49,9 +49,9 @@ def _secret_key(path: Path) -> bytes:
 
 
 def init_editor(app: Flask) -> None:
-    from suggest.analytics import GROUP_SIMILARITY
-    from suggest.accounts import EDITORS_FILE
-    from suggest.editing import DUPLICATE_THRESHOLD
+    from suggest.usage.analytics import GROUP_SIMILARITY
+    from suggest.authoring.accounts import EDITORS_FILE
+    from suggest.authoring.editing import DUPLICATE_THRESHOLD
 
     settings = app.extensions["settings"]
     defaults = {

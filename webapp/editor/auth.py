@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from flask import current_app, request, session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from suggest.accounts import load_editors
+from suggest.authoring.accounts import load_editors
 
 LOCKOUT_SECONDS = 15 * 60
 _DUMMY_HASH = generate_password_hash("not a real password, only here to take as long as a real check")

@@ -19,12 +19,12 @@ from pathlib import Path
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, send_file, url_for
 from werkzeug.exceptions import HTTPException
 
-from suggest import compliance
-from suggest.corpus import MAX_EXAMPLE_CHARS, MAX_REPLY_CHARS
-from suggest.editing import EditError, EditingService, Invalid, zh_problem
+from suggest.corpus import compliance
+from suggest.corpus.files import MAX_EXAMPLE_CHARS, MAX_REPLY_CHARS
+from suggest.authoring.editing import EditError, EditingService, Invalid, zh_problem
 from suggest.errors import ConfigError, CorpusError, InputError
-from suggest.history import ACTIONS
-from suggest.profile import KNOWN_PLACEHOLDERS
+from suggest.authoring.history import ACTIONS
+from suggest.corpus.profile import KNOWN_PLACEHOLDERS
 from suggest.records import STAGE_NAMES, STAGES
 
 from . import auth
@@ -313,7 +313,7 @@ def history_page():
 @bp.get("/import")
 def import_page():
     svc = service()
-    from suggest.spreadsheet import qianniu_rows
+    from suggest.corpus.spreadsheet import qianniu_rows
 
     export = qianniu_rows(svc.corpus, svc.engine.profile)
     unfilled = [{"id": rid, "names": names, "text": svc.corpus.replies[rid].text}
@@ -324,7 +324,7 @@ def import_page():
 
 @bp.get("/analytics")
 def analytics_page():
-    from suggest.analytics import build_report
+    from suggest.usage.analytics import build_report
 
     svc = service()
     days = request.args.get("days", default=30, type=int)
@@ -347,11 +347,11 @@ def export(kind: str):
     folder = Path(tempfile.mkdtemp(prefix="huashu-export-"))
     path = folder / f"export{suffix}"
     if kind.startswith("qianniu"):
-        from suggest.spreadsheet import write_qianniu
+        from suggest.corpus.spreadsheet import write_qianniu
 
         write_qianniu(svc.corpus, svc.engine.profile, path)
     else:
-        from suggest.interchange import export_corpus
+        from suggest.corpus.interchange import export_corpus
 
         export_corpus(svc.corpus, path)
     data = path.read_bytes()
@@ -572,7 +572,7 @@ def api_import_commit():
 
 @bp.get("/api/qianniu")
 def api_qianniu():
-    from suggest.spreadsheet import qianniu_rows
+    from suggest.corpus.spreadsheet import qianniu_rows
 
     svc = service()
     export = qianniu_rows(svc.corpus, svc.engine.profile)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
-from suggest.engine import is_shortcut
+from suggest.engine.suggester import is_shortcut
 
 from .. import validation as check
 from . import engine as get_engine

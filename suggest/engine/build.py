@@ -19,11 +19,11 @@ from pathlib import Path
 import numpy as np
 
 from .classifier import SituationModel
-from .corpus import atomic_write, corpus_hash, reply_hash
+from ..corpus.files import atomic_write, corpus_hash, reply_hash
 from .dense import DenseIndex
 from .embed import Embedder
-from .errors import IndexError_
-from .records import Corpus, Manifest, Reply
+from ..errors import IndexError_
+from ..records import Corpus, Manifest, Reply
 from .text import normalize
 
 FORMAT = 1

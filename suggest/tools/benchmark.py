@@ -15,11 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .build import sync_index
-from .corpus import load_corpus
-from .embed import Embedder, resolve_model
-from .engine import Suggester
-from .settings import Settings
+from ..engine.build import sync_index
+from ..corpus.files import load_corpus
+from ..engine.embed import Embedder, resolve_model
+from ..engine.suggester import Suggester
+from ..settings import Settings
 
 
 def _messages(settings: Settings, path: Path | None) -> list[str]:

@@ -30,14 +30,14 @@ from typing import Iterator
 
 import numpy as np
 
-from . import compliance
-from .corpus import (ID_PATTERN, MAX_EXAMPLE_CHARS, MAX_REPLY_CHARS, SHORTCUT_PATTERN, RawReply, check_corpus,
+from ..corpus import compliance
+from ..corpus.files import (ID_PATTERN, MAX_EXAMPLE_CHARS, MAX_REPLY_CHARS, SHORTCUT_PATTERN, RawReply, check_corpus,
                      load_corpus, validate_reply)
-from .errors import CorpusError, SuggestError
+from ..errors import CorpusError, SuggestError
 from .history import Change, History, empty_state
-from .profile import KNOWN_PLACEHOLDERS, fill, placeholders
-from .records import STAGE_NAMES, STAGES, Corpus, Reply, Situation
-from .text import normalize
+from ..corpus.profile import KNOWN_PLACEHOLDERS, fill, placeholders
+from ..records import STAGE_NAMES, STAGES, Corpus, Reply, Situation
+from ..engine.text import normalize
 
 log = logging.getLogger(__name__)
 
@@ -866,7 +866,7 @@ class EditingService:
     # ---- import ------------------------------------------------------------------------------------------
 
     def import_preview(self, path: Path, display_name: str | None = None):
-        from .interchange import preview_import
+        from ..corpus.interchange import preview_import
 
         return preview_import(path, self.corpus, rules=self.rules, enforce_compliance=True,
                               known_placeholders=set(KNOWN_PLACEHOLDERS) | set(self.engine.profile),
@@ -875,7 +875,7 @@ class EditingService:
     def import_commit(self, path: Path, editor: str, display_name: str | None = None,
                       expected_base: str | None = None):
         """Import `path` on top of the corpus, all or nothing; returns (preview, change)."""
-        from .corpus import corpus_hash
+        from ..corpus.files import corpus_hash
 
         with self._exclusive():
             self.refresh_if_changed()

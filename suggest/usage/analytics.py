@@ -14,8 +14,8 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 
 from .feedback import FeedbackStore
-from .records import Corpus
-from .text import normalize
+from ..records import Corpus
+from ..engine.text import normalize
 
 GROUP_SIMILARITY = 0.85  # m3e-small: paraphrases of one question score about 0.9, different questions 0.65-0.8
 MAX_MESSAGES = 2000

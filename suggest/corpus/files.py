@@ -17,9 +17,9 @@ from pathlib import Path
 
 import yaml
 
-from .errors import CorpusError
+from ..errors import CorpusError
 from .profile import KNOWN_PLACEHOLDERS, PER_CONVERSATION, placeholders
-from .records import STAGES, Corpus, Reply, Situation
+from ..records import STAGES, Corpus, Reply, Situation
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")
 SHORTCUT_PATTERN = re.compile(r"^[a-z0-9]{1,16}$")

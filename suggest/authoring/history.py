@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from .database import prepare
+from ..database import prepare
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS changes (

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import CorpusError
+from ..errors import CorpusError
 
 PLACEHOLDER = re.compile(r"\{([^{}\s]{1,16})\}")
 # Values that differ per buyer or order: passed by the caller per conversation, never set in shop.yaml.

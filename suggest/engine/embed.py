@@ -16,7 +16,7 @@ from threading import Lock
 
 import numpy as np
 
-from .errors import ModelError
+from ..errors import ModelError
 
 BUNDLED = {"m3e-small": ("embedding", "m3e-small")}
 BACKENDS = ("onnx", "torch", "int8")

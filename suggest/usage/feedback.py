@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from .database import prepare
+from ..database import prepare
 from .privacy import mask
 
 SCHEMA = """

@@ -12,8 +12,8 @@ import time
 import urllib.request
 from collections.abc import Iterator
 
-from .errors import SuggestError
-from .settings import Settings
+from ..errors import SuggestError
+from ..settings import Settings
 
 
 def free_port() -> int:

@@ -15,10 +15,10 @@ from pathlib import Path
 
 from dataclasses import dataclass, field
 
-from .corpus import ID_PATTERN, RawReply, atomic_write, check_corpus, corpus_hash, validate_reply
-from .errors import CorpusError
+from .files import ID_PATTERN, RawReply, atomic_write, check_corpus, corpus_hash, validate_reply
+from ..errors import CorpusError
 from .profile import KNOWN_PLACEHOLDERS, placeholders
-from .records import STAGES, Corpus, Reply, Situation
+from ..records import STAGES, Corpus, Reply, Situation
 
 FORMATS = (".jsonl", ".csv", ".xlsx")
 CSV_FIELDS = ("id", "situation", "situation_name", "stage", "text", "examples", "tags", "shortcut", "retired")

@@ -14,14 +14,14 @@ import numpy as np
 
 from .build import OOS, BuiltIndex, sync_index
 from .classifier import CharModel
-from .corpus import load_corpus, write_corpus, write_situation
+from ..corpus.files import load_corpus, write_corpus, write_situation
 from .embed import Embedder
-from .errors import InputError, NotFound
+from ..errors import InputError, NotFound
 from .lexical import LexicalIndex
-from .profile import fill, load_profile
-from .records import STAGES, Corpus, Reply, Result, ScoredReply, Segment, SituationHit, Situation
+from ..corpus.profile import fill, load_profile
+from ..records import STAGES, Corpus, Reply, Result, ScoredReply, Segment, SituationHit, Situation
 from .segment import Segmenter, default_segmenter
-from .settings import Settings
+from ..settings import Settings
 from .split import split_clauses
 from .text import normalize
 

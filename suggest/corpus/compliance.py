@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 SEVERITIES = ("block", "warn")
 _RANK = {"warn": 1, "block": 2}

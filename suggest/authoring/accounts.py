@@ -11,8 +11,8 @@ from pathlib import Path
 
 from werkzeug.security import generate_password_hash
 
-from .corpus import atomic_write
-from .errors import ConfigError, InputError
+from ..corpus.files import atomic_write
+from ..errors import ConfigError, InputError
 
 EDITORS_FILE = "editors.toml"
 EDITOR_NAME = re.compile(r"^[\w.\-@\u4e00-\u9fff]{1,32}$")

@@ -12,8 +12,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .engine import Suggester, Weights
-from .errors import InputError
+from ..engine.suggester import Suggester, Weights
+from ..errors import InputError
 
 
 @dataclass(frozen=True)

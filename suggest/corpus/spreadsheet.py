@@ -18,9 +18,9 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import CorpusError
+from ..errors import CorpusError
 from .profile import fill
-from .records import STAGE_NAMES, STAGES, Corpus
+from ..records import STAGE_NAMES, STAGES, Corpus
 
 REPLIES_SHEET = "话术"
 SITUATIONS_SHEET = "情境"
@@ -267,7 +267,7 @@ def write_qianniu(corpus: Corpus, profile: dict[str, str], path: Path) -> Qianni
         _style_sheet(sheet, [18, 12, 80], {3})
         _save_atomically(workbook, path)
     elif suffix == ".csv":
-        from .corpus import atomic_write
+        from .files import atomic_write
 
         out = io.StringIO()
         writer = csv.writer(out)
