@@ -14,6 +14,14 @@ class Situation:
     name: str
     stage: str
     description: str = ""
+    # The buyer-intent bank: what buyers write when this situation is the answer, whatever the replies say.
+    # It belongs to the situation, so rewording or replacing a reply keeps the understanding.
+    examples: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["examples"] = list(self.examples)
+        return data
 
 
 @dataclass(frozen=True)

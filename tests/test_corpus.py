@@ -16,6 +16,23 @@ def test_fixture_and_shipped_corpora_load():
     assert all(len(r.examples) >= 3 for r in shipped.replies.values())
 
 
+def test_every_shipped_situation_has_a_bank_of_real_style_buyer_messages():
+    shipped = load_corpus(Path(__file__).parent.parent / "corpus")
+    thin = {s.id: len(s.examples) for s in shipped.situations.values() if len(s.examples) < 20}
+    assert not thin, f"situations with fewer than 20 bank examples: {thin}"
+    bank = [e for s in shipped.situations.values() for e in s.examples]
+    assert len(bank) >= 1200
+    assert sum(len(e) > 15 for e in bank) >= len(bank) / 3  # buyers write sentences, not keywords
+
+
+def test_a_bad_bank_is_reported_with_file_line_and_field(home):
+    path = home / "corpus" / "situations" / "keep_item.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace('  - "退款申请我撤回了哈"\n', '  - ""\n'), encoding="utf-8")
+    with pytest.raises(CorpusError) as caught:
+        load_corpus(home / "corpus")
+    assert "keep_item.yaml:5: field 'examples'" in str(caught.value)
+
+
 def test_broken_field_is_reported_with_file_line_and_field(home):
     path = home / "corpus" / "situations" / "bargain.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("stage: presale", "stage: someday"), encoding="utf-8")
@@ -85,6 +102,7 @@ def test_import_takes_situation_names_from_situations_tsv(tmp_path):
 
 def test_written_corpus_loads_back_identically(home):
     corpus = load_corpus(home / "corpus")
+    assert corpus.situations["keep_item"].examples  # the bank is written back too
     write_corpus(corpus, home / "corpus")
     assert load_corpus(home / "corpus") == corpus
 

@@ -16,7 +16,7 @@ from suggest.settings import load_settings
 def test_manifest_records_model_dimension_and_corpus_hash(fresh_engine, home):
     manifest = json.loads((home / "index" / MANIFEST).read_text(encoding="utf-8"))
     assert manifest["model"] == "m3e-small" and manifest["dimension"] == 512
-    assert manifest["corpus_hash"] and manifest["built_at"] and len(manifest["replies"]) == 12
+    assert manifest["corpus_hash"] and manifest["built_at"] and len(manifest["replies"]) == 12 + 1  # replies, and keep_item's bank
 
 
 def test_edited_corpus_file_is_detected_and_only_that_reply_reembedded(fresh_engine, home, embedder):
@@ -27,6 +27,19 @@ def test_edited_corpus_file_is_detected_and_only_that_reply_reembedded(fresh_eng
     assert counts == {"added": 0, "updated": 1, "removed": 0}
     engine = Suggester.load(load_settings(home, env={}), embedder=embedder)
     assert "质量绝对放心" in engine.suggest("能便宜点吗").suggestions[0].text
+
+
+def test_a_new_bank_example_is_indexed_without_reembedding_replies(fresh_engine, home, embedder):
+    before = fresh_engine.suggest("老婆说这个颜色挺衬她 那就算了吧").suggestions
+    assert not before or before[0].situation != "keep_item"
+    path = home / "corpus" / "situations" / "keep_item.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        'examples:\n', 'examples:\n  - "老婆说这个颜色挺衬她 那就算了吧"\n', 1), encoding="utf-8")
+    corpus = load_corpus(home / "corpus")
+    _, counts = sync_index(home / "index", corpus, embedder, 10.0)
+    assert counts == {"added": 0, "updated": 0, "removed": 0}  # no reply changed
+    engine = Suggester.load(load_settings(home, env={}), embedder=embedder)
+    assert engine.suggest("老婆说这个颜色挺衬她 那就算了吧").suggestions[0].situation == "keep_item"
 
 
 def test_stale_index_is_never_served(fresh_engine, home, embedder):

@@ -24,7 +24,7 @@ import logging
 import re
 import threading
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator
 
@@ -135,7 +135,7 @@ def reply_version(reply: Reply) -> str:
 
 
 def situation_version(situation: Situation) -> str:
-    return _digest(asdict(situation))
+    return _digest(situation.to_dict())
 
 
 def reply_from_dict(data: dict) -> Reply:
@@ -145,7 +145,8 @@ def reply_from_dict(data: dict) -> Reply:
 
 
 def situation_from_dict(data: dict) -> Situation:
-    return Situation(id=data["id"], name=data["name"], stage=data["stage"], description=data.get("description") or "")
+    return Situation(id=data["id"], name=data["name"], stage=data["stage"], description=data.get("description") or "",
+                     examples=tuple(data.get("examples") or ()))
 
 
 def _state(corpus: Corpus, reply_ids: set[str], situation_ids: set[str]) -> dict:
@@ -155,7 +156,7 @@ def _state(corpus: Corpus, reply_ids: set[str], situation_ids: set[str]) -> dict
         state["replies"][rid] = reply.to_dict() if reply else None
     for sid in sorted(situation_ids):
         situation = corpus.situations.get(sid)
-        state["situations"][sid] = asdict(situation) if situation else None
+        state["situations"][sid] = situation.to_dict() if situation else None
     return state
 
 
@@ -424,7 +425,7 @@ class EditingService:
     def situation_dict(self, situation: Situation, corpus: Corpus | None = None) -> dict:
         corpus = corpus or self.corpus
         replies = corpus.replies_of(situation.id)
-        return {**asdict(situation), "version": situation_version(situation),
+        return {**situation.to_dict(), "version": situation_version(situation),
                 "stage_name": STAGE_NAMES.get(situation.stage, situation.stage),
                 "replies": len(replies), "active": sum(1 for r in replies if not r.retired)}
 
@@ -513,7 +514,9 @@ class EditingService:
             problems.append({"field": f"{prefix}.description", "message": f"说明最多 {MAX_DESCRIPTION} 个字"})
         if len(problems) > start:
             return None
-        return Situation(id=sid, name=name, stage=stage, description=description)
+        # the buyer-intent bank is edited on its own; renaming a situation keeps it
+        examples = corpus.situations[existing_id].examples if existing_id in corpus.situations else ()
+        return Situation(id=sid, name=name, stage=stage, description=description, examples=examples)
 
     def check_reply(self, draft: dict, reply_id: str | None = None, new_situation: dict | None = None,
                     corpus: Corpus | None = None) -> Check:

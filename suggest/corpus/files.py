@@ -26,6 +26,7 @@ SHORTCUT_PATTERN = re.compile(r"^[a-z0-9]{1,16}$")
 MAX_REPLY_CHARS = 500
 MAX_EXAMPLE_CHARS = 200
 SITUATIONS_DIR = "situations"
+SITUATION_FIELDS = {"id", "name", "stage", "description", "examples", "replies"}
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -170,9 +171,17 @@ def validate_situation(data: dict, where: str, problems: list[str], expected_id:
     description = data.get("description") or ""
     if not isinstance(description, str):
         bad("description", "must be text")
+    examples = _text_list(data.get("examples") or [])
+    if examples is None or not all(e.strip() for e in examples):
+        bad("examples", "must be a list of non-empty buyer messages")
+    elif any(len(e) > MAX_EXAMPLE_CHARS for e in examples):
+        bad("examples", f"an example is longer than {MAX_EXAMPLE_CHARS} characters")
+    for key in sorted(set(data) - SITUATION_FIELDS):
+        bad(key, "unknown field")
     if len(problems) > start:
         return None
-    return Situation(id=sid, name=name.strip(), stage=data["stage"], description=description.strip())
+    return Situation(id=sid, name=name.strip(), stage=data["stage"], description=description.strip(),
+                     examples=tuple(dict.fromkeys(e.strip() for e in examples)))
 
 
 def load_corpus(corpus_dir: Path) -> Corpus:
@@ -240,6 +249,13 @@ def lint(corpus: Corpus, profile: dict[str, str]) -> list[str]:
             other = corpus.replies[owner]
             if other.situation != reply.situation:
                 warnings.append(f"reply {reply.id}: example {example!r} also stands under {owner} ({other.situation})")
+    for situation in corpus.situations.values():
+        for example in situation.examples:
+            owner = example_owner.setdefault(example, f"@{situation.id}")
+            other = corpus.situations[owner[1:]] if owner.startswith("@") else corpus.replies[owner]
+            other_situation = other.id if owner.startswith("@") else other.situation
+            if other_situation != situation.id:
+                warnings.append(f"situation {situation.id}: example {example!r} also stands under {owner.lstrip('@')}")
     for sid in corpus.situations:
         if not corpus.replies_of(sid):
             warnings.append(f"situation {sid}: has no replies")
@@ -253,9 +269,15 @@ def reply_hash(reply: Reply) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 
+def bank_hash(situation: Situation) -> str:
+    """What the index depends on for one situation's buyer-intent bank."""
+    payload = json.dumps([situation.id, list(situation.examples)], ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
 def corpus_hash(corpus: Corpus) -> str:
     payload = json.dumps(
-        [sorted((s.id, s.stage) for s in corpus.situations.values()),
+        [sorted((s.id, s.stage, bank_hash(s)) for s in corpus.situations.values()),
          sorted((r.id, reply_hash(r)) for r in corpus.replies.values())],
         ensure_ascii=False,
     )
@@ -295,7 +317,10 @@ _Dumper.add_representer(_OneLine, lambda dumper, value: dumper.represent_sequenc
 
 def situation_yaml(situation: Situation, replies: list[Reply]) -> str:
     data = {"id": situation.id, "name": situation.name, "stage": situation.stage,
-            "description": situation.description, "replies": []}
+            "description": situation.description}
+    if situation.examples:
+        data["examples"] = list(situation.examples)
+    data["replies"] = []
     for reply in replies:
         item = {"id": reply.id, "text": reply.text, "examples": list(reply.examples), "tags": _OneLine(reply.tags)}
         if reply.stage != situation.stage:

@@ -19,14 +19,15 @@ from pathlib import Path
 import numpy as np
 
 from .classifier import SituationModel
-from ..corpus.files import atomic_write, corpus_hash, reply_hash
+from ..corpus.files import atomic_write, bank_hash, corpus_hash, reply_hash
 from .dense import DenseIndex
 from .embed import Embedder
 from ..errors import IndexError_
-from ..records import Corpus, Manifest, Reply
+from ..records import Corpus, Manifest
 from .text import normalize
 
-FORMAT = 1
+FORMAT = 2
+BANK_PREFIX = "@"  # manifest key of a situation's buyer-intent bank ("@bargain"); reply ids never start with it
 OOS = "_oos"  # the background situation: messages no reply answers
 MANIFEST, ENTRIES, VECTORS, CLASSIFIER = "manifest.json", "entries.jsonl", "dense.faiss", "classifier.npz"
 log = logging.getLogger(__name__)
@@ -34,13 +35,19 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Entry:
-    """One indexed text: an example buyer message, a reply's own text, or a background message."""
+    """One indexed text: an example buyer message (of a reply or of a situation's bank), a reply's own text, or
+    a background message."""
 
     vid: int
     reply: str | None
     situation: str
-    kind: str  # example | reply | oos
+    kind: str  # example | reply | bank | oos
     text: str  # normalised
+
+    @property
+    def unit(self) -> str | None:
+        """The corpus unit this entry comes from: a reply id, or the bank's key; None for background."""
+        return BANK_PREFIX + self.situation if self.kind == "bank" else self.reply
 
 
 def background_messages() -> list[str]:
@@ -48,10 +55,26 @@ def background_messages() -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 
-def _reply_entries(reply: Reply) -> list[tuple[str, str]]:
+def _unit_texts(corpus: Corpus, unit: str) -> tuple[str | None, str, list[tuple[str, str]]]:
+    """(reply id, situation, [(kind, normalised text)]) of one unit of the corpus."""
+    if unit.startswith(BANK_PREFIX):
+        situation = corpus.situations[unit[len(BANK_PREFIX):]]
+        return None, situation.id, _dedupe([("bank", normalize(e)) for e in situation.examples])
+    reply = corpus.replies[unit]
     if reply.retired:
-        return []
+        return unit, reply.situation, []
     texts = [("example", normalize(e)) for e in reply.examples] + [("reply", normalize(reply.text))]
+    return unit, reply.situation, _dedupe(texts)
+
+
+def unit_hashes(corpus: Corpus) -> dict[str, str]:
+    """Content hash per unit of the corpus (each reply, each situation's bank): what incremental sync compares."""
+    hashes = {rid: reply_hash(r) for rid, r in corpus.replies.items()}
+    hashes.update({BANK_PREFIX + sid: bank_hash(s) for sid, s in corpus.situations.items() if s.examples})
+    return hashes
+
+
+def _dedupe(texts: list[tuple[str, str]]) -> list[tuple[str, str]]:
     seen, out = set(), []
     for kind, text in texts:
         if text and (kind, text) not in seen:
@@ -152,11 +175,11 @@ def sync_index(index_dir: Path, corpus: Corpus, embedder: Embedder, classifier_c
             log.warning("%s; rebuilding from scratch", exc)
             old = None
 
-    hashes = {rid: reply_hash(r) for rid, r in corpus.replies.items()}
+    hashes = unit_hashes(corpus)
     if old is None:
         dense = DenseIndex.empty(embedder.dimension)
         entries: list[Entry] = []
-        changed = set(corpus.replies)
+        changed = set(hashes)
         removed: set[str] = set()
         background = background_messages()
         new_items = [(None, OOS, "oos", normalize(t)) for t in background]
@@ -166,12 +189,12 @@ def sync_index(index_dir: Path, corpus: Corpus, embedder: Embedder, classifier_c
         changed = {rid for rid, h in hashes.items() if previous.get(rid) != h}
         removed = set(previous) - set(hashes)
         stale = changed | removed
-        dense.remove([e.vid for e in old.entries if e.reply in stale])
-        entries = [e for e in old.entries if e.reply not in stale]
+        dense.remove([e.vid for e in old.entries if e.unit in stale])
+        entries = [e for e in old.entries if e.unit not in stale]
         new_items = []
-    for rid in sorted(changed):
-        reply = corpus.replies[rid]
-        new_items += [(rid, reply.situation, kind, text) for kind, text in _reply_entries(reply)]
+    for unit in sorted(changed):
+        rid, sid, texts = _unit_texts(corpus, unit)
+        new_items += [(rid, sid, kind, text) for kind, text in texts]
     next_vid = max((e.vid for e in entries), default=-1) + 1
     vectors = embedder.encode([t for *_, t in new_items], progress=progress)
     fresh = [Entry(next_vid + i, rid, sid, kind, text) for i, (rid, sid, kind, text) in enumerate(new_items)]
@@ -184,6 +207,8 @@ def sync_index(index_dir: Path, corpus: Corpus, embedder: Embedder, classifier_c
                         entries=len(entries), replies=hashes)
     built = BuiltIndex(manifest, entries, dense, classifier)
     _write(index_dir, built)
+    changed = {u for u in changed if not u.startswith(BANK_PREFIX)}  # the counts speak of replies
+    removed = {u for u in removed if not u.startswith(BANK_PREFIX)}
     counts = {"added": len(changed - set(old.manifest.replies)) if old else len(changed),
               "updated": len(changed & set(old.manifest.replies)) if old else 0,
               "removed": len(removed)}
