@@ -177,7 +177,7 @@ def build_spec(settings: Settings) -> dict:
                            "(the agent found none of the suggestions usable).",
             "properties": {
                 "message": {**message_schema, "description": "The buyer message the reply was for. Stored with "
-                            "phone numbers, order numbers and addresses masked."},
+                            "phone, order, ID card, QQ and WeChat numbers, e-mail addresses, addresses and names masked."},
                 "reply_id": {"type": "string", "minLength": 1, "maxLength": 200},
                 "action": {"type": "string", "enum": list(ACTIONS)},
             },
@@ -324,7 +324,7 @@ def build_spec(settings: Settings) -> dict:
             "operationId": "addFeedback", "tags": ["feedback"], "summary": "Record what the agent did with a reply",
             "description": "Logs copied / sent / dismissed for a reply, or dismissed_all for a message none of "
                            "whose suggestions fitted, in SQLite (<home>/var/feedback.sqlite3). "
-                           "Phone numbers, order numbers and addresses in the message are masked before storage.",
+                           "Phone, order, ID card, QQ and WeChat numbers, e-mail addresses, addresses and names in the message are masked before storage.",
             "requestBody": {"required": True, "content": _json(_ref("FeedbackRequest"))},
             "responses": {"201": {"description": "Stored.", "content": _json(_ref("FeedbackCreated"))},
                           **std(*post_errors, "404")},

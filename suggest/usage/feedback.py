@@ -3,7 +3,9 @@ reply: messages the engine abstained on, and messages where the agent dismissed 
 editors' analytics groups to find the situations the corpus is missing).
 
 One short-lived connection per write, so any number of threads and gunicorn workers can log at once
-(WAL journal, busy timeout). Messages are masked (suggest.privacy) before they reach the disk.
+(WAL journal, busy timeout). Messages are masked (suggest.usage.privacy: e-mail addresses, WeChat ids, QQ
+numbers, ID card numbers, mobile and order numbers, addresses, names) before they reach the disk, and the
+database file is owner-only (0600, see suggest.database).
 """
 
 from __future__ import annotations
