@@ -143,8 +143,9 @@ def index() -> None:
 @click.pass_context
 def index_build(ctx: click.Context, full: bool) -> None:
     """Bring the index up to date with the corpus (only changed replies are re-embedded)."""
-    from .engine.build import sync_index
     from .corpus.files import load_corpus
+    from .engine.borrow import lender_for
+    from .engine.build import sync_index
     from .engine.embed import Embedder
 
     settings = _settings(ctx)
@@ -152,7 +153,7 @@ def index_build(ctx: click.Context, full: bool) -> None:
     started = time.perf_counter()
     embedder = Embedder(settings.model, settings.backend, settings.cache_size)
     built, counts = sync_index(settings.index_dir, corpus_, embedder, settings.classifier_c, full=full,
-                               progress=sys.stderr.isatty())
+                               progress=sys.stderr.isatty(), lender=lender_for(settings))
     click.echo(f"index {settings.index_dir}: {built.manifest.entries} vectors, model {built.manifest.model}, "
                f"{counts['added']} added, {counts['updated']} updated, {counts['removed']} removed "
                f"in {time.perf_counter() - started:.1f}s")

@@ -124,4 +124,5 @@ class Manifest:
     built_at: str
     format: int
     entries: int
-    replies: dict[str, str] = field(default_factory=dict)  # reply id -> content hash, for incremental sync
+    replies: dict[str, str] = field(default_factory=dict)  # unit (reply id, "@situation" bank) -> content hash
+    lender: str = ""  # digest of the banks lent to situations without one ("" when none may be lent)

@@ -34,6 +34,10 @@ class Settings:
     weight_lexical: float = _s(0.10, "Weight of the BM25 evidence.")
     weight_chars: float = _s(0.20, "Weight of the character n-gram situation model (typos, shorthand).")
     knn_temperature: float = _s(0.03, "Softmax temperature turning example similarities into a distribution.")
+    bank: str = _s("bundled", "Corpus whose buyer-intent banks are lent to a home's situations that have none: "
+                   "'bundled' (the project's corpus/), a corpus directory, or 'off'.")
+    bank_similarity: float = _s(0.95, "How close (cosine of centroids, mutual nearest) a situation must be to a bundled "
+                                "one to borrow its bank.")
     classifier_c: float = _s(10.0, "Inverse regularisation of the situation classifier (logistic regression).")
     duplicate_similarity: float = _s(0.93, "Replies at least this similar are never shown side by side.")
     stage_boost: float = _s(0.15, "Score added to situations of the requested or inferred stage.")
@@ -59,6 +63,13 @@ class Settings:
     def data_dir(self) -> Path:
         """Run-time state (feedback log, audit history) lives beside the corpus, never inside the package."""
         return self.home / "var"
+
+    @property
+    def bank_dir(self) -> Path | None:
+        """The corpus that lends its banks, or None when lending is off."""
+        if self.bank.strip().lower() in ("", "off", "none"):
+            return None
+        return PROJECT_ROOT / "corpus" if self.bank == "bundled" else Path(self.bank).expanduser().resolve()
 
     def replace(self, **changes) -> "Settings":
         return dataclasses.replace(self, **changes)

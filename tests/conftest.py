@@ -28,10 +28,12 @@ def embedder() -> Embedder:
     return Embedder("m3e-small")
 
 
-def make_home(root: Path) -> Path:
-    """A fresh home with the fixture corpus and no index yet."""
+def make_home(root: Path, bank: str = "off") -> Path:
+    """A fresh home with the fixture corpus and no index yet. It borrows no bank unless asked: the fixture's
+    rankings are its own (tests of lending say `bank="bundled"`)."""
     home = root / "home"
     shutil.copytree(FIXTURES / "corpus", home / "corpus")
+    (home / "suggest.toml").write_text(f'bank = "{bank}"\n', encoding="utf-8")
     return home
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import zipfile
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -20,8 +21,10 @@ import numpy as np
 
 from .classifier import SituationModel
 from ..corpus.files import atomic_write, bank_hash, corpus_hash, reply_hash
+from .borrow import Lender
 from .dense import DenseIndex
 from .embed import Embedder
+from ..database import FILE_MODE
 from ..errors import IndexError_
 from ..records import Corpus, Manifest
 from .text import normalize
@@ -130,7 +133,7 @@ def read_index(index_dir: Path) -> BuiltIndex:
     return BuiltIndex(manifest, entries, dense, classifier)
 
 
-def staleness(manifest: Manifest | None, corpus: Corpus, embedder: Embedder) -> str | None:
+def staleness(manifest: Manifest | None, corpus: Corpus, embedder: Embedder, lender: Lender | None = None) -> str | None:
     """Why the index cannot be served as it is, or None when it is current."""
     if manifest is None:
         return "no index yet"
@@ -140,24 +143,30 @@ def staleness(manifest: Manifest | None, corpus: Corpus, embedder: Embedder) -> 
         return f"built with model {manifest.model!r}, configured {embedder.name!r}"
     if manifest.corpus_hash != corpus_hash(corpus):
         return "the corpus changed since the index was built"
+    if manifest.lender != (lender.digest() if lender else ""):
+        return "the lent buyer-intent bank changed since the index was built"
     return None
 
 
 def _write(index_dir: Path, built: BuiltIndex) -> None:
     index_dir.mkdir(parents=True, exist_ok=True)
-    tmp_vectors = index_dir / f".{VECTORS}.tmp"
+    tmp_vectors = index_dir / f".{VECTORS}.{os.getpid()}.tmp"
     built.dense.write(tmp_vectors)
+    os.chmod(tmp_vectors, FILE_MODE)  # like every file written from the corpus: owner-only
     tmp_vectors.replace(index_dir / VECTORS)
-    tmp_classifier = index_dir / f".{CLASSIFIER}.tmp"
+    tmp_classifier = index_dir / f".{CLASSIFIER}.{os.getpid()}.tmp"
     built.classifier.save(tmp_classifier)
+    os.chmod(tmp_classifier, FILE_MODE)
     tmp_classifier.replace(index_dir / CLASSIFIER)
     atomic_write(index_dir / ENTRIES, "".join(json.dumps(asdict(e), ensure_ascii=False) + "\n" for e in built.entries))
     atomic_write(index_dir / MANIFEST, json.dumps(asdict(built.manifest), ensure_ascii=False, indent=1))
 
 
 def sync_index(index_dir: Path, corpus: Corpus, embedder: Embedder, classifier_c: float,
-               full: bool = False, progress: bool = False) -> tuple[BuiltIndex, dict[str, int]]:
-    """Bring the index in line with the corpus, re-embedding only what changed unless `full`.
+               full: bool = False, progress: bool = False,
+               lender: Lender | None = None) -> tuple[BuiltIndex, dict[str, int]]:
+    """Bring the index in line with the corpus, re-embedding only what changed unless `full`. Situations without
+    a bank of their own borrow one from `lender` when they clearly match (see `borrow`).
 
     Returns the index and counts of replies added, updated and removed (all replies on a full build).
     """
@@ -165,7 +174,7 @@ def sync_index(index_dir: Path, corpus: Corpus, embedder: Embedder, classifier_c
     if not full:
         try:
             manifest = read_manifest(index_dir)
-            reason = staleness(manifest, corpus, embedder)
+            reason = staleness(manifest, corpus, embedder, lender)
             if manifest is not None and not reason:
                 return read_index(index_dir), {"added": 0, "updated": 0, "removed": 0}
             if manifest is not None and manifest.format == FORMAT and manifest.model == embedder.name \
@@ -200,11 +209,18 @@ def sync_index(index_dir: Path, corpus: Corpus, embedder: Embedder, classifier_c
     fresh = [Entry(next_vid + i, rid, sid, kind, text) for i, (rid, sid, kind, text) in enumerate(new_items)]
     dense.add(np.array([e.vid for e in fresh], dtype=np.int64), vectors)
     entries = entries + fresh
+    lent_hashes: dict[str, str] = {}
+    if lender is not None:
+        lent, lent_hashes = _borrow(index_dir, corpus, embedder, lender, dense, entries, progress)
+        if lent:
+            dense.add(np.array([e.vid for e, _ in lent], dtype=np.int64), np.stack([v for _, v in lent]))
+            entries = entries + [e for e, _ in lent]
     all_vectors = dense.vectors(np.array([e.vid for e in entries], dtype=np.int64))
     classifier = SituationModel.fit(all_vectors, [e.situation for e in entries], classifier_c)
     manifest = Manifest(model=embedder.name, dimension=embedder.dimension, corpus_hash=corpus_hash(corpus),
                         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), format=FORMAT,
-                        entries=len(entries), replies=hashes)
+                        entries=len(entries), replies={**hashes, **lent_hashes},
+                        lender=lender.digest() if lender else "")
     built = BuiltIndex(manifest, entries, dense, classifier)
     _write(index_dir, built)
     changed = {u for u in changed if not u.startswith(BANK_PREFIX)}  # the counts speak of replies
@@ -213,3 +229,29 @@ def sync_index(index_dir: Path, corpus: Corpus, embedder: Embedder, classifier_c
               "updated": len(changed & set(old.manifest.replies)) if old else 0,
               "removed": len(removed)}
     return built, counts
+
+
+def _borrow(index_dir: Path, corpus: Corpus, embedder: Embedder, lender: Lender, dense: DenseIndex,
+            entries: list[Entry], progress: bool) -> tuple[list[tuple[Entry, np.ndarray]], dict[str, str]]:
+    """Bank entries lent to the situations that have none, with their (cached) vectors, and their unit hashes.
+
+    Lent entries are rebuilt on every sync from the cached bank vectors: nothing is re-embedded."""
+    borrowers = {sid for sid, s in corpus.situations.items() if not s.examples}
+    if not borrowers:
+        return [], {}
+    own = [e for e in entries if e.kind in ("example", "reply")]
+    vectors = dense.vectors(np.array([e.vid for e in own], dtype=np.int64))
+    home: dict[str, list[np.ndarray]] = {}
+    for entry, vector in zip(own, vectors):
+        home.setdefault(entry.situation, []).append(vector)
+    texts, bank_vectors = lender.vectors(embedder, index_dir, progress)
+    matches = lender.match({sid: np.stack(v) for sid, v in home.items()}, borrowers, texts, bank_vectors)
+    next_vid = max((e.vid for e in entries), default=-1) + 1
+    lent: list[tuple[Entry, np.ndarray]] = []
+    for sid, lender_id in sorted(matches.items()):
+        for (source, text), vector in zip(texts, bank_vectors):
+            if source == lender_id:
+                lent.append((Entry(next_vid + len(lent), None, sid, "bank", text), vector))
+    if matches:
+        log.info("lent buyer-intent banks: %s", ", ".join(f"{s}<-{b}" for s, b in sorted(matches.items())))
+    return lent, {BANK_PREFIX + sid: lender.lent_hash(b) for sid, b in matches.items()}

@@ -12,6 +12,7 @@ from threading import Lock
 
 import numpy as np
 
+from .borrow import Lender, lender_for
 from .build import OOS, BuiltIndex, sync_index
 from .classifier import CharModel
 from ..corpus.files import load_corpus, write_corpus, write_situation
@@ -351,9 +352,10 @@ class Suggester:
     corpus changes by building the next one (one change at a time)."""
 
     def __init__(self, settings: Settings, corpus: Corpus, profile: dict[str, str], embedder: Embedder,
-                 index: BuiltIndex, segmenter: Segmenter) -> None:
+                 index: BuiltIndex, segmenter: Segmenter, lender: Lender | None = None) -> None:
         self.settings = settings
         self.embedder = embedder
+        self.lender = lender
         self.profile = profile
         self._segmenter = segmenter
         self._update_lock = Lock()
@@ -364,10 +366,12 @@ class Suggester:
         corpus = load_corpus(settings.corpus_dir)
         profile = load_profile(settings.corpus_dir / "shop.yaml")
         embedder = embedder or Embedder(settings.model, settings.backend, settings.cache_size)
-        index, counts = sync_index(settings.index_dir, corpus, embedder, settings.classifier_c, progress=progress)
+        lender = lender_for(settings)
+        index, counts = sync_index(settings.index_dir, corpus, embedder, settings.classifier_c, progress=progress,
+                                   lender=lender)
         if any(counts.values()):
             log.info("index updated: %s", counts)
-        return cls(settings, corpus, profile, embedder, index, default_segmenter())
+        return cls(settings, corpus, profile, embedder, index, default_segmenter(), lender)
 
     def update_corpus(self, corpus: Corpus, write: bool = True, touched: set[str] | None = None) -> dict[str, int]:
         """Write a changed corpus and re-embed only the replies that changed; visible to the next query.
@@ -380,7 +384,8 @@ class Suggester:
                     write_situation(corpus, self.settings.corpus_dir, situation_id)
             elif write:
                 write_corpus(corpus, self.settings.corpus_dir)
-            index, counts = sync_index(self.settings.index_dir, corpus, self.embedder, self.settings.classifier_c)
+            index, counts = sync_index(self.settings.index_dir, corpus, self.embedder, self.settings.classifier_c,
+                                       lender=self.lender)
             self._snapshot = _Snapshot(self.settings, self.profile, self.embedder, self._segmenter, corpus, index)
             return counts
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..engine.borrow import lender_for
 from ..engine.build import sync_index
 from ..corpus.files import load_corpus
 from ..engine.embed import Embedder, resolve_model
@@ -53,7 +54,8 @@ def run_benchmark(settings: Settings, queries: Path | None = None, repeat: int =
     corpus = load_corpus(settings.corpus_dir)
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        sync_index(Path(tmp) / "index", corpus, embedder, settings.classifier_c, full=True)
+        sync_index(Path(tmp) / "index", corpus, embedder, settings.classifier_c, full=True,
+                   lender=lender_for(settings))
         build_s = time.perf_counter() - start
     engine = Suggester.load(settings, embedder=embedder)
     messages = list(dict.fromkeys(_messages(settings, queries)))

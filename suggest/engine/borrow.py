@@ -1,0 +1,137 @@
+"""Lending the bundled buyer-intent bank to a home whose situations have none.
+
+A shop that imports its own replies (a bench corpus, a 千牛 sheet) brings its own situations, often with a handful of
+examples each. Its situations can still understand real buyers when they borrow the bank of the bundled situation
+they clearly correspond to. "Clearly" is decided by meaning, not by id: the centroid of the home situation's texts
+and the centroid of a bundled bank must be each other's nearest neighbours, and close. A situation with a bank of
+its own never borrows, and one without a clear counterpart borrows nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..corpus.files import atomic_write, load_corpus
+from ..records import Corpus
+from ..settings import Settings
+from .embed import Embedder
+from .text import normalize
+
+CACHE_VECTORS, CACHE_TEXTS = "lent_bank.npy", "lent_bank.json"
+
+
+@dataclass(frozen=True)
+class Lender:
+    """The banks that may be lent: bundled situation id -> its buyer messages."""
+
+    banks: dict[str, tuple[str, ...]]
+    min_similarity: float = 0.95
+    cache_dir: Path | None = None  # where the banks' vectors are kept: beside the lending corpus, for every home
+
+    @classmethod
+    def from_corpus(cls, corpus: Corpus, min_similarity: float, cache_dir: Path | None = None) -> "Lender":
+        return cls({sid: s.examples for sid, s in corpus.situations.items() if s.examples}, min_similarity,
+                   cache_dir)
+
+    def lent_hash(self, lender_id: str) -> str:
+        payload = json.dumps(["lent", lender_id, list(self.banks[lender_id])], ensure_ascii=False)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+    def texts(self) -> list[tuple[str, str]]:
+        """(bundled situation, normalised message), deduplicated, in a stable order."""
+        seen, out = set(), []
+        for sid in sorted(self.banks):
+            for example in self.banks[sid]:
+                text = normalize(example)
+                if text and (sid, text) not in seen:
+                    seen.add((sid, text))
+                    out.append((sid, text))
+        return out
+
+    def vectors(self, embedder: Embedder, fallback_dir: Path,
+                progress: bool = False) -> tuple[list[tuple[str, str]], np.ndarray]:
+        """The bank's texts and vectors, embedded once per model and bank and kept in `cache_dir` (or, where that
+        cannot be written, in `fallback_dir`: the borrowing home's index)."""
+        texts = self.texts()
+        for cache_dir in [d for d in (self.cache_dir, fallback_dir) if d is not None]:
+            found = _cached(cache_dir, embedder, texts)
+            if found is not None:
+                return texts, found
+        vectors = embedder.encode([t for _, t in texts], progress=progress).astype(np.float32)
+        for cache_dir in [d for d in (self.cache_dir, fallback_dir) if d is not None]:
+            try:
+                _store(cache_dir, embedder, texts, vectors)
+                break
+            except OSError:
+                continue
+        return texts, vectors
+
+    def digest(self) -> str:
+        """Changes when any lendable bank changes: an index built with other banks is stale."""
+        payload = json.dumps(sorted((sid, list(bank)) for sid, bank in self.banks.items()), ensure_ascii=False)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+    def match(self, home: dict[str, np.ndarray], borrowers: set[str], texts: list[tuple[str, str]],
+              vectors: np.ndarray) -> dict[str, str]:
+        """Home situation -> the bundled situation whose bank it borrows: mutual nearest centroids, close enough.
+
+        `home`: the vectors of every home situation's own texts; only `borrowers` (those without a bank) borrow,
+        but every home situation competes for the nearest bank."""
+        lender_ids = sorted({sid for sid, _ in texts})
+        if not borrowers or not lender_ids:
+            return {}
+        rows = np.array([lender_ids.index(sid) for sid, _ in texts])
+        lent = np.stack([_centroid(vectors[rows == i]) for i in range(len(lender_ids))])
+        home_ids = sorted(home)
+        own = np.stack([_centroid(home[sid]) for sid in home_ids])
+        sims = own @ lent.T
+        matches = {}
+        for i, sid in enumerate(home_ids):
+            if sid not in borrowers:
+                continue
+            j = int(np.argmax(sims[i]))
+            if int(np.argmax(sims[:, j])) == i and sims[i, j] >= self.min_similarity:
+                matches[sid] = lender_ids[j]
+        return matches
+
+
+def lender_for(settings: Settings) -> Lender | None:
+    """The lender the settings name (its situations all have banks, so a home lends nothing to itself)."""
+    folder = settings.bank_dir
+    if folder is None:
+        return None
+    return Lender.from_corpus(load_corpus(folder), settings.bank_similarity, folder.parent / "index")
+
+
+def _key(embedder: Embedder, texts: list[tuple[str, str]]) -> dict:
+    return {"model": embedder.name, "dimension": embedder.dimension, "texts": [list(t) for t in texts]}
+
+
+def _cached(cache_dir: Path, embedder: Embedder, texts: list[tuple[str, str]]) -> np.ndarray | None:
+    try:
+        if json.loads((cache_dir / CACHE_TEXTS).read_text(encoding="utf-8")) != _key(embedder, texts):
+            return None
+        vectors = np.load(cache_dir / CACHE_VECTORS)
+    except (OSError, ValueError):
+        return None
+    return vectors if vectors.shape == (len(texts), embedder.dimension) else None
+
+
+def _store(cache_dir: Path, embedder: Embedder, texts: list[tuple[str, str]], vectors: np.ndarray) -> None:
+    """Vectors first, then the key that vouches for them: a crash between the two leaves a cache that misses."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = cache_dir / f".{CACHE_VECTORS}.{os.getpid()}.tmp.npy"
+    np.save(tmp, vectors)
+    tmp.replace(cache_dir / CACHE_VECTORS)
+    atomic_write(cache_dir / CACHE_TEXTS, json.dumps(_key(embedder, texts), ensure_ascii=False))
+
+
+def _centroid(vectors: np.ndarray) -> np.ndarray:
+    centre = vectors.mean(axis=0)
+    return centre / max(float(np.linalg.norm(centre)), 1e-9)

@@ -1,0 +1,32 @@
+"""A home whose situations have no buyer-intent bank borrows the bundled one where a situation clearly matches."""
+
+from suggest.engine.suggester import Suggester
+from suggest.settings import load_settings
+
+from conftest import make_home
+
+# A bundled bargain bank message that none of the fixture's own bargain examples resembles.
+BANK_ONLY = "两件一起拍能便宜多少 我跟室友一人一件"
+
+
+def test_a_situation_without_a_bank_borrows_the_matching_bundled_one(tmp_path, embedder):
+    lone = Suggester.load(load_settings(make_home(tmp_path / "off"), env={}), embedder=embedder)
+    lending = Suggester.load(load_settings(make_home(tmp_path / "on", bank="bundled"), env={}), embedder=embedder)
+    lent = {key for key in lending.index.manifest.replies if key.startswith("@")}
+    assert {"@bargain", "@greeting"} <= lent
+    own_bank = [e for e in lending.index.entries if e.kind == "bank" and e.situation == "keep_item"]
+    assert len(own_bank) == 3  # keep_item has a bank of its own and borrows nothing
+    assert not any(e.kind == "bank" and e.situation != "keep_item" for e in lone.index.entries)
+    assert lending.suggest(BANK_ONLY).suggestions[0].situation == "bargain"
+    # the borrowed messages lend understanding, never replies: every suggestion is one of the home's own
+    assert {s.id for s in lending.suggest(BANK_ONLY).suggestions} <= set(lending.corpus.replies)
+
+
+def test_lending_is_recorded_so_a_changed_bank_rebuilds_what_was_lent(tmp_path, embedder):
+    home = make_home(tmp_path, bank="bundled")
+    first = Suggester.load(load_settings(home, env={}), embedder=embedder)
+    again = Suggester.load(load_settings(home, env={}), embedder=embedder)
+    assert again.index.manifest.lender == first.index.manifest.lender != ""
+    (home / "suggest.toml").write_text('bank = "off"\n', encoding="utf-8")
+    alone = Suggester.load(load_settings(home, env={}), embedder=embedder)
+    assert alone.index.manifest.lender == "" and "@bargain" not in alone.index.manifest.replies
