@@ -4,6 +4,7 @@ on a loopback port. Screenshots go to the `artifacts` directory."""
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import time
 import urllib.request
@@ -27,17 +28,31 @@ def server(engine, tmp_path_factory, live_server):
 
 @pytest.fixture
 def page_at(browser, server):
-    """A fresh page at a given width with clipboard access; console errors fail the test."""
+    """A fresh page at a given width with clipboard access; console errors fail the test.
+
+    failed_requests=True: the test makes API calls fail on purpose, so the browser's own "Failed to load
+    resource" lines are expected (anything else logged as an error still fails). clock=True installs
+    Playwright's fake clock before the page loads (for timeouts, without sleeping)."""
     base_url, _ = server
     contexts, errors = [], []
 
-    def open_page(width: int = 1280, height: int = 860):
+    def open_page(width: int = 1280, height: int = 860, failed_requests: bool = False, clock: bool = False):
         context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
         context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
         contexts.append(context)
         page = context.new_page()
-        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+
+        def on_console(msg):
+            if msg.type != "error":
+                return
+            if failed_requests and msg.text.startswith("Failed to load resource"):
+                return
+            errors.append(msg.text)
+
+        page.on("console", on_console)
         page.on("pageerror", lambda exc: errors.append(str(exc)))
+        if clock:
+            page.clock.install()
         page.goto(base_url + "/")
         page.wait_for_selector("#status.status-ok")
         return page
@@ -70,6 +85,12 @@ def feedback_rows(app) -> list[tuple]:
     path = app.extensions["settings"].data_dir / "feedback.sqlite3"
     with sqlite3.connect(path) as db:
         return db.execute("SELECT message, reply_id, action FROM feedback ORDER BY id").fetchall()
+
+
+def dismissed_all_rows(app) -> list[tuple]:
+    path = app.extensions["settings"].data_dir / "feedback.sqlite3"
+    with sqlite3.connect(path) as db:
+        return db.execute("SELECT message FROM events WHERE kind = 'dismissed_all' ORDER BY id").fetchall()
 
 
 def wait_for_feedback(app, count: int) -> list[tuple]:
@@ -216,3 +237,280 @@ def test_docs_page_renders(browser, server, artifacts):
         page.screenshot(path=str(artifacts / "api-docs.png"))
     finally:
         context.close()
+
+
+# ---- the number keys, the screen and the message on it ------------------------------------------------------
+
+
+def numbered_ids(page) -> list[str]:
+    """The reply ids of the numbered cards, checking on the way that the badges run 1, 2, 3 … top to bottom."""
+    cards = page.locator(".reply[data-number]")
+    numbers = cards.evaluate_all("els => els.map(e => e.dataset.number)")
+    assert numbers == [str(i) for i in range(1, len(numbers) + 1)], numbers
+    tops = [cards.nth(i).bounding_box()["y"] for i in range(cards.count())]
+    assert tops == sorted(tops), tops
+    assert all(cards.nth(i).is_visible() for i in range(cards.count()))  # a number is only ever on a card in view
+    return cards.evaluate_all("els => els.map(e => e.dataset.replyId)")
+
+
+def press_number(page, key: str) -> str:
+    """Press a number key and wait for the toast the page shows in answer; return the toast's text."""
+    page.evaluate("document.getElementById('toast').className = 'toast'")  # forget the previous toast
+    page.keyboard.press(key)
+    page.wait_for_selector(".toast.show")
+    return page.inner_text("#toast")
+
+
+def test_stale_results_are_not_copied_while_the_next_message_loads(page_at, server):
+    """Alt+1 right after pasting the next buyer's message must not copy the previous buyer's reply."""
+    base_url, app = server
+    page = page_at(1280)
+    paste(page, "能便宜点吗")
+    page.wait_for_selector('.reply[data-number="1"][data-reply-id^="bargain"]')
+    before = len(feedback_rows(app))
+
+    held = []  # the next /api/v1/suggest calls wait here until the test lets them through: a slow server
+    page.route("**/api/v1/suggest", lambda route: held.append(route))
+    with page.expect_request(lambda r: r.url.endswith("/api/v1/suggest")):
+        page.keyboard.press("Control+A")  # the next buyer's message replaces this one
+        paste(page, "发什么快递")
+        # at once, well inside the debounce: the old results are still on screen, for the old message
+        toast = press_number(page, "Alt+1")
+        assert "已复制" not in toast, toast
+        assert clipboard(page) == "发什么快递"  # still what the agent pasted, not 能便宜点吗's reply
+        assert page.locator("#results.stale").count() == 1  # greyed out
+        assert page.evaluate("document.getElementById('results').inert")  # and the copy buttons do nothing
+    # the request is on its way (held): the old results still must not be copied, by key or by button
+    page.wait_for_function("() => document.body.classList.contains('loading')")
+    toast = press_number(page, "Alt+1")
+    assert "已复制" not in toast and "加载" in toast, toast
+    button = page.locator('.reply[data-number="1"] .btn-copy').bounding_box()
+    page.mouse.click(button["x"] + button["width"] / 2, button["y"] + button["height"] / 2)  # on the greyed card
+    assert page.evaluate("document.activeElement.id") != "message"
+    press_number(page, "2")  # a bare number key, outside the box
+    assert clipboard(page) == "发什么快递"
+    assert len(feedback_rows(app)) == before  # nothing was logged as copied for either message
+
+    for route in held:
+        route.continue_()
+    page.unroute("**/api/v1/suggest")
+    page.wait_for_selector("#results:not(.stale) .reply[data-number='1'][data-reply-id^='express_choice']")
+    expected = api_suggest(base_url, {"message": "发什么快递"})
+    page.focus("#message")
+    toast = press_number(page, "Alt+1")
+    assert toast.startswith("已复制第 1 条")
+    first = page.get_attribute('.reply[data-number="1"]', "data-reply-id")
+    assert clipboard(page) == next(r["text"] for r in expected["suggestions"] if r["id"] == first)
+    rows = wait_for_feedback(app, before + 1)
+    assert rows[before:] == [("发什么快递", first, "copied")]
+
+
+def test_numbers_follow_the_screen_and_each_clause_keeps_its_answers(page_at, server):
+    """Badges run 1, 2, 3 … top to bottom; key n copies the card showing n; answers sit under their clause."""
+    base_url, _ = server
+    page = page_at(1366, 768)
+    message = "包邮吗？能便宜点吗？发什么快递？"
+    expected = api_suggest(base_url, {"message": message})
+    segments = expected["segments"]
+    assert len(segments) == 3 and len(expected["suggestions"]) >= 4
+    texts = {r["id"]: r["text"] for r in expected["suggestions"]}
+    page.fill("#message", message)
+    page.wait_for_selector(".segment + .segment + .segment .reply[data-number]")
+
+    ids = numbered_ids(page)
+    assert set(ids) <= set(texts)
+    for index, segment in enumerate(segments):
+        group = page.locator(".segment").nth(index)
+        assert group.locator(".segment-text").inner_text() == segment["text"]
+        own = {r["id"] for s in segment["situations"] for r in s["replies"]}
+        shown = group.locator(".reply[data-number]").evaluate_all("els => els.map(e => e.dataset.replyId)")
+        assert shown and set(shown) <= own, (segment["text"], shown)  # its own answers, under its own clause
+
+    page.locator(".results-pane").click(position={"x": 5, "y": 5})
+    for n, reply_id in enumerate(ids, start=1):
+        toast = press_number(page, str(n))
+        assert toast.startswith(f"已复制第 {n} 条"), toast
+        assert clipboard(page) == texts[reply_id], n
+
+
+def test_long_shots_do_not_take_number_keys_ahead_of_better_replies(page_at, server):
+    """Replies of a clause's best situation come first; weaker situations' replies never get a lower number."""
+    base_url, _ = server
+    page = page_at(1366, 768)
+    message = "退货运费谁出"
+    expected = api_suggest(base_url, {"message": message})
+    (segment,) = expected["segments"]
+    flat = [r["id"] for r in expected["suggestions"]]
+    best = segment["situations"][0]
+    best_ids = [r["id"] for r in best["replies"] if r["id"] in flat]
+    # (today the API's flat list puts other situations' weaker replies between the best situation's two)
+    score = {r["id"]: s["score"] for s in segment["situations"] for r in s["replies"]}
+    page.fill("#message", message)
+    page.wait_for_selector('.reply[data-number="1"]')
+
+    ids = numbered_ids(page)
+    assert ids[:len(best_ids)] == best_ids
+    assert [score[i] for i in ids] == sorted((score[i] for i in ids), reverse=True)
+    # whatever else is shown carries no number (folded away, copyable by its button)
+    for card in page.locator(".reply:not([data-number])").all():
+        assert card.get_attribute("data-reply-id") not in ids
+    page.focus("#message")
+    last = len(ids)
+    assert press_number(page, f"Alt+{last}").startswith(f"已复制第 {last} 条")
+    assert clipboard(page) == next(r["text"] for r in expected["suggestions"] if r["id"] == ids[-1])
+
+
+def test_escape_clears_the_previous_message_too(page_at):
+    page = page_at(1280)
+    page.fill("#context", "我要退货")
+    page.fill("#message", "多久能到")
+    page.wait_for_selector(".reply")
+    page.keyboard.press("Escape")
+    assert page.input_value("#message") == ""
+    assert page.input_value("#context") == ""
+    page.wait_for_selector(".placeholder")
+    with page.expect_request(lambda r: r.url.endswith("/api/v1/suggest") and r.method == "POST") as request:
+        page.fill("#message", "能便宜点吗")
+    assert request.value.post_data_json == {"message": "能便宜点吗"}  # no context from the previous buyer
+
+
+def test_top_five_cards_fit_1366x768_and_none_fits_has_a_key(page_at, server, artifacts):
+    base_url, app = server
+    page = page_at(1280)
+    page.set_viewport_size({"width": 1366, "height": 768})
+
+    def longer_replies(route):
+        """Real answers with every reply four times as long, as real shops' replies often are."""
+        response = route.fetch()
+        data = response.json()
+        for reply in data["suggestions"] + [r for s in data["segments"] for h in s["situations"] for r in h["replies"]]:
+            reply["text"] = "".join([reply["text"]] * 4)
+        route.fulfill(response=response, json=data)
+
+    page.route("**/api/v1/suggest", longer_replies)
+    message = "包邮吗？能便宜点吗？发什么快递？"
+    page.fill("#message", message)
+    page.wait_for_selector('.reply[data-number="5"]')
+    assert page.evaluate("document.scrollingElement.scrollTop") == 0
+    for n in range(1, 6):
+        box = page.locator(f'.reply[data-number="{n}"]').bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 768, (n, box)
+        text = page.locator(f'.reply[data-number="{n}"] .reply-text')
+        line = float(text.evaluate("e => parseFloat(getComputedStyle(e).lineHeight)"))
+        assert text.bounding_box()["height"] <= 2 * line + 1, n  # one or two lines of text
+    page.screenshot(path=str(artifacts / "agent-1366x768.png"))
+    # the whole text on hover and on keyboard focus
+    first = page.locator('.reply[data-number="1"]')
+    first.hover()
+    assert first.locator(".reply-text").bounding_box()["height"] > 2 * line + 1
+    page.mouse.move(0, 0)
+    page.locator('.reply[data-number="2"] .btn-copy').focus()
+    assert page.locator('.reply[data-number="2"] .reply-text').bounding_box()["height"] > 2 * line + 1
+
+    # 都不合适: in view, with its key shown, and the key works from the message box
+    none = page.locator("#none")
+    box = none.bounding_box()
+    assert none.is_visible() and box["y"] >= 0 and box["y"] + box["height"] <= 768
+    assert none.locator("kbd").inner_text() == "0"
+    page.focus("#message")
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/feedback")) as response:
+        page.keyboard.press("Alt+0")
+    assert response.value.ok
+    assert "已反馈" in none.inner_text() and none.is_disabled()
+    assert (message,) in dismissed_all_rows(app)
+
+
+# ---- Chinese everywhere -------------------------------------------------------------------------------------
+
+
+def api_error(code: str, message: str, field: str | None = "message", status: int = 422):
+    body = json.dumps({"error": {"code": code, "message": message, "field": field}})
+    return lambda route: route.fulfill(status=status, content_type="application/json", body=body)
+
+
+def test_api_errors_are_shown_in_chinese(page_at):
+    page = page_at(1280, failed_requests=True)
+    limit = int(page.get_attribute("body", "data-max-chars"))
+    # a real too_long from the server (the box's maxlength taken off, as a paste through another path could)
+    page.evaluate("document.getElementById('message').removeAttribute('maxlength')")
+    page.fill("#message", "很" * (limit + 1))
+    page.wait_for_selector(".notice-error")
+    assert page.inner_text(".notice-error .notice-title") == f"消息太长：最多 {limit} 个字"
+    assert page.input_value("#message") == "很" * (limit + 1)  # kept
+
+    cases = [
+        ("invalid_type", "'message' must be a string, not an integer", "message", "消息的格式不对"),
+        ("empty", "'message' is empty: paste what the buyer wrote", "message", "消息是空的"),
+        ("too_long", "'context[0]' has 2001 characters; the limit is 2000", "context[0]", "上一条消息太长：最多 2000 个字"),
+        ("internal_error", "internal error: the server could not answer this request", None, "服务出错了"),
+    ]
+    for i, (code, english, field, chinese) in enumerate(cases):
+        page.route("**/api/v1/suggest", api_error(code, english, field, 500 if code == "internal_error" else 422))
+        page.fill("#message", f"能便宜点吗{i}")
+        page.wait_for_function("t => (document.querySelector('.notice-error .notice-title') || {}).textContent"
+                               "?.startsWith(t)", arg=chinese)
+        shown = page.inner_text(".notice-error")
+        assert not re.search("[A-Za-z]{3,}", shown.replace("Ctrl+Enter", "")), (code, shown)
+        assert page.input_value("#message") == f"能便宜点吗{i}"
+        page.unroute("**/api/v1/suggest")
+
+
+def test_stopped_server_shows_a_chinese_notice_and_keeps_the_message(page_at):
+    page = page_at(1280, failed_requests=True)
+    page.route("**/api/v1/suggest", lambda route: route.abort("connectionrefused"))
+    page.fill("#message", "能便宜点吗")
+    page.wait_for_selector(".notice-error")
+    assert "服务暂时连不上，请稍后再试" in page.inner_text(".notice-error")
+    assert page.input_value("#message") == "能便宜点吗"
+    page.unroute("**/api/v1/suggest")
+    page.keyboard.press("Control+Enter")  # back up: the kept message is suggested again
+    page.wait_for_selector('.reply[data-number="1"]')
+
+
+def test_slow_server_shows_a_chinese_notice_and_keeps_the_message(page_at):
+    page = page_at(1280, clock=True)
+    held = []
+    page.route("**/api/v1/suggest", lambda route: held.append(route))  # a server that never answers
+    page.focus("#message")
+    page.keyboard.type("能便宜点吗")
+    with page.expect_request(lambda r: r.url.endswith("/api/v1/suggest")):
+        page.clock.run_for(500)  # past the debounce: the request goes out
+    page.clock.run_for(3500)
+    page.wait_for_selector(".summary-slow")  # said at once that it is slow …
+    page.clock.run_for(10_000)
+    page.wait_for_selector(".notice-error")  # … and gives up after a while, in Chinese
+    assert "服务暂时连不上，请稍后再试" in page.inner_text(".notice-error")
+    assert page.input_value("#message") == "能便宜点吗"
+    for route in held:
+        try:
+            route.abort()
+        except Exception:  # the page gave up on it already
+            pass
+    page.unroute("**/api/v1/suggest")
+
+
+# ---- accessibility ------------------------------------------------------------------------------------------
+
+
+def test_accessibility_axe_contrast_one_h1_and_underlined_links(page_at, artifacts):
+    from axe_playwright_python.sync_playwright import Axe
+
+    page = page_at(1366, 768)
+    axe = Axe()
+
+    def serious(state: str) -> list[str]:
+        results = axe.run(page)
+        (artifacts / f"axe-agent-{state}.txt").write_text(results.generate_report(), encoding="utf-8")
+        return [f"{state}: {v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:5]}"
+                for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+
+    problems = serious("intro")
+    page.fill("#message", "包邮吗？能便宜点吗？发什么快递？")
+    page.wait_for_selector('.reply[data-number="3"]')
+    page.wait_for_function("document.getAnimations().length === 0")  # axe reads the colours as drawn
+    problems += serious("results")
+    assert problems == [], "\n".join(problems)
+
+    assert page.locator("h1").count() == 1
+    for link in page.locator("main a, .topnav a").all():
+        assert "underline" in link.evaluate("a => getComputedStyle(a).textDecorationLine"), link.inner_text()
