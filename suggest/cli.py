@@ -61,16 +61,25 @@ def corpus() -> None:
 
 @corpus.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--replace", is_flag=True, help="Replace the whole corpus instead of adding and updating replies.")
+@click.option("--format", "layout", type=click.Choice(["auto", "corpus", "qianniu"]), default="auto", show_default=True,
+              help="corpus: replies with id, situation, text, examples (.jsonl, .csv, .xlsx); qianniu: a 千牛 quick-phrase "
+                   "sheet (分组/快捷编码/快捷短语, .xlsx or .csv in UTF-8 or GBK) whose phrases are assigned situations of "
+                   "the home; auto: qianniu when the file has those columns.")
+@click.option("--replace", is_flag=True, help="Replace the home's replies instead of adding and updating them "
+                                              "(with --format qianniu the situations and their banks stay).")
 @click.option("--preview", is_flag=True,
               help="Only show what would be added, changed and rejected (with reasons); write nothing.")
 @click.pass_context
-def corpus_import(ctx: click.Context, file: Path, replace: bool, preview: bool) -> None:
-    """Import replies from FILE (.jsonl, .csv or .xlsx); nothing is written unless every row is valid."""
+def corpus_import(ctx: click.Context, file: Path, layout: str, replace: bool, preview: bool) -> None:
+    """Import replies from FILE; nothing is written unless every row is valid."""
     from .corpus.files import load_corpus, write_corpus
     from .corpus.interchange import parse_import, preview_import
+    from .corpus.spreadsheet import looks_like_quick_phrases
 
     settings = _settings(ctx)
+    if layout == "qianniu" or (layout == "auto" and looks_like_quick_phrases(file)):
+        _import_quick_phrases(settings, file, replace, preview)
+        return
     base = None
     if preview:
         current = load_corpus(settings.corpus_dir) if (settings.corpus_dir / "situations").is_dir() else None
@@ -85,6 +94,24 @@ def corpus_import(ctx: click.Context, file: Path, replace: bool, preview: bool) 
     before = len(base.replies) if base else 0
     click.echo(f"imported {file}: {len(new.replies)} replies in {len(new.situations)} situations "
                f"({len(new.replies) - before:+d} replies)")
+
+
+def _import_quick_phrases(settings: Settings, file: Path, replace: bool, preview: bool) -> None:
+    """千牛 quick phrases into the home: each 分组 is assigned a situation (the engine reads the phrases)."""
+    from .authoring.quick_phrases import import_quick_phrases
+    from .corpus.files import write_corpus
+    from .corpus.spreadsheet import read_quick_phrases
+    from .engine.suggester import Suggester
+
+    phrases = read_quick_phrases(file)
+    engine = Suggester.load(settings, progress=sys.stderr.isatty())
+    result = import_quick_phrases(engine, phrases, replace=replace)
+    click.echo(result.format())
+    if preview:
+        return
+    write_corpus(result.corpus, settings.corpus_dir)
+    engine.update_corpus(result.corpus, write=False)
+    click.echo(f"imported {file}: {len(result.corpus.replies)} replies in {len(result.corpus.situations)} situations")
 
 
 @corpus.command("export")
@@ -221,13 +248,22 @@ def query(ctx: click.Context, message: str | None, k: int | None, stage: str | N
 @click.option("--queries", "queries_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Labelled messages, one JSON object per line: id, message, gold, kind.")
 @click.option("--misses", is_flag=True, help="List the engine's single-intent misses.")
+@click.option("--cold-start", "cold_start", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Also measure this corpus file imported as it is and as a 千牛 sheet (no situations, no examples) "
+                   "into a copy of the home; the queries' labels are that corpus's situations.")
 @click.pass_context
-def eval_(ctx: click.Context, queries_file: Path, misses: bool) -> None:
+def eval_(ctx: click.Context, queries_file: Path, misses: bool, cold_start: Path | None) -> None:
     """Accuracy of the engine and of two baselines (BM25 alone, embeddings alone), in one run."""
     from .tools.evaluate import compare, format_reports, read_queries
 
     queries = read_queries(queries_file)
-    click.echo(format_reports(compare(_engine(ctx), queries), show_misses=misses))
+    engine = _engine(ctx)
+    if cold_start:
+        from .tools.cold_start import cold_start_reports
+
+        click.echo(format_reports(cold_start_reports(_settings(ctx), engine, cold_start, queries), show_misses=misses))
+        return
+    click.echo(format_reports(compare(engine, queries), show_misses=misses))
 
 
 @main.command()

@@ -48,7 +48,7 @@ def test_empty_message_is_a_clear_error(run):
 
 def test_lint_of_a_broken_import_file_names_the_line(run, tmp_path):
     bad = tmp_path / "bad.jsonl"
-    bad.write_text('{"id": "x-01", "situation": "bargain", "text": "好", "examples": []}\n', encoding="utf-8")
+    bad.write_text('{"id": "x-01", "situation": "bargain", "text": "好", "examples": [""]}\n', encoding="utf-8")
     result = run("corpus", "lint", str(bad))
     assert result.exit_code == 1
     assert f"{bad}:1: field 'examples'" in result.output

@@ -93,7 +93,7 @@ def test_compliance_rules_are_data(tmp_path):
 def test_validation_names_every_problem_and_writes_nothing(service, live):
     before = files(live)
     with pytest.raises(Invalid) as caught:
-        service.save_reply({"situation": "bargain", "text": "  ", "examples": []}, "alice")
+        service.save_reply({"situation": "bargain", "text": "  ", "examples": ["x" * 300]}, "alice")
     fields = {p["field"] for p in caught.value.problems}
     assert {"text", "examples"} <= fields
     with pytest.raises(Invalid) as caught:
@@ -299,7 +299,7 @@ def test_import_preview_adds_changes_and_rejects_with_reasons_then_commits_all_o
         {**current, "text": "亲，价格实在，品质有保障哦~"},
         live.corpus.replies["bargain-02"].to_dict(),
         {"id": "bad-1", "situation": "bargain", "text": "亲，全网最低价了", "examples": ["便宜点"]},
-        {"id": "bad-2", "situation": "bargain", "text": "好的", "examples": []},
+        {"id": "bad-2", "situation": "bargain", "text": "好的", "examples": [""]},
         {"id": "bad-3", "situation": "bargain", "text": "好的呢", "examples": ["好"], "shortcut": "yj2"},
     ]
     path = write_jsonl(tmp_path / "new.jsonl", rows)

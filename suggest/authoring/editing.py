@@ -194,7 +194,7 @@ _PHRASES = [  # the engine's English problem messages, in the editors' language
     (r"is required and may not be empty", "不能为空"),
     (r"is required", "必须填写"),
     (r"is (\d+) characters; at most (\d+)", r"有 \1 个字，最多 \2 个字"),
-    (r"needs at least one non-empty example buyer message", "至少需要一条买家例句"),
+    (r"must be a list of non-empty example buyer messages", "例句不能为空"),
     (r"an example is longer than (\d+) characters", r"有例句超过 \1 个字"),
     (r"must be a list of words", "必须是词语列表"),
     (r"must be 1-16 lowercase letters or digits \(got (.*)\)", r"只能是 1-16 位小写字母或数字（现在是 \1）"),
@@ -582,9 +582,7 @@ class EditingService:
                     "kind": "placeholder", "field": "text", "name": name,
                     "message": f"店铺资料（shop.yaml）里没有 {{{name}}} 的值：客服复制时需要手动填写"})
 
-        examples = _text_lines(draft.get("examples"))
-        if not examples:
-            problems.append({"field": "examples", "message": "至少填写一条买家例句（每行一条）"})
+        examples = _text_lines(draft.get("examples"))  # optional: the situation's bank understands buyers too
         for example in examples:
             if len(example) > MAX_EXAMPLE_CHARS:
                 problems.append({"field": "examples", "message": f"例句“{example[:12]}…”超过 {MAX_EXAMPLE_CHARS} 个字"})

@@ -97,9 +97,10 @@ def validate_reply(raw: dict, where: str, situations: dict[str, Situation], prob
         bad("text", "is required and may not be empty")
     elif len(text) > MAX_REPLY_CHARS:
         bad("text", f"is {len(text)} characters; at most {MAX_REPLY_CHARS}")
-    examples = _text_list(raw.get("examples"))
-    if not examples or not all(e.strip() for e in examples):
-        bad("examples", "needs at least one non-empty example buyer message")
+    # A reply may come without examples (a 千牛 quick phrase): its situation's bank understands the buyer.
+    examples = _text_list(raw.get("examples") or [])
+    if examples is None or not all(e.strip() for e in examples):
+        bad("examples", "must be a list of non-empty example buyer messages")
     elif any(len(e) > MAX_EXAMPLE_CHARS for e in examples):
         bad("examples", f"an example is longer than {MAX_EXAMPLE_CHARS} characters")
     tags = _text_list(raw.get("tags", []) or [])
@@ -336,6 +337,7 @@ def situation_yaml(situation: Situation, replies: list[Reply]) -> str:
 def write_corpus(corpus: Corpus, corpus_dir: Path) -> None:
     """Replace corpus/situations/ as a whole: written beside it, then swapped in by renames."""
     folder = corpus_dir / SITUATIONS_DIR
+    corpus_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".situations-new-", dir=corpus_dir))
     for situation in sorted(corpus.situations.values(), key=lambda s: s.id):
         atomic_write(staging / f"{situation.id}.yaml", situation_yaml(situation, corpus.replies_of(situation.id)))

@@ -279,17 +279,89 @@ def write_qianniu(corpus: Corpus, profile: dict[str, str], path: Path) -> Qianni
     return export
 
 
-def read_qianniu(path: Path) -> list[tuple[str, str, str]]:
-    """The rows of a 千牛 quick-phrase file (for checks and tests)."""
-    if path.suffix.lower() == ".csv":
-        reader = csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig")))
-        rows = [tuple(r) for r in reader]
-    else:
+@dataclass(frozen=True)
+class QuickPhrase:
+    """One row of a 千牛 quick-phrase sheet: no id, no situation, no examples."""
+
+    where: str  # "file:line"
+    group: str  # 分组 ("" when the sheet has none)
+    shortcut: str  # 快捷编码 ("" when none)
+    text: str  # 快捷短语
+
+
+_PHRASE_ALIASES = {"分组": "group", "分组名称": "group", "分类": "group", "group": "group",
+                   "快捷编码": "shortcut", "编码": "shortcut", "快捷键": "shortcut", "shortcut": "shortcut", "code": "shortcut",
+                   "快捷短语": "text", "短语": "text", "短语内容": "text", "内容": "text", "话术": "text", "text": "text",
+                   "phrase": "text"}
+
+
+def read_text_file(path: Path) -> tuple[str, str]:
+    """A text file as Excel and 千牛 save it: UTF-8 (with or without BOM) or, on Chinese Windows, GBK."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise CorpusError([f"{path}: no such file"]) from None
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise CorpusError([f"{path}: neither UTF-8 nor GBK text"])  # pragma: no cover - gb18030 decodes nearly anything
+
+
+def read_quick_phrases(path: Path) -> list[QuickPhrase]:
+    """The rows of a 千牛 quick-phrase sheet (.xlsx, or .csv in UTF-8 or GBK). Headers may be Chinese (分组, 快捷编码,
+    快捷短语) or English (group, shortcut, text); a sheet without a header row is read as 分组/快捷编码/快捷短语."""
+    if path.suffix.lower() == ".xlsx":
         workbook = _open_workbook(path)
         try:
-            rows = [tuple(cells + [""] * (3 - len(cells)))[:3] for _, cells in _sheet_rows(workbook.worksheets[0])]
+            rows = _sheet_rows(workbook.worksheets[0])
         finally:
             workbook.close()
-    if not rows or tuple(rows[0]) != QIANNIU_HEADERS:
-        raise CorpusError([f"{path}: not a 千牛 quick-phrase file (headers {'/'.join(QIANNIU_HEADERS)})"])
-    return [tuple(r) for r in rows[1:]]
+    else:
+        text, _ = read_text_file(path)
+        rows = [(n, [c.strip() for c in cells]) for n, cells in enumerate(csv.reader(io.StringIO(text)), start=1)
+                if any(c.strip() for c in cells)]
+    if not rows:
+        raise CorpusError([f"{path}: no quick phrases (the sheet is empty)"])
+    header = [_PHRASE_ALIASES.get(h.strip().lower(), _PHRASE_ALIASES.get(h.strip())) for h in rows[0][1]]
+    if "text" in header:
+        rows = rows[1:]
+    elif any(header):
+        raise CorpusError([f"{path}:{rows[0][0]}: no 快捷短语 column (headers: 分组, 快捷编码, 快捷短语)"])
+    else:
+        header = ["group", "shortcut", "text"]
+    phrases = []
+    for number, cells in rows:
+        row = {name: value for name, value in zip(header, cells) if name}
+        if row.get("text", "").strip():
+            phrases.append(QuickPhrase(f"{path}:{number}", row.get("group", "").strip(),
+                                       row.get("shortcut", "").strip(), row["text"].strip()))
+    if not phrases:
+        raise CorpusError([f"{path}: no quick phrases (every 快捷短语 cell is empty)"])
+    return phrases
+
+
+def looks_like_quick_phrases(path: Path) -> bool:
+    """A sheet whose header names a 快捷短语 column but no 例句/examples column: a 千牛 export, not a corpus."""
+    try:
+        if path.suffix.lower() == ".xlsx":
+            workbook = _open_workbook(path)
+            try:
+                rows = _sheet_rows(workbook.worksheets[0])[:1]
+            finally:
+                workbook.close()
+            header = rows[0][1] if rows else []
+        elif path.suffix.lower() == ".csv":
+            header = next(csv.reader(io.StringIO(read_text_file(path)[0])), [])
+        else:
+            return False
+    except CorpusError:
+        return False
+    names = {h.strip().lower() for h in header}
+    return "快捷短语" in names and not names & {"例句", "examples"}
+
+
+def read_qianniu(path: Path) -> list[tuple[str, str, str]]:
+    """The rows of a 千牛 quick-phrase file as (分组, 快捷编码, 快捷短语)."""
+    return [(p.group, p.shortcut, p.text) for p in read_quick_phrases(path)]

@@ -404,6 +404,11 @@ class Suggester:
         return self._snapshot.corpus.situations
 
     @property
+    def labels(self) -> list[str]:
+        """The columns of `score(...).situations`: situation ids, and the background class."""
+        return list(self._snapshot.labels)
+
+    @property
     def reply_vectors(self) -> dict[str, np.ndarray]:
         return self._snapshot.reply_vectors
 
