@@ -251,13 +251,20 @@ def query(ctx: click.Context, message: str | None, k: int | None, stage: str | N
 @click.option("--cold-start", "cold_start", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Also measure this corpus file imported as it is and as a 千牛 sheet (no situations, no examples) "
                    "into a copy of the home; the queries' labels are that corpus's situations.")
+@click.option("--replay", is_flag=True, help="Also replay the messages in order, each followed by a 'sent' "
+                                             "feedback, with learning auto and off: hit@1 on the second half.")
 @click.pass_context
-def eval_(ctx: click.Context, queries_file: Path, misses: bool, cold_start: Path | None) -> None:
+def eval_(ctx: click.Context, queries_file: Path, misses: bool, cold_start: Path | None, replay: bool) -> None:
     """Accuracy of the engine and of two baselines (BM25 alone, embeddings alone), in one run."""
     from .tools.evaluate import compare, format_reports, read_queries
 
     queries = read_queries(queries_file)
     engine = _engine(ctx)
+    if replay:
+        from .tools.replay import format_replay, replay as run_replay
+
+        click.echo(format_replay([run_replay(engine, queries, "off"), run_replay(engine, queries, "auto")]))
+        return
     if cold_start:
         from .tools.cold_start import cold_start_reports
 

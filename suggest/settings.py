@@ -42,6 +42,9 @@ class Settings:
     duplicate_similarity: float = _s(0.93, "Replies at least this similar are never shown side by side.")
     stage_boost: float = _s(0.15, "Score added to situations of the requested or inferred stage.")
     context_weight: float = _s(0.3, "Share of the conversation's earlier messages in a message's situation scores.")
+    learning: str = _s("review", "Learning from agents' choices: off, review (editors accept each learned example) or "
+                       "auto (learned at once unless it looks wrong).")
+    learned_per_situation: int = _s(200, "Most learned buyer messages kept per situation (the newest).")
     cache_size: int = _s(4096, "Normalised messages whose embeddings are kept in memory.")
     batch_max: int = _s(50, "Most messages accepted in one batch request.")
     max_body_bytes: int = _s(64 * 1024, "Largest HTTP request body accepted.")

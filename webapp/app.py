@@ -48,12 +48,15 @@ def create_app(settings: Settings | None = None, engine=None, test_config: dict 
 
     from .errors import register_error_handlers
     from suggest.usage.feedback import FeedbackStore
+    from suggest.usage.learning import Learner, LearningStore
     from .openapi import build_spec
     from .security import init_security
     from .views import catalog, docs, feedback, health, pages, suggestions
 
     app.extensions["settings"] = settings
     app.extensions["feedback"] = FeedbackStore(app.config["FEEDBACK_DB"])
+    app.extensions["learning"] = Learner(LearningStore(settings.data_dir / "learning.sqlite3"), settings.learning,
+                                         settings.learned_per_situation)
     app.extensions["openapi"] = build_spec(settings)
     register_error_handlers(app)
     init_security(app, settings.cors_origins, app.config["API_KEYS_FILE"])
@@ -64,6 +67,16 @@ def create_app(settings: Settings | None = None, engine=None, test_config: dict 
     from .editor import init_editor  # the editors' pages under /editor (login, CSRF, session secret)
     init_editor(app)
     app.register_blueprint(integrations_bp)
+
+    @app.before_request
+    def _learned_examples_current() -> None:
+        """What another worker learned reaches this one within a second (one SQLite read, twice a second)."""
+        loaded = app.extensions.get("engine")
+        if loaded is not None:
+            try:
+                app.extensions["learning"].refresh(loaded)
+            except Exception:  # never break the agents' requests over it
+                log.exception("could not refresh the learned examples")
 
     if engine is not None:
         app.extensions["engine"] = engine

@@ -6,6 +6,7 @@ corpus, the model and the index, bringing the index up to date first: a stale in
 
 from __future__ import annotations
 
+import copy
 import logging
 from dataclasses import dataclass, replace
 from threading import Lock
@@ -55,6 +56,24 @@ class Weights:
         return cls(settings.weight_knn, settings.weight_classifier, settings.weight_lexical, settings.weight_chars)
 
 
+@dataclass(frozen=True)
+class Learned:
+    """What agents' choices taught, laid over the index without a refit: learned buyer messages per situation
+    (nearest-example evidence, like the corpus's own examples) and dismissed (message, situation) pairs, which
+    count against that situation for messages nearly the same."""
+
+    situations: tuple[str, ...] = ()
+    vectors: np.ndarray | None = None  # (learned, dim)
+    dismissed_situations: tuple[str, ...] = ()
+    dismissed_vectors: np.ndarray | None = None  # (dismissed, dim)
+
+
+LEARNED_SIMILARITY = 0.85  # from here on a learned message adds to its situation's score, fully at 1.0
+LEARNED_BOOST = 0.3
+DISMISSED_SIMILARITY = 0.9  # a dismissal counts against messages at least this similar to the dismissed one
+DISMISSED_PENALTY = 0.15  # taken off the situation's score per such dismissal (at most three)
+
+
 @dataclass
 class _Scores:
     """Per text: fused situation scores (over labels) and per-entry similarity, for ranking replies."""
@@ -96,6 +115,27 @@ class _Snapshot:
         self.lexical = LexicalIndex([e.text for e in entries], segmenter)
         self.chars = CharModel([e.text for e in entries], [e.situation for e in entries], labels,
                                settings.classifier_c)
+        self._lay(Learned())
+
+    def with_learned(self, learned: Learned) -> "_Snapshot":
+        """The same snapshot with other learned examples: nothing is refitted."""
+        other = copy.copy(self)
+        other._lay(learned)
+        return other
+
+    def _lay(self, learned: Learned) -> None:
+        label_of = {label: i for i, label in enumerate(self.labels)}
+        keep = [i for i, sid in enumerate(learned.situations) if sid in label_of]
+        rows = np.array([label_of[learned.situations[i]] for i in keep], dtype=np.int64)
+        order = np.argsort(rows, kind="stable")
+        self.learned_vectors = learned.vectors[keep][order] if keep else None
+        sorted_rows = rows[order]
+        self.learned_starts = np.flatnonzero(np.r_[True, sorted_rows[1:] != sorted_rows[:-1]]) if keep else None
+        self.learned_present = sorted_rows[self.learned_starts] if keep else None
+        drop = [i for i, sid in enumerate(learned.dismissed_situations) if sid in label_of]
+        self.dismissed_vectors = learned.dismissed_vectors[drop] if drop else None
+        self.dismissed_rows = np.array([label_of[learned.dismissed_situations[i]] for i in drop], dtype=np.int64)
+        self.learned = learned
 
     # ---- lookups -------------------------------------------------------------------------------------------
 
@@ -151,7 +191,15 @@ class _Snapshot:
         lex = lex / np.maximum(lex.max(axis=1, keepdims=True), 1e-6)
         fused = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
         if weights.knn:
-            knn = self._per_label_max(sims) / self.settings.knn_temperature
+            knn = self._per_label_max(sims)
+            if self.learned_vectors is not None:  # what agents' choices taught counts like the corpus's examples
+                learned = np.full_like(knn, -1.0)
+                learned[:, self.learned_present] = np.maximum.reduceat(queries @ self.learned_vectors.T,
+                                                                       self.learned_starts, axis=1)
+                knn = np.maximum(knn, learned)
+                # and a message nearly the same as one agents answered is answered the same way
+                recall = np.clip((learned - LEARNED_SIMILARITY) / (1.0 - LEARNED_SIMILARITY), 0.0, 1.0)
+            knn = knn / self.settings.knn_temperature
             knn = np.exp(knn - knn.max(axis=1, keepdims=True))
             fused += weights.knn * knn / knn.sum(axis=1, keepdims=True)
         if weights.classifier:
@@ -161,7 +209,23 @@ class _Snapshot:
         if weights.chars:
             fused += weights.chars * self.chars.probabilities(texts)
         total = weights.knn + weights.classifier + weights.lexical + weights.chars
-        return _Scores(fused / max(total, 1e-6), sims, lex)
+        fused = fused / max(total, 1e-6)
+        if weights.knn and self.learned_vectors is not None:
+            fused = fused + LEARNED_BOOST * recall
+        if self.dismissed_vectors is not None:
+            near = (queries @ self.dismissed_vectors.T) >= DISMISSED_SIMILARITY  # (texts, dismissed)
+            counts = np.zeros_like(fused)
+            for j, row in enumerate(self.dismissed_rows):
+                counts[:, row] += near[:, j]
+            fused = np.maximum(fused - DISMISSED_PENALTY * np.minimum(counts, 3), 0.0)
+        return _Scores(fused, sims, lex)
+
+    def situation_score(self, message: str, situation: str) -> float:
+        """How well `message` fits `situation` (0 when the situation is unknown or the message says nothing)."""
+        text = normalize(message)
+        if not text or situation not in self.labels:
+            return 0.0
+        return float(self.score([text]).situations[0][self.labels.index(situation)])
 
     # ---- answering -----------------------------------------------------------------------------------------
 
@@ -386,8 +450,24 @@ class Suggester:
                 write_corpus(corpus, self.settings.corpus_dir)
             index, counts = sync_index(self.settings.index_dir, corpus, self.embedder, self.settings.classifier_c,
                                        lender=self.lender)
-            self._snapshot = _Snapshot(self.settings, self.profile, self.embedder, self._segmenter, corpus, index)
+            learned = self._snapshot.learned
+            self._snapshot = _Snapshot(self.settings, self.profile, self.embedder, self._segmenter, corpus,
+                                       index).with_learned(learned)
             return counts
+
+    def set_learned(self, examples: list[tuple[str, str]], dismissed: list[tuple[str, str]] = ()) -> None:
+        """Lay learned (situation, buyer message) examples and dismissed (situation, message) pairs over the
+        current snapshot: visible to the next query, nothing refitted (a few milliseconds per hundred)."""
+        def embedded(pairs):
+            pairs = [(sid, text) for sid, text in ((sid, normalize(m)) for sid, m in pairs) if text]
+            vectors = self.embedder.encode_cached([t for _, t in pairs]) if pairs else None
+            return tuple(sid for sid, _ in pairs), vectors
+
+        situations, vectors = embedded(examples)
+        dismissed_situations, dismissed_vectors = embedded(dismissed)
+        learned = Learned(situations, vectors, dismissed_situations, dismissed_vectors)
+        with self._update_lock:
+            self._snapshot = self._snapshot.with_learned(learned)
 
     # Reads go to the snapshot current when they start.
 
@@ -419,6 +499,9 @@ class Suggester:
 
     def score(self, texts: list[str], weights: Weights | None = None) -> _Scores:
         return self._snapshot.score(texts, weights)
+
+    def situation_score(self, message: str, situation: str) -> float:
+        return self._snapshot.situation_score(message, situation)
 
     def infer_stage(self, context: list[str]) -> str | None:
         return self._snapshot.infer_stage(context)
