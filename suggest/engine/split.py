@@ -11,6 +11,9 @@ import re
 _BREAKS = re.compile(r"[,，。.!！?？;；~～、\s]+|(?<=[吗呢吧])(?=[\u4e00-\u9fff])")
 _CONNECTIVES = re.compile(r"(?:另外|还有就是|还有|顺便问下|顺便问一下|顺便|然后|而且|对了)")
 MIN_CLAUSE_CHARS = 3
+# A buyer asks two or three things at once, rarely more; past this, neighbouring clauses are joined, so that no
+# message (a pasted chat log of 500 fragments) costs more than this many embeddings.
+MAX_CLAUSES = 8
 
 
 def split_clauses(text: str) -> list[str]:
@@ -22,4 +25,7 @@ def split_clauses(text: str) -> list[str]:
             clauses[-1] = clauses[-1] + " " + piece
         else:
             clauses.append(piece)
+    if len(clauses) > MAX_CLAUSES:
+        size = -(-len(clauses) // MAX_CLAUSES)  # ceiling: consecutive runs of this many clauses become one
+        clauses = [" ".join(clauses[i:i + size]) for i in range(0, len(clauses), size)]
     return clauses or [text]
