@@ -168,3 +168,93 @@ def test_analytics_page_groups_what_the_corpus_misses(server, context_at, artifa
     page.wait_for_selector("#reply-list .row")
     page.wait_for_function("document.getElementById('r-examples').value.includes('发票')")
     assert page.locator("#form-title").inner_text() == "新建话术"
+
+
+def _csv(rows, encoding="gbk") -> bytes:
+    import csv
+    import io
+
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return out.getvalue().encode(encoding)
+
+
+def test_import_page_takes_a_gbk_chinese_csv_and_a_qianniu_sheet(server, context_at, artifacts):
+    base_url, app, live = server
+    page = context_at(1280, 900).new_page()
+    log_in(page, base_url)
+    page.goto(base_url + "/editor/import")
+    old = live.corpus.replies["bargain-01"]
+
+    # a file the import cannot read: one verdict, no "完全一致" beside "有被拒绝的行"
+    page.set_input_files("#import-file", {"name": "缺列.csv", "mimeType": "text/csv",
+                                          "buffer": _csv([["编号", "例句"], ["x-01", "好"]])})
+    page.click("#import-preview")
+    page.wait_for_selector("#preview:not([hidden])")
+    assert page.get_attribute("#preview-verdict", "data-kind") == "error"
+    text = page.inner_text("#preview")
+    assert "完全一致" not in text and "被拒绝" not in text and "缺少列 话术、情境" in text
+    assert page.is_disabled("#import-commit")
+
+    # what Excel saves on Chinese Windows: GBK, the page's Chinese headers, no ids, situations by name
+    page.set_input_files("#import-file", {"name": "话术.csv", "mimeType": "text/csv", "buffer": _csv([
+        ["情境", "编号", "话术", "例句"],
+        ["议价", "", "亲，已经是活动价啦，拍下送您一份小礼物哦~", "还能便宜吗\n少点吧"],
+        ["议价", "bargain-01", "亲，价格已经很实在了，品质有保障~", old.examples[0]],
+    ])})
+    page.click("#import-preview")
+    page.wait_for_selector("#preview-verdict[data-kind='ready']")
+    rows = page.locator("#preview-rows tr")
+    assert rows.count() == 2
+    assert "bargain-03" in rows.nth(0).inner_text() and "自动编号" in rows.nth(0).inner_text()
+    assert "议价" in rows.nth(0).locator(".sit-name").inner_text()
+    changed = rows.nth(1).inner_text()
+    assert "将删除 3 条例句" in changed and old.text in changed and "快捷编码" not in changed
+    assert "标签、快捷编码" in page.inner_text(".kept-note")
+    page.evaluate("window.scrollTo(0, 0)")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(artifacts / "editor-import-csv.png"), full_page=True)
+    page.click("#import-commit")
+    page.wait_for_selector("#preview-verdict[data-kind='done']")
+    assert live.corpus.replies["bargain-03"].situation == "bargain"
+    assert live.corpus.replies["bargain-01"].shortcut == old.shortcut and live.corpus.replies["bargain-01"].tags == old.tags
+
+    # a 千牛 quick-phrase sheet: a situation per 分组, which the editor may change before the import
+    page.set_input_files("#import-file", {"name": "千牛快捷短语.csv", "mimeType": "text/csv", "buffer": _csv([
+        ("分组", "快捷编码", "快捷短语"),
+        ("讲价回复", "kj1", "亲，我们家价格很实在的，利润已经很薄了，实在不能再便宜啦~"),
+        ("讲价回复", "kj2", "亲，价格真的改不了呢，您喜欢的话现在拍下我给您备注送个小礼物~"),
+        ("物流相关", "wl1", "亲，您的包裹已经在路上了，物流信息一般隔天更新，请耐心等待哦"),
+        ("店铺公告", "gg1", "亲，本店今天下午进行系统维护，维护期间暂停直播，感谢关注"),
+    ])})
+    page.click("#import-preview")
+    page.wait_for_selector("#preview-groups:not([hidden])")
+    groups = page.locator("#group-rows tr")
+    assert groups.count() == 3
+    bargain = page.locator('#group-rows tr[data-group="讲价回复"]')
+    assert bargain.locator("select").input_value() == "bargain"
+    assert "议价（bargain）" in bargain.locator("select option:checked").inner_text()
+    assert "%" in bargain.locator(".conf-cell").inner_text()
+    assert "新情境" in page.locator('#group-rows tr[data-group="店铺公告"]').inner_text()
+    page.select_option('#group-rows tr[data-group="物流相关"] select', "urge_shipping")
+    page.wait_for_selector('#group-rows tr[data-group="物流相关"] .conf-cell:has-text("你选的")')
+    assert page.get_attribute("#preview-verdict", "data-kind") == "ready"
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(artifacts / "editor-import-qianniu.png"), full_page=True)
+    page.click("#import-commit")
+    page.wait_for_selector("#preview-verdict[data-kind='done']")
+    by_code = {r.shortcut: r for r in live.corpus.replies.values() if r.shortcut}
+    assert by_code["wl1"].situation == "urge_shipping" and by_code["kj1"].situation == "bargain"
+    page.goto(base_url + "/editor/history")
+    assert "千牛" in page.inner_text(".change-summary >> nth=0")
+
+    # on a phone the groups read as cards
+    phone = context_at(390, 844).new_page()
+    log_in(phone, base_url)
+    phone.goto(base_url + "/editor/import")
+    phone.set_input_files("#import-file", {"name": "千牛.csv", "mimeType": "text/csv", "buffer": _csv([
+        ("分组", "快捷编码", "快捷短语"), ("售后问题", "sh1", "亲，收到货有问题随时联系我们，给您退换哦~")])})
+    phone.click("#import-preview")
+    phone.wait_for_selector("#preview-groups:not([hidden])")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    phone.screenshot(path=str(artifacts / "editor-import-390.png"), full_page=True)

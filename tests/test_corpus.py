@@ -121,3 +121,76 @@ def test_a_non_text_situation_or_id_is_a_named_problem(tmp_path):
     with pytest.raises(CorpusError) as err:
         parse_import(bad, None)
     assert f"{bad}:1: field 'situation'" in str(err.value) and f"{bad}:1: field 'id'" in str(err.value)
+
+
+# ---- what editors have: Chinese headers, GBK, no ids, situations by name, partial columns -----------------------
+
+def write_csv(path: Path, rows: list[list[str]], encoding: str = "gbk") -> Path:
+    import csv
+
+    with path.open("w", encoding=encoding, newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    return path
+
+
+def test_a_gbk_csv_with_the_pages_chinese_headers_reads_like_the_english_one(home, tmp_path):
+    from suggest.corpus.interchange import read_rows
+
+    corpus = load_corpus(home / "corpus")
+    english = tmp_path / "en.csv"
+    export_corpus(corpus, english)
+    chinese = write_csv(tmp_path / "中文.csv", [
+        ["编号", "情境", "情境名称", "阶段", "话术", "例句", "标签", "快捷编码", "停用"],
+        ["bargain-01", "bargain", "议价", "售前", corpus.replies["bargain-01"].text,
+         "\n".join(corpus.replies["bargain-01"].examples), "、".join(corpus.replies["bargain-01"].tags), "yj1", ""],
+    ])
+    row = dict(read_rows(chinese)[0][1])
+    assert row["id"] == "bargain-01" and row["stage"] == "presale" and row["retired"] is False
+    assert row["examples"] == list(corpus.replies["bargain-01"].examples)
+    assert parse_import(chinese, corpus).replies["bargain-01"] == corpus.replies["bargain-01"]
+    # the whole English export, saved again as GBK by Excel, imports back unchanged
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_bytes(english.read_text(encoding="utf-8").encode("gbk"))
+    assert parse_import(gbk, None).replies == corpus.replies
+
+
+def test_ids_are_generated_and_a_situation_may_be_given_by_its_chinese_name(home, tmp_path):
+    corpus = load_corpus(home / "corpus")
+    path = write_csv(tmp_path / "new.csv", [
+        ["情境", "话术", "标签"],
+        ["议价", "亲，已经是活动价啦，拍下送您小礼物哦~", "议价"],
+        ["议价", "亲，这个价格真的很实在了~", ""],
+        ["发票", "亲，可以开发票的，下单备注抬头和税号就好~", "发票"],
+    ])
+    new = parse_import(path, corpus)
+    added = {rid: r for rid, r in new.replies.items() if rid not in corpus.replies}
+    assert set(added) == {"bargain-03", "bargain-04", "situation-01-01"}  # situation + "-NN", the next free number
+    assert added["bargain-03"].situation == "bargain" and added["bargain-03"].stage == "presale"
+    assert not added["bargain-03"].examples  # examples are optional: the situation's bank understands buyers
+    assert new.situations["situation-01"].name == "发票"  # a name no situation has: a new situation
+    # only the text and a situation are required
+    with pytest.raises(CorpusError, match=r"no-text.csv:1: missing column\(s\) 话术/text"):
+        parse_import(write_csv(tmp_path / "no-text.csv", [["情境", "例句"], ["议价", "能便宜吗"]]), corpus)
+    with pytest.raises(CorpusError, match=r"missing column\(s\) 情境/situation"):
+        parse_import(write_csv(tmp_path / "no-situation.csv", [["编号", "话术"], ["x-01", "好的"]]), corpus)
+    only_name = write_csv(tmp_path / "name.csv", [["情境名称", "话术"], ["包邮", "亲，满99包邮哦~"]], encoding="utf-8-sig")
+    assert parse_import(only_name, corpus).replies["free_shipping-02"].situation == "free_shipping"
+
+
+def test_a_column_the_file_lacks_leaves_the_field_as_it_is_and_an_empty_cell_clears_it(home, tmp_path):
+    corpus = load_corpus(home / "corpus")
+    old = corpus.replies["bargain-01"]
+    assert old.examples and old.tags and old.shortcut
+    path = write_csv(tmp_path / "text-only.csv", [["编号", "情境", "话术"], ["bargain-01", "bargain", "亲，价格实在哦~"]])
+    new = parse_import(path, corpus).replies["bargain-01"]
+    assert new.text == "亲，价格实在哦~"
+    assert (new.examples, new.tags, new.shortcut, new.stage, new.retired) == \
+        (old.examples, old.tags, old.shortcut, old.stage, old.retired)
+    # a JSONL row without a key is the same as a file without the column
+    jsonl = tmp_path / "partial.jsonl"
+    jsonl.write_text(json.dumps({"id": "bargain-01", "tags": ["砍价"]}, ensure_ascii=False) + "\n", encoding="utf-8")
+    new = parse_import(jsonl, corpus).replies["bargain-01"]
+    assert new.tags == ("砍价",) and (new.text, new.examples, new.shortcut) == (old.text, old.examples, old.shortcut)
+    # the column is there but the cell is empty: the editor cleared it
+    cleared = write_csv(tmp_path / "cleared.csv", [["编号", "情境", "话术", "快捷编码"], ["bargain-01", "bargain", old.text, ""]])
+    assert parse_import(cleared, corpus).replies["bargain-01"].shortcut is None

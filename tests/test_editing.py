@@ -415,6 +415,102 @@ def test_qianniu_export_fills_placeholders_and_reports_unfilled(live, tmp_path):
     assert read_qianniu(out)
 
 
+QIANNIU_SHEET = [
+    ("分组", "快捷编码", "快捷短语"),
+    ("讲价回复", "kj1", "亲，我们家价格很实在的，利润已经很薄了，实在不能再便宜啦~"),
+    ("讲价回复", "kj2", "亲，价格真的改不了呢，您喜欢的话现在拍下我给您备注送个小礼物~"),
+    ("物流相关", "wl1", "亲，您的包裹已经在路上了，物流信息一般隔天更新，请耐心等待哦"),
+    ("店铺公告", "gg1", "亲，本店今天下午进行系统维护，维护期间暂停直播，感谢关注"),
+]
+
+
+def write_csv(path: Path, rows, encoding: str = "gbk") -> Path:
+    with path.open("w", encoding=encoding, newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    return path
+
+
+def test_editor_import_of_a_qianniu_sheet_assigns_groups_takes_the_editors_choice_and_is_recorded(service, live,
+                                                                                                   tmp_path):
+    path = write_csv(tmp_path / "千牛.csv", QIANNIU_SHEET)
+    preview = service.import_preview(path, "千牛.csv")
+    assert preview.ok and preview.to_dict()["kind"] == "qianniu"
+    groups = {g["group"]: g for g in preview.to_dict()["groups"]}
+    assert groups["讲价回复"]["situation"] == "bargain" and groups["讲价回复"]["name"] == "议价"
+    assert groups["讲价回复"]["phrases"] == 2 and 0 < groups["讲价回复"]["confidence"] <= 1
+    assert groups["店铺公告"]["new"] is True and groups["店铺公告"]["name"] == "店铺公告"
+    assert all(a["name"] for a in groups["物流相关"]["alternatives"])  # Chinese names for the choice
+    assert {s["id"] for s in preview.to_dict()["situations"]} == set(live.corpus.situations)
+    assert preview.counts()["add"] == 4 and preview.verdict()["kind"] == "ready"
+    assert files(live) and service.history.count() == 0  # a preview writes nothing
+
+    # the editor puts 物流相关 under 催发货; the commit applies that choice, all at once, as one recorded change
+    before = set(live.corpus.replies)
+    result, change = service.import_commit(path, "alice", "千牛.csv", expected_base=preview.base_hash,
+                                           overrides={"物流相关": "urge_shipping"})
+    added = {r.shortcut: r for r in result.added}
+    assert added["wl1"].situation == "urge_shipping" and added["kj1"].situation == "bargain"
+    assert set(live.corpus.replies) - before == {r.id for r in result.added}
+    assert change.action == "import" and "千牛" in change.summary and change.editor == "alice"
+    assert set(change.after["replies"]) == {r.id for r in result.added}
+    new_situation = next(g.situation for g in result.groups if g.new)
+    assert change.after["situations"][new_situation]["name"] == "店铺公告"
+    assert live.suggest("老板能便宜点不").suggestions  # the engine has them at once
+    # and it is reverted as a whole, like any import
+    service.revert(change.id, "bob")
+    assert set(live.corpus.replies) == before and new_situation not in live.corpus.situations
+
+
+def test_a_qianniu_phrase_with_a_forbidden_word_stops_the_whole_import(service, live, tmp_path):
+    path = write_csv(tmp_path / "bad.csv", QIANNIU_SHEET + [("售后", "hp1", "亲，给个好评返现5元哦")])
+    preview = service.import_preview(path, "bad.csv")
+    assert not preview.ok and preview.verdict()["kind"] == "reject"
+    assert [r.line for r in preview.rejected] == [6] and "好评返现" in preview.rejected[0].reasons[0]
+    before = files(live)
+    with pytest.raises(Invalid):
+        service.import_commit(path, "alice", "bad.csv")
+    assert files(live) == before and service.history.count() == 0
+
+
+def test_import_preview_shows_before_and_after_and_says_what_is_removed(service, live, tmp_path):
+    old = live.corpus.replies["bargain-01"]
+    assert len(old.examples) == 4
+    path = write_csv(tmp_path / "edit.csv", [
+        ["编号", "情境", "话术", "例句", "快捷编码"],
+        ["bargain-01", "议价", "亲，价格已经很实在了~", "\n".join(old.examples[:2]), ""],
+    ])
+    preview = service.import_preview(path, "edit.csv")
+    row = preview.rows[0]
+    assert row.status == "change" and set(row.changed) == {"text", "examples", "shortcut"}
+    diffs = {d["field"]: d for d in row.diffs}
+    assert diffs["text"]["before"] == old.text and diffs["text"]["after"] == "亲，价格已经很实在了~"
+    assert diffs["examples"]["removed"] == list(old.examples[2:])
+    assert f"将删除 2 条例句：“{old.examples[2]}”、“{old.examples[3]}”" in row.removals
+    assert f"将清除快捷编码 {old.shortcut}" in row.removals
+    assert preview.kept == ["tags"]  # no 标签 column: the tags stay
+    _, change = service.import_commit(path, "alice", "edit.csv")
+    assert live.corpus.replies["bargain-01"].tags == old.tags
+
+
+def test_the_preview_gives_exactly_one_verdict(service, live, tmp_path):
+    broken = write_csv(tmp_path / "broken.csv", [["编号", "例句"], ["x-01", "好"]])
+    preview = service.import_preview(broken, "broken.csv")
+    assert preview.verdict()["kind"] == "error" and not preview.rows and preview.counts()["reject"] == 0
+    same = write_jsonl(tmp_path / "same.jsonl", [live.corpus.replies["bargain-02"].to_dict()])
+    assert service.import_preview(same, "same.jsonl").verdict()["kind"] == "nothing"
+    ready = write_csv(tmp_path / "ready.csv", [["情境", "话术"], ["议价", "亲，已经是最实在的价格啦~"]])
+    verdict = service.import_preview(ready, "ready.csv").verdict()
+    assert verdict["kind"] == "ready" and "完全一致" not in verdict["message"] and "拒绝" not in verdict["message"]
+
+
+def test_qianniu_export_report_leaves_per_buyer_placeholders_to_the_chat_tool():
+    from suggest.corpus.spreadsheet import QianniuExport
+
+    report = QianniuExport(rows=[], unfilled={"a-01": ["满包邮金额"], "b-01": ["买家昵称", "订单号"]}).report()
+    assert report[0].startswith("a-01: ") and "shop.yaml 里补上" in report[0]
+    assert report[1].startswith("b-01: ") and "聊天工具或客服" in report[1] and "不要写进 shop.yaml" in report[1]
+
+
 # ---- analytics ------------------------------------------------------------------------------------------------
 
 def test_report_groups_unserved_messages_by_similarity(live, tmp_path):

@@ -307,6 +307,96 @@ def test_import_preview_and_all_or_nothing_commit_over_http(alice, live):
     assert unsupported.status_code == 422
 
 
+def _csv_bytes(rows, encoding="gbk") -> bytes:
+    import csv
+
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return out.getvalue().encode(encoding)
+
+
+def _upload(editor: Editor, data: bytes, name: str):
+    return editor.call("POST", "/editor/api/import/preview", data={"file": (io.BytesIO(data), name)},
+                       content_type="multipart/form-data")
+
+
+def test_import_takes_a_gbk_csv_with_the_pages_chinese_headers_over_http(alice, live):
+    old = live.corpus.replies["bargain-01"]
+    data = _csv_bytes([["编号", "情境", "话术", "例句", "标签"],
+                       ["", "议价", "亲，已经是活动价啦，拍下送您小礼物哦~", "还能便宜吗\n少点吧", "议价"],
+                       ["bargain-01", "议价", "亲，价格已经很实在了~", old.examples[0], "议价"]])
+    preview = _upload(alice, data, "话术.csv")
+    assert preview.status_code == 200, preview.json
+    body = preview.json["preview"]
+    assert body["ok"] is True and body["verdict"]["kind"] == "ready"
+    rows = {r["line"]: r for r in body["rows"]}
+    assert rows[2]["id"] == "bargain-03" and rows[2]["generated_id"] and rows[2]["situation_name"] == "议价"
+    assert rows[3]["status"] == "change"
+    assert any(n.startswith("将删除 3 条例句") for n in rows[3]["removals"])
+    assert {d["label"] for d in rows[3]["diffs"]} == {"内容", "例句"}
+    assert body["kept"] == ["快捷编码"]  # no 快捷编码 column: yj1 stays
+    commit = alice.call("POST", "/editor/api/import/commit", json={"token": preview.json["token"]})
+    assert commit.status_code == 200, commit.json
+    assert commit.json["counts"]["add"] == 1 and commit.json["counts"]["change"] == 1
+    assert live.corpus.replies["bargain-03"].situation == "bargain"
+    assert live.corpus.replies["bargain-01"].shortcut == old.shortcut
+    history = alice.get("/editor/api/history").json["changes"][0]
+    assert history["action"] == "import" and history["editor"] == "alice"
+
+
+def test_a_file_the_import_cannot_read_gets_one_verdict_not_two(alice, live):
+    preview = _upload(alice, _csv_bytes([["编号", "例句"], ["x-01", "好"]]), "缺列.csv").json["preview"]
+    assert preview["verdict"]["kind"] == "error" and preview["counts"]["reject"] == 0 and not preview["rows"]
+    assert "缺少列 话术、情境" in preview["errors"][0] and "完全一致" not in preview["verdict"]["message"]
+
+
+def test_a_qianniu_sheet_previews_per_group_and_commits_the_editors_choice(alice, live):
+    data = _csv_bytes([("分组", "快捷编码", "快捷短语"),
+                       ("讲价回复", "kj1", "亲，我们家价格很实在的，利润已经很薄了，实在不能再便宜啦~"),
+                       ("物流相关", "wl1", "亲，您的包裹已经在路上了，物流信息一般隔天更新，请耐心等待哦"),
+                       ("店铺公告", "gg1", "亲，本店今天下午进行系统维护，维护期间暂停直播，感谢关注")])
+    preview = _upload(alice, data, "千牛快捷短语.csv")
+    assert preview.status_code == 200, preview.json
+    body = preview.json["preview"]
+    assert body["kind"] == "qianniu" and body["ok"] is True
+    groups = {g["group"]: g for g in body["groups"]}
+    assert groups["讲价回复"]["situation"] == "bargain" and groups["讲价回复"]["name"] == "议价"
+    assert groups["店铺公告"]["new"] is True and body["counts"]["new_situations"] == 1
+    token = preview.json["token"]
+    regroup = alice.call("POST", "/editor/api/import/regroup",
+                         json={"token": token, "overrides": {"物流相关": "urge_shipping", "店铺公告": "greeting"}})
+    assert regroup.status_code == 200, regroup.json
+    groups = {g["group"]: g for g in regroup.json["preview"]["groups"]}
+    assert groups["物流相关"]["situation"] == "urge_shipping" and groups["物流相关"]["chosen"] is True
+    assert groups["店铺公告"]["new"] is False and regroup.json["preview"]["counts"]["new_situations"] == 0
+    bob = Editor(alice.client.application, "bob")
+    assert bob.call("POST", "/editor/api/import/regroup", json={"token": token, "overrides": {}}).status_code == 403
+    bad = alice.call("POST", "/editor/api/import/regroup", json={"token": token, "overrides": ["x"]})
+    assert bad.status_code == 422
+    commit = alice.call("POST", "/editor/api/import/commit",
+                        json={"token": token, "overrides": {"物流相关": "urge_shipping", "店铺公告": "greeting"}})
+    assert commit.status_code == 200, commit.json
+    assert commit.json["counts"]["add"] == 3 and commit.json["kind"] == "qianniu"
+    by_code = {r.shortcut: r for r in live.corpus.replies.values() if r.shortcut}
+    assert by_code["wl1"].situation == "urge_shipping" and by_code["gg1"].situation == "greeting"
+    change = alice.get("/editor/api/history").json["changes"][0]
+    assert change["action"] == "import" and "千牛" in change["summary"]
+
+
+def test_the_export_advice_leaves_per_buyer_placeholders_to_the_chat_tool(alice, live):
+    created = alice.call("POST", "/editor/api/replies", json={
+        "reply": {"situation": "urge_shipping", "text": "{买家昵称}您好，订单{订单号}已经安排发货啦~", "examples": ["发货了吗"]},
+        "confirm": True})
+    assert created.status_code == 201, created.json
+    page = alice.get("/editor/import").get_data(as_text=True)
+    buyer = page[page.index('id="unfilled-buyer"'):]
+    buyer = buyer[:buyer.index("</div>")]
+    assert "{买家昵称}" in buyer and "聊天工具或客服" in buyer and "不要写进 shop.yaml" in buyer
+    shop = page[page.index('id="unfilled-shop"'):]
+    shop = shop[:shop.index("</div>")]
+    assert "{满包邮金额}" in shop and "{买家昵称}" not in shop and "{订单号}" not in shop
+
+
 def test_exports_download(alice, live, tmp_path):
     response = alice.get("/editor/export/qianniu.xlsx")
     assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]

@@ -2,8 +2,12 @@
 (.xlsx, through suggest.spreadsheet).
 
 Import reads and validates the whole file before anything is written; every rejected row is named by
-file and line. `preview_import` says, row by row, what an import would add, change or reject (and why)
-without writing anything.
+file and line. `preview_import` says, row by row, what an import would add, change or reject (and why), and for
+a change each field's before and after and what it removes, without writing anything.
+
+Files are taken as editors have them: CSV and Excel with the Chinese headers of the export (编号, 情境, 话术, 例句 …)
+or the English ones, CSV in UTF-8 or GBK; only the text and a situation (its id or its Chinese name) are required,
+ids are generated (situation-NN), and a column the file lacks leaves that field of an existing reply as it is.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 from dataclasses import dataclass, field
@@ -52,12 +57,23 @@ def _split_cell(value: str) -> list[str]:
 
 
 def read_rows(path: Path) -> list[tuple[str, dict]]:
-    """(where, row) pairs; a malformed line is an error naming it."""
+    """(where, row) pairs; a malformed line is an error naming it.
+
+    CSV and Excel rows are read the same way (spreadsheet.table_rows: one alias table for the Chinese and English
+    headers); a CSV may be UTF-8, with or without BOM, or GBK as Excel saves it on Chinese Windows. A row holds only
+    the fields the file has: a missing column is not an empty cell."""
+    from . import spreadsheet
+
     fmt = _format_of(path)
     if fmt == ".xlsx":
-        from . import spreadsheet
-
         return spreadsheet.read_rows(path)
+    if fmt == ".csv":
+        text, _ = spreadsheet.read_text_file(path)
+        records = enumerate(csv.reader(io.StringIO(text)), start=1)  # numbered as Excel numbers its rows
+        table = [(number, [c.strip() for c in cells]) for number, cells in records if any(c.strip() for c in cells)]
+        if not table:
+            return []
+        return spreadsheet.table_rows(path, table)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -66,29 +82,18 @@ def read_rows(path: Path) -> list[tuple[str, dict]]:
         raise CorpusError([f"{path}: not UTF-8 text"]) from None
     rows: list[tuple[str, dict]] = []
     problems: list[str] = []
-    if fmt == ".jsonl":
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                problems.append(f"{path}:{number}: not valid JSON ({exc.msg})")
-                continue
-            if not isinstance(row, dict):
-                problems.append(f"{path}:{number}: expected a JSON object")
-                continue
-            rows.append((f"{path}:{number}", row))
-    else:
-        reader = csv.DictReader(io.StringIO(text))
-        missing = {"id", "situation", "text", "examples"} - set(reader.fieldnames or [])
-        if missing:
-            raise CorpusError([f"{path}:1: missing column(s) {', '.join(sorted(missing))}"])
-        for row in reader:
-            clean = {k: (v or "").strip() for k, v in row.items() if k}
-            clean["examples"] = _split_cell(clean.get("examples", ""))
-            clean["tags"] = [t.strip() for t in clean.get("tags", "").replace("，", ",").split(",") if t.strip()]
-            rows.append((f"{path}:{reader.line_num}", clean))
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(f"{path}:{number}: not valid JSON ({exc.msg})")
+            continue
+        if not isinstance(row, dict):
+            problems.append(f"{path}:{number}: expected a JSON object")
+            continue
+        rows.append((f"{path}:{number}", row))
     if problems:
         raise CorpusError(problems)
     return rows
@@ -109,6 +114,112 @@ def _row_id(row: dict) -> str:
     """A row's id as text, whatever the file held (validation reports a non-text id by itself)."""
     value = row.get("id")
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False) if value is not None else ""
+
+
+KEPT_FIELDS = ("text", "examples", "tags", "shortcut", "retired", "stage")
+
+
+def _next_free(prefix: str, taken: set[str]) -> str:
+    """prefix-NN with the next number after the highest one taken (as the editor numbers a new reply)."""
+    pattern = re.compile(rf"^{re.escape(prefix)}-(\d+)$")
+    n = max((int(m.group(1)) for i in taken if (m := pattern.match(i))), default=0) + 1
+    while f"{prefix}-{n:02d}" in taken:
+        n += 1
+    return f"{prefix}-{n:02d}"
+
+
+@dataclass
+class _Resolved:
+    rows: list[tuple[str, dict]]
+    reasons: dict[str, list[str]]  # where -> problems found while resolving
+    kept: set[str]  # fields an existing reply keeps because the file has no column (or key) for them
+    generated: set[str]  # the wheres of rows whose id was generated
+
+
+def _resolve_rows(rows: list[tuple[str, dict]], base: Corpus | None, known: dict[str, dict]) -> _Resolved:
+    """The rows as complete replies, the way editors write them:
+
+    * the situation may be given by its id or by its Chinese name (情境 议价, or only a 情境名称 column); a name no
+      situation has becomes a new situation with a generated id (its name added to `known`);
+    * a row without an id gets the next free `situation-NN`;
+    * a row updating an existing reply of `base` keeps every field the file has no column (JSONL: key) for.
+    """
+    situations = dict(base.situations) if base else {}
+    replies = dict(base.replies) if base else {}
+    by_name: dict[str, str] = {}
+    for sid, situation in situations.items():
+        by_name.setdefault(situation.name, sid)
+    for sid, info in known.items():
+        if info.get("name"):
+            by_name.setdefault(info["name"], sid)
+    ids = set(situations) | set(known)
+    given = [(row.get("situation"), row.get("id")) for _, row in rows]
+    taken_situations = set(ids) | {s.strip() for s, _ in given if isinstance(s, str) and ID_PATTERN.match(s.strip())}
+    taken_ids = set(replies) | {i.strip() for _, i in given if isinstance(i, str) and i.strip()}
+    created: dict[str, str] = {}  # a new situation's name -> its generated id
+
+    def situation_of(value: str) -> str:
+        if value in ids:
+            return value
+        if value.lower() in ids:
+            return value.lower()
+        if value in by_name:
+            return by_name[value]
+        if value in created:
+            return created[value]
+        if ID_PATTERN.match(value):
+            return value  # a new situation, by id
+        sid = _next_free("situation", taken_situations)
+        taken_situations.add(sid)
+        created[value] = sid
+        known[sid] = {"name": value[:40], "stage": "", "description": ""}
+        return sid
+
+    out = _Resolved([], {}, set(), set())
+    for where, original in rows:
+        row = dict(original)
+        reasons = out.reasons.setdefault(where, [])
+        value = row.get("situation")
+        name = row.get("situation_name").strip() if isinstance(row.get("situation_name"), str) else ""
+        sid = value
+        if isinstance(value, str) and value.strip():
+            sid = situation_of(value.strip())
+        elif value in (None, "") and name:
+            sid = situation_of(name)
+        rid = row.get("id")
+        if rid is None or isinstance(rid, str) and not rid.strip():
+            prefix = sid if isinstance(sid, str) and ID_PATTERN.match(sid) else "reply"
+            rid = _next_free(prefix, taken_ids)
+            taken_ids.add(rid)
+            out.generated.add(where)
+        elif isinstance(rid, str):
+            rid = rid.strip()
+        row["id"] = rid
+        old = replies.get(rid) if isinstance(rid, str) else None
+        if old is not None:
+            if sid in (None, ""):
+                sid = old.situation
+            for name_ in KEPT_FIELDS:
+                if name_ in row:
+                    continue
+                current = getattr(old, name_)
+                if name_ == "stage":
+                    follows = old.situation in situations and situations[old.situation].stage == old.stage
+                    if sid != old.situation and follows:
+                        continue  # a reply that followed its situation's stage follows the new situation's
+                row[name_] = list(current) if isinstance(current, tuple) else current
+                if name_ == "stage":
+                    situation = situations.get(sid) if isinstance(sid, str) else None
+                    if situation is None or situation.stage != current:
+                        out.kept.add(name_)  # a stage of its own, not just its situation's
+                elif current not in (None, "", (), False):
+                    out.kept.add(name_)
+        elif sid in (None, ""):
+            reasons.append("field 'situation': is required (a situation id or its Chinese name)")
+        if sid not in (None, ""):
+            row["situation"] = sid
+        out.rows.append((where, row))
+    return out
 
 
 def _add_new_situations(rows: list[tuple[str, dict]], known: dict[str, dict],
@@ -137,9 +248,12 @@ def parse_import(path: Path, base: Corpus | None) -> Corpus:
     """The corpus after importing `path` on top of `base` (None: replace everything). Raises on any bad row."""
     rows = read_rows(path)
     known = _known_situations(path)
+    resolved = _resolve_rows(rows, base, known)
+    rows = resolved.rows
     situations: dict[str, Situation] = dict(base.situations) if base else {}
     replies: dict[str, Reply] = dict(base.replies) if base else {}
-    problems = [f"{where}: {problem}" for where, problem in _add_new_situations(rows, known, situations)]
+    problems = [f"{where}: {problem}" for where, found in resolved.reasons.items() for problem in found]
+    problems += [f"{where}: {problem}" for where, problem in _add_new_situations(rows, known, situations)]
     raws = [RawReply({k: v for k, v in row.items() if k != "situation_name" and v not in (None, "")}, where)
             for where, row in rows]
     imported_ids = [_row_id(row) for _, row in rows]
@@ -187,6 +301,55 @@ def export_corpus(corpus: Corpus, path: Path) -> int:
 
 LABELS = {"text": "内容", "examples": "例句", "tags": "标签", "shortcut": "快捷编码", "situation": "情境",
           "stage": "阶段", "retired": "停用"}
+DIFF_FIELDS = ("text", "situation", "stage", "examples", "tags", "shortcut", "retired")
+
+
+def _quoted(items: list[str], limit: int = 5) -> str:
+    shown = "、".join(f"“{item}”" for item in items[:limit])
+    return shown + (f" 等 {len(items)} 条" if len(items) > limit else "")
+
+
+def field_diff(name: str, old: Reply, new: Reply, situations: dict[str, Situation]) -> dict:
+    """One changed field of a reply: before and after as the editor reads them, and what goes away or comes in."""
+    from ..records import STAGE_NAMES
+
+    before, after = getattr(old, name), getattr(new, name)
+
+    def show(value) -> str:
+        if name == "situation":
+            situation = situations.get(value)
+            return f"{situation.name}（{value}）" if situation else str(value)
+        if name == "stage":
+            return STAGE_NAMES.get(value, value or "")
+        if name == "retired":
+            return "是" if value else "否"
+        if isinstance(value, tuple):
+            return "\n".join(value) if name == "examples" else "、".join(value)
+        return value or ""
+
+    out = {"field": name, "label": LABELS.get(name, name), "before": show(before), "after": show(after),
+           "removed": [], "added": [], "kept": []}
+    if isinstance(before, tuple):
+        out["removed"] = [v for v in before if v not in after]
+        out["added"] = [v for v in after if v not in before]
+        out["kept"] = [v for v in before if v in after]
+    return out
+
+
+def removal_notes(diffs: list[dict]) -> list[str]:
+    """What an update takes away, in words ("将删除 2 条例句：…"): never a silent loss."""
+    notes = []
+    for diff in diffs:
+        name = diff["field"]
+        if name == "examples" and diff["removed"]:
+            notes.append(f"将删除 {len(diff['removed'])} 条例句：{_quoted(diff['removed'])}")
+        elif name == "tags" and diff["removed"]:
+            notes.append(f"将删除 {len(diff['removed'])} 个标签：{'、'.join(diff['removed'])}")
+        elif name == "shortcut" and diff["before"] and not diff["after"]:
+            notes.append(f"将清除快捷编码 {diff['before']}")
+        elif name == "retired" and diff["after"] == "是":
+            notes.append("将停用这条话术（客服不再看到它）")
+    return notes
 
 
 @dataclass
@@ -200,11 +363,17 @@ class RowPreview:
     reasons: list[str] = field(default_factory=list)  # why the row is rejected
     warnings: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)  # fields that differ from the current reply
+    situation_name: str = ""  # the situation's Chinese name ("" when it does not exist)
+    diffs: list[dict] = field(default_factory=list)  # per changed field: before, after, removed, added
+    removals: list[str] = field(default_factory=list)  # what the change takes away, in words
+    generated_id: bool = False  # the file gave no id: this one is new
 
     def to_dict(self) -> dict:
         return {"where": self.where, "line": self.line, "id": self.id, "status": self.status, "text": self.text,
-                "situation": self.situation, "reasons": self.reasons, "warnings": self.warnings,
-                "changed": self.changed, "changed_names": [LABELS.get(c, c) for c in self.changed]}
+                "situation": self.situation, "situation_name": self.situation_name, "reasons": self.reasons,
+                "warnings": self.warnings, "changed": self.changed,
+                "changed_names": [LABELS.get(c, c) for c in self.changed], "diffs": self.diffs,
+                "removals": self.removals, "generated_id": self.generated_id}
 
 
 @dataclass
@@ -218,6 +387,7 @@ class ImportPreview:
     errors: list[str] = field(default_factory=list)  # problems with the file as a whole
     corpus: Corpus | None = None
     base_hash: str = ""
+    kept: list[str] = field(default_factory=list)  # fields existing replies keep because the file has no column
 
     def _replies(self, status: str) -> list[Reply]:
         if self.corpus is None:
@@ -248,11 +418,30 @@ class ImportPreview:
         counts["removed"] = len(self.removed)
         return counts
 
+    def verdict(self) -> dict:
+        """The one conclusion of the preview: error (the file), reject (some rows), nothing (to do) or ready."""
+        counts = self.counts()
+        if self.errors or (not self.rejected and self.corpus is None):
+            return {"kind": "error", "message": "文件有问题，不能导入：按下面的说明改好文件后重新预览。"}
+        if self.rejected:
+            return {"kind": "reject", "message": f"有 {counts['reject']} 行被拒绝（原因见每行的说明）：改好文件后重新预览。"
+                                                 "导入要么全部写入，要么一条都不写。"}
+        if not (counts["add"] or counts["change"] or counts["removed"]):
+            return {"kind": "nothing", "message": "文件里的话术和现有语料完全一致，没有需要导入的内容。"}
+        parts = [f"新增 {counts['add']} 条", f"修改 {counts['change']} 条"]
+        if counts["new_situations"]:
+            parts.append(f"新建情境 {counts['new_situations']} 个")
+        if counts["removed"]:
+            parts.append(f"删除 {counts['removed']} 条")
+        return {"kind": "ready", "message": f"可以导入：{'，'.join(parts)}。确认后一次性写入，客服推荐立即更新；"
+                                           "可在“历史”中撤销。"}
+
     def to_dict(self) -> dict:
-        return {"file": self.file, "ok": self.ok, "counts": self.counts(), "errors": self.errors,
-                "rows": [r.to_dict() for r in self.rows],
+        return {"kind": "corpus", "file": self.file, "ok": self.ok, "counts": self.counts(), "errors": self.errors,
+                "verdict": self.verdict(), "rows": [r.to_dict() for r in self.rows],
                 "new_situations": [{"id": s.id, "name": s.name, "stage": s.stage} for s in self.new_situations],
-                "removed": [r.id for r in self.removed], "base": self.base_hash}
+                "removed": [r.id for r in self.removed], "base": self.base_hash,
+                "kept": [LABELS.get(k, k) for k in self.kept]}
 
     def format(self) -> str:
         """A plain-text report (the CLI's `corpus import --preview`)."""
@@ -262,6 +451,8 @@ class ImportPreview:
                  + (f", {counts['new_situations']} new situation(s)" if counts["new_situations"] else "")
                  + (f", {counts['removed']} to remove" if counts["removed"] else "")]
         lines += [f"error: {e}" for e in self.errors]
+        if self.kept:
+            lines.append(f"kept as they are (the file has no column for them): {', '.join(self.kept)}")
         for situation in self.new_situations:
             lines.append(f"new situation {situation.id} ({situation.name}, {situation.stage})")
         for row in self.rows:
@@ -272,6 +463,7 @@ class ImportPreview:
             lines.append(f"{head:7} {row.where} {row.id or '(no id)'}{detail}")
             lines += [f"          reason: {reason}" for reason in row.reasons]
             lines += [f"          warning: {warning}" for warning in row.warnings]
+            lines += [f"          {note}" for note in row.removals]
         for reply in self.removed:
             lines.append(f"remove  {reply.id}")
         lines.append("nothing was written" + ("" if self.ok else "; the import would be refused (all or nothing)"))
@@ -309,9 +501,12 @@ def preview_import(path: Path, base: Corpus | None, rules=None, enforce_complian
     if not rows:
         preview.errors = [f"{shown}: no rows to import"]
         return preview
+    resolved = _resolve_rows(rows, base, known)
+    rows = resolved.rows
+    preview.kept = [name for name in KEPT_FIELDS if name in resolved.kept]
     rules = compliance.load_rules() if rules is None else rules
     situations: dict[str, Situation] = dict(base.situations) if base else {}
-    reasons: dict[str, list[str]] = {where: [] for where, _ in rows}
+    reasons: dict[str, list[str]] = {where: list(resolved.reasons.get(where, [])) for where, _ in rows}
     before = set(situations)
     for where, problem in _add_new_situations(rows, known, situations):
         reasons[where].append(problem)
@@ -319,12 +514,17 @@ def preview_import(path: Path, base: Corpus | None, rules=None, enforce_complian
     ids = [_row_id(row) for _, row in rows]
     incoming = set(ids)
     shortcuts = {r.shortcut: r.id for r in (base.replies.values() if base else []) if r.shortcut and r.id not in incoming}
+    texts = {r.text: r.id for r in (original.replies.values() if original else [])}
     for where, row in rows:
         raw = {k: v for k, v in row.items() if k != "situation_name" and v not in (None, "")}
         problems: list[str] = []
         reply = validate_reply(raw, where, situations, problems)
         row_reasons = reasons[where]
-        row_reasons += [p.split(": ", 1)[-1] if p.startswith(where) else p for p in problems]
+        flagged = {_field_in(r) for r in row_reasons}
+        if "situation" in flagged:  # no situation: its stage cannot be known either
+            flagged.add("stage")
+        row_reasons += [p.split(": ", 1)[-1] if p.startswith(where) else p for p in problems
+                        if not _field_in(p) or _field_in(p) not in flagged]
         warnings: list[str] = []
         rid = _row_id(row)
         if ids.count(rid) > 1:
@@ -348,16 +548,28 @@ def preview_import(path: Path, base: Corpus | None, rules=None, enforce_complian
                 if name not in allowed:
                     message = f"field 'text': unknown placeholder {{{name}}}"
                     (row_reasons if known_placeholders is not None else warnings).append(message)
+            twin = texts.get(reply.text)
+            if twin is not None and twin != reply.id:
+                warnings.append(f"field 'text': the same text as reply {twin}")
         status = "reject" if row_reasons else "add"
         changed: list[str] = []
+        diffs: list[dict] = []
         if not row_reasons and original and reply.id in original.replies:
             old = original.replies[reply.id]
             changed = [name for name in ("text", "examples", "tags", "shortcut", "situation", "stage", "retired")
                        if getattr(old, name) != getattr(reply, name)]
             status = "change" if changed else "unchanged"
+            names = {**original.situations, **situations}
+            diffs = [field_diff(name, old, reply, names) for name in DIFF_FIELDS if name in changed]
+        sid = reply.situation if reply is not None else row.get("situation")
+        sid = sid if isinstance(sid, str) else ""
+        if where in resolved.generated and row_reasons:
+            rid = ""  # the file gave no id, and this row will not get one
         preview.rows.append(RowPreview(where=show(where), line=_line_of(where), id=rid, status=status,
-                                       text=str(row.get("text") or ""), situation=str(row.get("situation") or ""),
-                                       reasons=row_reasons, warnings=warnings, changed=changed))
+                                       text=str(row.get("text") or ""), situation=sid,
+                                       situation_name=situations[sid].name if sid in situations else "",
+                                       reasons=row_reasons, warnings=warnings, changed=changed, diffs=diffs,
+                                       removals=removal_notes(diffs), generated_id=where in resolved.generated))
     if replace and original is not None:
         preview.removed = [r for rid, r in sorted(original.replies.items()) if rid not in incoming]
     if preview.rejected:
@@ -367,3 +579,8 @@ def preview_import(path: Path, base: Corpus | None, rules=None, enforce_complian
     except CorpusError as exc:  # anything the row checks above did not catch
         preview.errors = [show(p) for p in exc.problems]
     return preview
+
+
+def _field_in(problem: str) -> str:
+    match = re.search(r"field '(\w+)'", problem)
+    return match.group(1) if match else ""

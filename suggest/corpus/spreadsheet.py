@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import CorpusError
-from .profile import fill
+from .profile import PER_CONVERSATION, fill
 from ..records import STAGE_NAMES, STAGES, Corpus
 
 REPLIES_SHEET = "话术"
@@ -96,6 +96,72 @@ def _sheet_rows(sheet) -> list[tuple[int, list[str]]]:
     return rows
 
 
+# The columns a reply file must have: the text, and a situation (its id or its Chinese name). Everything else is
+# optional: ids are generated, and a column the file lacks leaves that field of an existing reply as it is.
+REQUIRED_COLUMNS = ("text", "situation")
+_COLUMN_NAMES = dict((name, header) for header, name in REPLY_COLUMNS)
+
+
+def reply_columns(header: list[str]) -> list[str | None]:
+    """The field each header cell names (None for a column nobody knows), Chinese or English: the one alias table
+    of the CSV and Excel readers."""
+    return [_ALIASES.get(str(h or "").strip().lower(), _ALIASES.get(str(h or "").strip())) for h in header]
+
+
+def missing_columns(columns: list[str | None]) -> list[str]:
+    """The required fields the columns lack: text, and a situation (id or name)."""
+    present = set(columns)
+    missing = [] if "text" in present else ["text"]
+    if not present & {"situation", "situation_name"}:
+        missing.append("situation")
+    return missing
+
+
+def column_problem(where: str, missing: list[str], header: list[str]) -> str:
+    names = ", ".join(f"{_COLUMN_NAMES[m]}/{m}" for m in missing)
+    hint = ""
+    if {str(h or "").strip() for h in header} & {"分组", "快捷短语", "group"}:
+        hint = "; a 千牛 quick-phrase sheet needs the headers 分组, 快捷编码, 快捷短语"
+    return (f"{where}: missing column(s) {names} (headers: 情境, 话术, optional 编号, 例句, 情境名称, 阶段, 标签, 快捷编码, "
+            f"停用; or situation, text, id, examples ...){hint}")
+
+
+def table_rows(path: Path, rows: list[tuple[int, list[str]]]) -> list[tuple[str, dict]]:
+    """(where, row) pairs from a table whose first row is the header (CSV or a sheet), shaped like the JSONL rows:
+    examples and tags as lists, stages as codes, 停用 as a flag. A row holds only the fields the file has columns
+    for, so that an import can tell "no such column" (keep the current value) from "an empty cell" (clear it)."""
+    if not rows:
+        raise CorpusError([f"{path}: the file is empty"])
+    header_line, header = rows[0]
+    columns = reply_columns(header)
+    missing = missing_columns(columns)
+    if missing:
+        raise CorpusError([column_problem(f"{path}:{header_line}", missing, header)])
+    out = []
+    for number, cells in rows[1:]:
+        row: dict = {}
+        for index, name in enumerate(columns):
+            if name:
+                value = cells[index] if index < len(cells) else ""
+                row[name] = str(value or "").strip()
+        out.append((f"{path}:{number}", normalize_row(row)))
+    return out
+
+
+def normalize_row(row: dict) -> dict:
+    """A table row's cells as the reply fields they stand for (only the fields present are touched)."""
+    if "examples" in row:
+        row["examples"] = _split_cell(row["examples"])
+    if "tags" in row:
+        row["tags"] = [t.strip() for t in row["tags"].replace("，", ",").replace("、", ",").split(",") if t.strip()]
+    if "stage" in row:
+        row["stage"] = _stage(row["stage"])
+    if "retired" in row:
+        flag = row["retired"].strip().lower()
+        row["retired"] = True if flag in _TRUE else False if flag in _FALSE else row["retired"]
+    return row
+
+
 def read_rows(path: Path) -> list[tuple[str, dict]]:
     """(where, row) pairs shaped like interchange's CSV rows: examples and tags as lists."""
     workbook = _open_workbook(path)
@@ -106,28 +172,7 @@ def read_rows(path: Path) -> list[tuple[str, dict]]:
         workbook.close()
     if not rows:
         raise CorpusError([f"{path}: the sheet {sheet.title!r} is empty"])
-    header_line, header = rows[0]
-    columns = [_ALIASES.get(h.strip().lower(), _ALIASES.get(h.strip())) for h in header]
-    missing = {"id", "situation", "text", "examples"} - set(columns)
-    if missing:
-        raise CorpusError([f"{path}:{header_line}: missing column(s) {', '.join(sorted(missing))} "
-                           f"(headers: 编号, 情境, 话术, 例句, or id, situation, text, examples)"])
-    out = []
-    for number, cells in rows[1:]:
-        row: dict = {}
-        for name, value in zip(columns, cells):
-            if name:
-                row[name] = value
-        row["examples"] = _split_cell(row.get("examples", ""))
-        row["tags"] = [t.strip() for t in row.get("tags", "").replace("，", ",").replace("、", ",").split(",")
-                       if t.strip()]
-        if "stage" in row:
-            row["stage"] = _stage(row["stage"])
-        if "retired" in row:
-            flag = row["retired"].strip().lower()
-            row["retired"] = True if flag in _TRUE else False if flag in _FALSE else row["retired"]
-        out.append((f"{path}:{number}", row))
-    return out
+    return table_rows(path, rows)
 
 
 def read_situations(path: Path) -> dict[str, dict]:
@@ -231,8 +276,20 @@ class QianniuExport:
         return len(self.rows)
 
     def report(self) -> list[str]:
-        return [f"{rid}: 未填写 {'、'.join('{' + n + '}' for n in names)}（shop.yaml 里没有值）"
-                for rid, names in self.unfilled.items()]
+        """One line per reply with placeholders left in braces. Shop-wide ones belong in shop.yaml; the per-buyer
+        ones ({买家昵称}, {订单号}, {物流单号}) never do: the chat tool or the agent fills them in each conversation."""
+        lines = []
+        for rid, names in self.unfilled.items():
+            shop = [n for n in names if n not in PER_CONVERSATION]
+            buyer = [n for n in names if n in PER_CONVERSATION]
+            parts = []
+            if shop:
+                parts.append(f"未填写 {'、'.join('{' + n + '}' for n in shop)}（店铺信息，请在 shop.yaml 里补上）")
+            if buyer:
+                parts.append(f"{'、'.join('{' + n + '}' for n in buyer)} 因买家而异，由聊天工具或客服在每次会话中填写"
+                             "（不要写进 shop.yaml）")
+            lines.append(f"{rid}: " + "；".join(parts))
+        return lines
 
 
 def qianniu_rows(corpus: Corpus, profile: dict[str, str]) -> QianniuExport:

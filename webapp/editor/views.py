@@ -24,7 +24,7 @@ from suggest.corpus.files import MAX_EXAMPLE_CHARS, MAX_REPLY_CHARS
 from suggest.authoring.editing import EditError, EditingService, Invalid, zh_problem
 from suggest.errors import ConfigError, CorpusError, InputError
 from suggest.authoring.history import ACTIONS
-from suggest.corpus.profile import KNOWN_PLACEHOLDERS
+from suggest.corpus.profile import KNOWN_PLACEHOLDERS, PER_CONVERSATION
 from suggest.records import STAGE_NAMES, STAGES
 
 from . import auth
@@ -316,10 +316,19 @@ def import_page():
     from suggest.corpus.spreadsheet import qianniu_rows
 
     export = qianniu_rows(svc.corpus, svc.engine.profile)
-    unfilled = [{"id": rid, "names": names, "text": svc.corpus.replies[rid].text}
-                for rid, names in export.unfilled.items()]
+    # Shop-wide placeholders without a value belong in shop.yaml; the per-buyer ones ({买家昵称}, {订单号},
+    # {物流单号}) never do: the chat tool or the agent fills them in each conversation.
+    unfilled, per_buyer = [], []
+    for rid, names in export.unfilled.items():
+        shop = [n for n in names if n not in PER_CONVERSATION]
+        buyer = [n for n in names if n in PER_CONVERSATION]
+        if shop:
+            unfilled.append({"id": rid, "names": shop, "text": svc.corpus.replies[rid].text})
+        if buyer:
+            per_buyer.append({"id": rid, "names": buyer, "text": svc.corpus.replies[rid].text})
     return page("editor_import.html", active="import", qianniu_count=export.count, unfilled=unfilled,
-                skipped=export.skipped_retired, max_upload=current_app.config["EDITOR_MAX_UPLOAD_BYTES"] // (1024 * 1024))
+                per_buyer=per_buyer, per_conversation=PER_CONVERSATION, skipped=export.skipped_retired,
+                max_upload=current_app.config["EDITOR_MAX_UPLOAD_BYTES"] // (1024 * 1024))
 
 
 @bp.get("/analytics")
@@ -525,6 +534,40 @@ def _imports_dir() -> Path:
     return folder
 
 
+def _preview_json(preview) -> dict:
+    """A preview (a corpus file's or a 千牛 sheet's) as the import page shows it: every message in Chinese."""
+    data = preview.to_dict()
+    data["errors"] = [zh_problem(e) for e in data["errors"]]
+    for row in data["rows"]:
+        row["reasons"] = [zh_problem(r) for r in row["reasons"]]
+        row["warnings"] = [zh_problem(w) for w in row["warnings"]]
+    return data
+
+
+def _overrides(data: dict) -> dict[str, str] | None:
+    """The editor's choice of situation per 分组 ({分组: situation id}); an empty choice keeps the assigned one."""
+    value = data.get("overrides")
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise _Refused(422, "invalid_overrides", "overrides 必须是 {分组: 情境编号}")
+    return {k: v for k, v in value.items() if v}
+
+
+def _upload(token: str) -> tuple[Path, Path, dict]:
+    """The uploaded file behind a preview token (its path, its metadata's path, the metadata)."""
+    if not token or not all(c in "0123456789abcdef" for c in token) or len(token) != 32:
+        raise _Refused(400, "invalid_token", "导入令牌无效：请重新选择文件预览")
+    folder = _imports_dir()
+    meta_path = folder / f"{token}.json"
+    if not meta_path.is_file():
+        raise _Refused(404, "not_found", "预览已过期：请重新选择文件")
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    if meta.get("editor") != g.editor:
+        raise _Refused(403, "forbidden", "这个预览属于另一位编辑")
+    return folder / f"{token}{meta['suffix']}", meta_path, meta
+
+
 @bp.post("/api/import/preview")
 def api_import_preview():
     upload = request.files.get("file")
@@ -540,34 +583,30 @@ def api_import_preview():
     upload.save(path)
     svc = service()
     preview = svc.import_preview(path, display)
-    meta = {"editor": g.editor, "name": display, "suffix": suffix, "base": preview.base_hash}
+    data = _preview_json(preview)
+    meta = {"editor": g.editor, "name": display, "suffix": suffix, "base": preview.base_hash, "kind": data["kind"]}
     (folder / f"{token}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-    data = preview.to_dict()
-    data["errors"] = [zh_problem(e) for e in data["errors"]]
-    for row in data["rows"]:
-        row["reasons"] = [zh_problem(r) for r in row["reasons"]]
-        row["warnings"] = [zh_problem(w) for w in row["warnings"]]
     return jsonify({"token": token, "preview": data})
+
+
+@bp.post("/api/import/regroup")
+def api_import_regroup():
+    """A 千牛 sheet's preview again, with the editor's choice of situation for some 分组."""
+    data = body()
+    path, _, meta = _upload(str(data.get("token") or ""))
+    preview = service().import_preview(path, meta["name"], _overrides(data) or {})
+    return jsonify({"token": data["token"], "preview": _preview_json(preview)})
 
 
 @bp.post("/api/import/commit")
 def api_import_commit():
     data = body()
-    token = str(data.get("token") or "")
-    if not token or not all(c in "0123456789abcdef" for c in token) or len(token) != 32:
-        raise _Refused(400, "invalid_token", "导入令牌无效：请重新选择文件预览")
-    folder = _imports_dir()
-    meta_path = folder / f"{token}.json"
-    if not meta_path.is_file():
-        raise _Refused(404, "not_found", "预览已过期：请重新选择文件")
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    if meta.get("editor") != g.editor:
-        raise _Refused(403, "forbidden", "这个预览属于另一位编辑")
-    path = folder / f"{token}{meta['suffix']}"
-    preview, change = service().import_commit(path, g.editor, meta["name"], expected_base=meta.get("base") or None)
+    path, meta_path, meta = _upload(str(data.get("token") or ""))
+    preview, change = service().import_commit(path, g.editor, meta["name"], expected_base=meta.get("base") or None,
+                                              overrides=_overrides(data))
     path.unlink(missing_ok=True)
     meta_path.unlink(missing_ok=True)
-    return jsonify({"change": change.to_dict(), "counts": preview.counts()})
+    return jsonify({"change": change.to_dict(), "counts": preview.counts(), "kind": meta.get("kind", "corpus")})
 
 
 @bp.get("/api/qianniu")

@@ -829,8 +829,9 @@
     const file = $("import-file");
     const previewBox = $("preview");
     const commit = $("import-commit");
-    const state = {token: null};
+    const state = {token: null, kind: "corpus", overrides: {}, busy: false};
     const STATUS = {add: "新增", change: "修改", unchanged: "无变化", reject: "拒绝"};
+    const VERDICT_CLASS = {error: "alert-block", reject: "alert-block", nothing: "alert-note", ready: "alert-ok", done: "alert-ok"};
 
     file.addEventListener("change", () => {
       $("import-file-name").textContent = file.files.length ? file.files[0].name : "选择文件…";
@@ -848,35 +849,156 @@
       button.classList.remove("busy");
       if (!result.ok) { toast(errorText(result), "warn"); return; }
       state.token = result.data.token;
-      renderPreview(result.data.preview);
+      state.overrides = {};
+      renderPreview(result.data.preview, true);
     });
 
-    function renderPreview(p) {
+    function setVerdict(kind, message) {
+      const box = $("preview-verdict");
+      box.className = `alert import-verdict ${VERDICT_CLASS[kind] || "alert-note"}`;
+      box.dataset.kind = kind;
+      box.textContent = message;
+    }
+
+    function situationLabel(name, id) {
+      const frag = document.createDocumentFragment();
+      frag.appendChild(el("span", "sit-name", name || id || "—"));
+      if (id && name && name !== id) frag.appendChild(el("span", "sit-id mono", id));
+      return frag;
+    }
+
+    function diffList(diffs) {
+      const list = el("dl", "row-diff");
+      for (const d of diffs) {
+        list.appendChild(el("dt", "", d.label));
+        const dd = el("dd", d.field === "text" ? "stack" : "");
+        if (d.removed.length || d.added.length) {
+          for (const item of d.kept || []) dd.appendChild(el("span", "diff-same", item));
+          for (const item of d.removed) dd.appendChild(el("span", "diff-del", item));
+          for (const item of d.added) dd.appendChild(el("span", "diff-ins", item));
+        } else {
+          dd.appendChild(el("span", "diff-del", d.before || "（空）"));
+          if (d.field !== "text") dd.appendChild(el("span", "diff-arrow", "→"));
+          dd.appendChild(el("span", "diff-ins", d.after || "（空）"));
+        }
+        list.appendChild(dd);
+      }
+      return list;
+    }
+
+    function confidenceCell(g) {
+      const td = el("td", "conf-cell");
+      if (g.chosen) { td.appendChild(el("span", "small muted", "你选的")); return td; }
+      const pct = window.Huashu.percent(g.confidence);
+      const wrap = el("span", "confidence" + (g.new || pct < 50 ? " conf-low" : ""));
+      const bar = el("span", "confidence-bar");
+      const fill = el("span", "confidence-fill");
+      fill.style.width = pct + "%";
+      bar.appendChild(fill);
+      wrap.appendChild(bar);
+      wrap.appendChild(el("span", "", pct + "%"));
+      td.appendChild(wrap);
+      if (g.new) td.appendChild(el("span", "small muted", "没有足够接近的情境"));
+      return td;
+    }
+
+    function groupSelect(g, situations) {
+      const select = el("select", "input group-select");
+      select.setAttribute("aria-label", `分组“${g.label}”归入的情境`);
+      select.dataset.group = g.group;
+      const names = Object.fromEntries(situations.map((s) => [s.id, s]));
+      const listed = new Set();
+      const option = (value, text) => { const o = el("option", "", text); o.value = value; return o; };
+      if (g.new) select.appendChild(option("", `新建情境“${g.name}”`));
+      const best = el("optgroup");
+      best.label = "最接近的情境";
+      const current = !g.new ? [{id: g.situation, name: g.name, confidence: g.chosen ? null : g.confidence}] : [];
+      for (const alt of current.concat(g.alternatives)) {
+        if (listed.has(alt.id) || !names[alt.id]) continue;
+        listed.add(alt.id);
+        const pct = alt.confidence === null || alt.confidence === undefined ? "" : ` · ${window.Huashu.percent(alt.confidence)}%`;
+        best.appendChild(option(alt.id, `${names[alt.id].name}（${alt.id}）${pct}`));
+      }
+      if (best.children.length) select.appendChild(best);
+      const all = el("optgroup");
+      all.label = "全部情境";
+      for (const s of situations) {
+        if (listed.has(s.id)) continue;
+        all.appendChild(option(s.id, `${s.name}（${s.id}）· ${s.stage_name || STAGE_NAMES[s.stage] || s.stage}`));
+      }
+      if (all.children.length) select.appendChild(all);
+      select.value = g.new ? "" : g.situation;
+      select.addEventListener("change", () => regroup(g.group, select.value));
+      return select;
+    }
+
+    function renderGroups(p) {
+      const box = $("preview-groups");
+      const body = $("group-rows");
+      clearNode(body);
+      box.hidden = p.kind !== "qianniu" || !p.groups || !p.groups.length;
+      if (box.hidden) return;
+      for (const g of p.groups) {
+        const tr = el("tr", g.new ? "group-new" : "");
+        tr.dataset.group = g.group;
+        const name = el("td", "group-name");
+        name.appendChild(el("strong", "", g.label));
+        tr.appendChild(name);
+        tr.appendChild(el("td", "num", g.phrases));
+        const target = el("td", "group-target");
+        target.appendChild(groupSelect(g, p.situations));
+        const meta = el("div", "group-meta small");
+        if (g.new) meta.appendChild(el("span", "status-tag status-new", "新情境"));
+        meta.appendChild(stageBadge(g.stage));
+        if (g.new) meta.appendChild(el("span", "muted", `将新建“${g.name}”（${g.situation}），没有买家例句`));
+        target.appendChild(meta);
+        tr.appendChild(target);
+        tr.appendChild(confidenceCell(g));
+        const samples = el("td", "group-samples");
+        const ul = el("ul", "samples");
+        for (const text of g.samples) ul.appendChild(el("li", "", text));
+        samples.appendChild(ul);
+        tr.appendChild(samples);
+        body.appendChild(tr);
+      }
+    }
+
+    function renderPreview(p, scroll) {
+      state.kind = p.kind || "corpus";
+      state.overrides = Object.assign({}, p.overrides || state.overrides);
       previewBox.hidden = false;
+      previewBox.dataset.kind = state.kind;
       $("preview-file").textContent = p.file;
       const counts = $("preview-counts");
       clearNode(counts);
-      const chips = [["add", "新增"], ["change", "修改"], ["unchanged", "无变化"], ["reject", "拒绝"], ["new_situations", "新情境"]];
+      const chips = [["add", "新增"], ["change", "修改"], ["unchanged", state.kind === "qianniu" ? "已在话术库" : "无变化"],
+                     ["reject", "拒绝"], ["new_situations", "新情境"], ["removed", "删除"]];
       for (const [key, label] of chips) {
-        if (!p.counts[key] && (key === "new_situations" || key === "unchanged")) continue;
+        if (p.verdict.kind === "error") break;  // nothing was read: no counts to show
+        if (!p.counts[key] && key !== "add" && !(key === "change" && state.kind === "corpus")) continue;
         const chip = el("span", `stat-chip stat-${key}`);
         chip.appendChild(el("strong", "", p.counts[key]));
         chip.appendChild(document.createTextNode(label));
         counts.appendChild(chip);
       }
-      const errors = $("preview-errors");
-      clearNode(errors);
+      setVerdict(p.verdict.kind, p.verdict.message);
+      const notes = $("preview-errors");
+      clearNode(notes);
       if (p.errors.length) {
         const box = el("div", "alert alert-block");
-        box.appendChild(el("p", "", "文件有问题："));
-        const ul = el("ul");
+        const ul = el("ul", "plain-list");
         for (const e of p.errors) ul.appendChild(el("li", "", e));
         box.appendChild(ul);
-        errors.appendChild(box);
+        notes.appendChild(box);
       }
-      if (p.new_situations.length) {
-        errors.appendChild(el("p", "alert alert-note", "将新建情境：" + p.new_situations.map((s) => `${s.name}（${s.id}，${STAGE_NAMES[s.stage] || s.stage}）`).join("、")));
+      if (p.kept && p.kept.length) {
+        notes.appendChild(el("p", "alert alert-note kept-note",
+          `文件里没有 ${p.kept.join("、")} 列：已有话术的这些内容保持不变。`));
       }
+      if (p.new_situations.length && state.kind !== "qianniu") {
+        notes.appendChild(el("p", "alert alert-note", "将新建情境：" + p.new_situations.map((s) => `${s.name}（${s.id}，${STAGE_NAMES[s.stage] || s.stage}）`).join("、")));
+      }
+      renderGroups(p);
       const rows = $("preview-rows");
       clearNode(rows);
       const shown = p.rows.filter((row) => row.status !== "unchanged");
@@ -886,16 +1008,26 @@
         const status = el("td");
         status.appendChild(el("span", `status-tag status-${row.status}`, STATUS[row.status]));
         tr.appendChild(status);
-        tr.appendChild(el("td", "mono", row.id || "—"));
-        tr.appendChild(el("td", "", row.situation));
-        tr.appendChild(el("td", "", row.text));
+        const id = el("td", "mono", row.id || "—");
+        if (row.generated_id && row.id) id.appendChild(el("span", "small muted", "自动编号"));
+        tr.appendChild(id);
+        const situation = el("td", "sit-cell");
+        situation.appendChild(situationLabel(row.situation_name, row.situation));
+        tr.appendChild(situation);
+        tr.appendChild(el("td", "pv-text", row.text));
         const note = el("td");
         if (row.reasons.length) {
           const ul = el("ul", "reasons");
           for (const reason of row.reasons) ul.appendChild(el("li", "", reason));
           note.appendChild(ul);
         }
-        if (row.changed_names.length) note.appendChild(el("span", "small", "改动：" + row.changed_names.join("、")));
+        if (row.removals && row.removals.length) {
+          const ul = el("ul", "removals");
+          for (const removal of row.removals) ul.appendChild(el("li", "", removal));
+          note.appendChild(ul);
+        }
+        if (row.diffs && row.diffs.length) note.appendChild(diffList(row.diffs));
+        else if (row.changed_names.length) note.appendChild(el("span", "small", "改动：" + row.changed_names.join("、")));
         if (row.warnings.length) {
           const ul = el("ul", "warns");
           for (const warning of row.warnings) ul.appendChild(el("li", "", warning));
@@ -904,32 +1036,47 @@
         tr.appendChild(note);
         rows.appendChild(tr);
       }
-      if (!shown.length) {
-        const tr = el("tr");
-        const td = el("td", "muted", "文件里的话术和现有内容完全一致。");
-        td.colSpan = 6;
-        tr.appendChild(td);
-        rows.appendChild(tr);
-      }
+      $("preview-table").hidden = !shown.length;
+      $("rows-title").hidden = !shown.length || state.kind !== "qianniu";
       const canCommit = p.ok && (p.counts.add + p.counts.change > 0);
       commit.disabled = !canCommit;
-      $("commit-note").textContent = p.ok ? (canCommit ? "确认后一次性写入，客服推荐立即更新；可在“历史”中撤销。" : "没有需要导入的内容。")
-        : "有被拒绝的行：改好文件后重新预览。导入要么全部写入，要么一条都不写。";
-      previewBox.scrollIntoView({behavior: "smooth", block: "start"});
+      $("commit-note").textContent = canCommit ? (state.kind === "qianniu" && p.groups.length
+        ? "导入按上面每个分组选定的情境进行。" : "") : "";
+      if (scroll) previewBox.scrollIntoView({behavior: "smooth", block: "start"});
+    }
+
+    async function regroup(group, situation) {
+      if (!state.token) return;
+      if (situation) state.overrides[group] = situation;
+      else delete state.overrides[group];
+      state.busy = true;
+      commit.disabled = true;
+      previewBox.classList.add("busy");
+      const result = await api("POST", "/editor/api/import/regroup", {token: state.token, overrides: state.overrides});
+      previewBox.classList.remove("busy");
+      state.busy = false;
+      if (!result.ok) { toast(errorText(result), "warn"); return; }
+      renderPreview(result.data.preview, false);
+      toast("已更新分组的情境");
     }
 
     commit.addEventListener("click", async () => {
-      if (!state.token) return;
+      if (!state.token || state.busy) return;
       commit.disabled = true;
-      const result = await api("POST", "/editor/api/import/commit", {token: state.token});
+      const body = {token: state.token};
+      if (state.kind === "qianniu") body.overrides = state.overrides;
+      const result = await api("POST", "/editor/api/import/commit", body);
       if (!result.ok) {
         toast(errorText(result), "warn");
         $("commit-note").textContent = errorText(result);
         return;
       }
       const c = result.data.counts;
-      toast(`已导入：新增 ${c.add} 条，修改 ${c.change} 条`);
-      $("commit-note").textContent = `已导入（第 ${result.data.change.id} 号修改）。`;
+      const done = state.kind === "qianniu" ? `已导入：新增 ${c.add} 条话术` : `已导入：新增 ${c.add} 条，修改 ${c.change} 条`;
+      toast(done);
+      setVerdict("done", `${done}（第 ${result.data.change.id} 号修改，可在“历史”中撤销）。`);
+      $("commit-note").textContent = "";
+      for (const select of previewBox.querySelectorAll("select.group-select")) select.disabled = true;
       state.token = null;
     });
   }
