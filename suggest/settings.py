@@ -28,7 +28,9 @@ class Settings:
     backend: str = _s("onnx", "Encoder: onnx (ONNX Runtime, fp32, fastest), torch (fp32) or int8 (quantised torch, less accurate).")
     max_message_chars: int = _s(2000, "Longest buyer message accepted; longer ones are refused with an error.")
     default_k: int = _s(5, "Suggestions returned when the caller does not say how many.")
-    abstain_threshold: float = _s(0.08, "Confidence below which the engine abstains (calibrated on the bench dev set).")
+    abstain_threshold: float = _s(0.12, "Confidence of the best situation below which the engine abstains (tuned on "
+                                        "tests/queries/tune.jsonl: abstains on most uncovered messages, few covered).")
+    suggest_threshold: float = _s(0.08, "Score below which a reply is not suggested, once the engine answers at all.")
     weight_knn: float = _s(0.65, "Weight of nearest-example similarity in the situation score.")
     weight_classifier: float = _s(0.35, "Weight of the situation classifier's probability.")
     weight_lexical: float = _s(0.10, "Weight of the BM25 evidence.")

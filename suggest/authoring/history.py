@@ -47,6 +47,8 @@ ACTIONS = {
     "delete_situation": "删除情境",
     "import": "导入",
     "revert": "撤销",
+    "learn": "采纳学习例句",
+    "unlearn": "拒绝或移除学习例句",
 }
 
 

@@ -287,12 +287,12 @@ class _Snapshot:
         for age, row in enumerate(reversed(scores)):
             top = int(np.argmax(row))
             stage = self._stage_of(self.labels[top])
-            if stage and stage != "general" and row[top] >= self.settings.abstain_threshold:
+            if stage and stage != "general" and row[top] >= self.settings.suggest_threshold:
                 votes[stage] = votes.get(stage, 0.0) + float(row[top]) * CONTEXT_DECAY ** age
         if not votes:
             return None
         best = max(votes, key=votes.get)
-        return best if votes[best] >= self.settings.abstain_threshold else None
+        return best if votes[best] >= self.settings.suggest_threshold else None
 
     def _suggest(self, message, k, stage, variables, weights, split, prior=None) -> Result:
         text = normalize(message)
@@ -308,7 +308,7 @@ class _Snapshot:
             boost = np.array([self.settings.stage_boost if self._stage_of(l) in (stage, "general") else 0.0
                               for l in self.labels], dtype=np.float32)
             scores.situations = scores.situations + boost
-        threshold = self.settings.abstain_threshold
+        threshold = self.settings.suggest_threshold
         groups = self._intent_groups(clauses, scores, threshold) if len(clauses) > 1 else []
         if len(groups) < 2:
             groups = [(text, [0])]
@@ -342,7 +342,7 @@ class _Snapshot:
         lex = scores.entry_lex[rows].max(axis=0)
         ranked = np.argsort(-situation_scores)
         top_label = self.labels[int(ranked[0])]
-        abstained = top_label == OOS or float(situation_scores[ranked[0]]) < threshold
+        abstained = top_label == OOS or float(situation_scores[ranked[0]]) < self.settings.abstain_threshold
         hits: list[SituationHit] = []
         for label_index in ranked[:MAX_SITUATIONS + 1]:
             label = self.labels[int(label_index)]
@@ -383,9 +383,9 @@ class _Snapshot:
 
     def _interleave(self, segments: list[Segment], k: int) -> list[ScoredReply]:
         """Best first, round-robin over segments (every clause's best reply near the top), then over each
-        segment's situations; only replies scoring at least the abstention threshold, never two near-identical
+        segment's situations; only replies scoring at least the suggestion threshold, never two near-identical
         replies."""
-        threshold = self.settings.abstain_threshold
+        threshold = self.settings.suggest_threshold
         queues = []
         for segment in segments:
             if segment.abstained:

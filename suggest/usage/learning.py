@@ -202,7 +202,7 @@ class Learner:
             reason = None
             if self.store.chosen_situations(masked) - {reply.situation}:
                 reason = "conflict"
-            elif engine.situation_score(masked, reply.situation) < engine.settings.abstain_threshold:
+            elif engine.situation_score(masked, reply.situation) < engine.settings.suggest_threshold:
                 reason = "low_score"
         status = "learned" if reason is None else "pending"
         return self.store.propose(masked, reply.situation, reply.id, action, status, reason)
