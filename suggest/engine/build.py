@@ -216,7 +216,8 @@ def sync_index(index_dir: Path, corpus: Corpus, embedder: Embedder, classifier_c
             dense.add(np.array([e.vid for e, _ in lent], dtype=np.int64), np.stack([v for _, v in lent]))
             entries = entries + [e for e, _ in lent]
     all_vectors = dense.vectors(np.array([e.vid for e in entries], dtype=np.int64))
-    classifier = SituationModel.fit(all_vectors, [e.situation for e in entries], classifier_c)
+    classifier = SituationModel.fit(all_vectors, [e.situation for e in entries], classifier_c,
+                                    previous=old.classifier if old is not None else None)
     manifest = Manifest(model=embedder.name, dimension=embedder.dimension, corpus_hash=corpus_hash(corpus),
                         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), format=FORMAT,
                         entries=len(entries), replies={**hashes, **lent_hashes},

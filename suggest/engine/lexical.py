@@ -14,9 +14,12 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
 class LexicalIndex:
-    def __init__(self, texts: list[str], segmenter: Segmenter) -> None:
+    def __init__(self, texts: list[str], segmenter: Segmenter, previous: "LexicalIndex | None" = None) -> None:
+        """`previous`: the index before a corpus change, whose tokens are reused (segmenting is most of the cost)."""
         self._segmenter = segmenter
-        tokens = [segmenter.tokens(t) or ["∅"] for t in texts]
+        known = previous._tokens if previous is not None else {}
+        self._tokens = {t: known.get(t) or segmenter.tokens(t) or ["∅"] for t in dict.fromkeys(texts)}
+        tokens = [self._tokens[t] for t in texts]
         self._retriever = bm25s.BM25(method="lucene")
         self._retriever.index(tokens, show_progress=False)
         self._size = len(texts)

@@ -90,7 +90,9 @@ class _Snapshot:
     so queries never wait for an update nor see half of one."""
 
     def __init__(self, settings: Settings, profile: dict[str, str], embedder: Embedder, segmenter: Segmenter,
-                 corpus: Corpus, index: BuiltIndex) -> None:
+                 corpus: Corpus, index: BuiltIndex, previous: "_Snapshot | None" = None) -> None:
+        """`previous`: the snapshot before a corpus change, whose work is reused where the change leaves it
+        valid (segmented texts; the character model while the situations are the same)."""
         self.settings = settings
         self.profile = profile
         self.embedder = embedder
@@ -112,9 +114,14 @@ class _Snapshot:
         text_rows = [row for row, e in enumerate(entries) if e.kind == "reply"]
         vectors = index.dense.vectors(np.array([entries[r].vid for r in text_rows], dtype=np.int64))
         self.reply_vectors = {entries[row].reply: vector for row, vector in zip(text_rows, vectors)}
-        self.lexical = LexicalIndex([e.text for e in entries], segmenter)
-        self.chars = CharModel([e.text for e in entries], [e.situation for e in entries], labels,
-                               settings.classifier_c)
+        self.lexical = LexicalIndex([e.text for e in entries], segmenter, previous.lexical if previous else None)
+        if previous is not None and previous.chars.classes == list(labels):
+            # A few changed examples move this model less than its fit tolerance (a warm-started refit stops at
+            # once); it is refitted from scratch when the engine loads or the situations change.
+            self.chars = previous.chars
+        else:
+            self.chars = CharModel([e.text for e in entries], [e.situation for e in entries], labels,
+                                   settings.classifier_c)
         self._lay(Learned())
 
     def with_learned(self, learned: Learned) -> "_Snapshot":
@@ -450,9 +457,9 @@ class Suggester:
                 write_corpus(corpus, self.settings.corpus_dir)
             index, counts = sync_index(self.settings.index_dir, corpus, self.embedder, self.settings.classifier_c,
                                        lender=self.lender)
-            learned = self._snapshot.learned
+            previous = self._snapshot
             self._snapshot = _Snapshot(self.settings, self.profile, self.embedder, self._segmenter, corpus,
-                                       index).with_learned(learned)
+                                       index, previous).with_learned(previous.learned)
             return counts
 
     def set_learned(self, examples: list[tuple[str, str]], dismissed: list[tuple[str, str]] = ()) -> None:

@@ -8,6 +8,7 @@ here and now, on this machine, so they mean something even where absolute figure
 from __future__ import annotations
 
 import json
+import shutil
 import statistics
 import tempfile
 import time
@@ -71,6 +72,7 @@ def run_benchmark(settings: Settings, queries: Path | None = None, repeat: int =
     baseline_times = _time_each(baseline, messages, 1)
     engine_cold = _time_each(lambda m: engine.suggest(m), messages, 1)  # first sight: cache misses
     engine_warm = _time_each(lambda m: engine.suggest(m), messages, repeat)  # repeated messages: cache hits
+    edit_s, learn_s = _change_costs(settings, engine)
     base50, base99 = _percentiles(baseline_times)
     cold50, cold99 = _percentiles(engine_cold)
     warm50, warm99 = _percentiles(engine_warm)
@@ -84,8 +86,33 @@ def run_benchmark(settings: Settings, queries: Path | None = None, repeat: int =
         f"{'engine, repeated messages (cached)':42}{warm50:9.2f}{warm99:9.2f}{warm50 / base50:16.2f}x",
         f"(engine = normalise + split + FAISS + BM25 + two situation models + ranking; "
         f"mean new-message latency {statistics.mean(engine_cold) * 1000:.2f} ms)",
+        f"one reply edited and live (files, index, models; median of 3): {edit_s * 1000:.0f} ms; "
+        f"one learned example live: {learn_s * 1000:.1f} ms",
     ]
     return "\n".join(lines)
+
+
+def _change_costs(settings: Settings, engine: Suggester) -> tuple[float, float]:
+    """What an editor's save and a learned example cost until the next query sees them, in a copy of the home."""
+    from dataclasses import replace
+
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        shutil.copytree(settings.corpus_dir, home / "corpus")
+        shutil.copytree(settings.index_dir, home / "index")
+        copy = Suggester.load(settings.replace(home=home), embedder=engine.embedder)
+        reply = next(r for r in copy.corpus.replies.values() if not r.retired)
+        edits = []
+        for n in range(3):
+            changed = replace(copy.corpus, replies={**copy.corpus.replies,
+                                                    reply.id: replace(reply, text=reply.text + "~" * (n + 1))})
+            start = time.perf_counter()
+            copy.update_corpus(changed, touched={reply.situation})
+            edits.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        copy.set_learned([(reply.situation, "这是一条新学到的买家消息")])
+        learn = time.perf_counter() - start
+    return statistics.median(edits), learn
 
 
 def in_process_latency(engine: Suggester, messages: list[str], repeat: int = 2) -> tuple[float, float]:
