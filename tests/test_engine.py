@@ -136,3 +136,14 @@ def test_slash_message_looks_up_shortcut_codes(engine):
 def test_a_message_with_nothing_to_answer_abstains(engine, message):
     result = engine.suggest(message)
     assert result.abstained and result.suggestions == () and result.normalized == ""
+
+
+def test_shortcut_lists_sort_as_qianniu_does(fresh_engine):
+    from dataclasses import replace
+
+    corpus = fresh_engine.corpus
+    base = corpus.replies["bargain-01"]
+    extra = {f"bargain-{n:02d}": replace(base, id=f"bargain-{n:02d}", shortcut=f"yj{n}", text=f"{base.text}（{n}）")
+             for n in (10, 11, 3)}
+    fresh_engine.update_corpus(replace(corpus, replies={**corpus.replies, **extra}), write=False)
+    assert [r.shortcut for r in fresh_engine.by_shortcut("yj")] == ["yj1", "yj2", "yj3", "yj10", "yj11"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import re
 from dataclasses import dataclass, replace
 from threading import Lock
 
@@ -34,6 +35,11 @@ EMOTICON_PREFIX = ("/:", "／:", "／：")  # 旺旺 emoticon codes such as /:so
 SHORTCUT_K = 9  # default for shortcut lookups: every hit gets a number key on the agents' page
 MAX_CONTEXT = 10  # previous buyer messages considered
 CONTEXT_DECAY = 0.6  # weight of a message one turn older
+
+
+def _natural(code: str) -> tuple:
+    """yj2 before yj10, as 千牛 lists its quick phrases."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", code))
 
 
 def is_shortcut(message: str) -> bool:
@@ -158,7 +164,8 @@ class _Snapshot:
     def by_shortcut(self, prefix: str, k: int = 10, variables: dict[str, str] | None = None) -> list[ScoredReply]:
         """Replies whose 快捷编码 starts with `prefix`, then those whose text contains it (as in 千牛)."""
         prefix = prefix.strip().lower()
-        replies = sorted((r for r in self.corpus.replies.values() if not r.retired), key=lambda r: (r.shortcut or "~", r.id))
+        replies = sorted((r for r in self.corpus.replies.values() if not r.retired),
+                         key=lambda r: (_natural(r.shortcut or "~"), _natural(r.id)))
         hits = [r for r in replies if r.shortcut and r.shortcut.startswith(prefix)]
         hits += [r for r in replies if r not in hits and prefix and prefix in r.text.lower()]
         return [self._scored(r, 1.0, variables) for r in hits[:k]]
