@@ -89,6 +89,7 @@ def corpus_import(ctx: click.Context, file: Path, layout: str, replace: bool, pr
     if not replace and (settings.corpus_dir / "situations").is_dir():
         base = load_corpus(settings.corpus_dir)
     new = parse_import(file, base)
+    _refuse_blocked([r for r in new.replies.values() if base is None or base.replies.get(r.id) != r])
     settings.corpus_dir.mkdir(parents=True, exist_ok=True)
     write_corpus(new, settings.corpus_dir)
     before = len(base.replies) if base else 0
@@ -107,6 +108,7 @@ def _import_quick_phrases(settings: Settings, file: Path, replace: bool, preview
     engine = Suggester.load(settings, progress=sys.stderr.isatty())
     result = import_quick_phrases(engine, phrases, replace=replace)
     click.echo(result.format())
+    _refuse_blocked(result.added, result.rows)
     if preview:
         return
     write_corpus(result.corpus, settings.corpus_dir)
@@ -155,7 +157,33 @@ def corpus_lint(ctx: click.Context, file: Path | None) -> None:
     warnings = lint(loaded, load_profile(settings.corpus_dir / "shop.yaml"))
     for warning in warnings:
         click.echo(f"warning: {warning}")
-    click.echo(f"ok: {len(loaded.replies)} replies in {len(loaded.situations)} situations, {len(warnings)} warning(s)")
+    findings = _compliance(loaded.replies.values())
+    for reply_id, found in findings:
+        for f in found:
+            click.echo(f"{f.severity}: reply {reply_id}: '{f.word}' ({f.rule}: {f.message})")
+    blocked = sum(f.severity == "block" for _, found in findings for f in found)
+    if blocked:
+        raise click.ClickException(f"{blocked} finding(s) an agent must not send (block); fix them before importing")
+    click.echo(f"ok: {len(loaded.replies)} replies in {len(loaded.situations)} situations, {len(warnings)} warning(s), "
+               f"{sum(len(found) for _, found in findings)} compliance warning(s)")
+
+
+def _compliance(replies) -> list[tuple[str, list]]:
+    """(reply id, findings) of the compliance lint, for every reply with any (active or retired)."""
+    from .corpus.compliance import check_text
+
+    found = [(r.id, check_text(r.text)) for r in sorted(replies, key=lambda r: r.id)]
+    return [(rid, f) for rid, f in found if f]
+
+
+def _refuse_blocked(replies, where: dict[str, str] | None = None) -> None:
+    """An import is all or nothing: one reply the lint blocks stops it, naming the row and the words."""
+    blocked = [(rid, [f for f in found if f.severity == "block"]) for rid, found in _compliance(replies)]
+    blocked = [(rid, found) for rid, found in blocked if found]
+    if blocked:
+        lines = [f"{(where or {}).get(rid, rid)}: reply {rid}: " + ", ".join(f"'{f.word}' ({f.rule})" for f in found)
+                 for rid, found in blocked]
+        raise click.ClickException("nothing imported: replies an agent must not send:\n  " + "\n  ".join(lines))
 
 
 # ---- index ---------------------------------------------------------------------------------------------------

@@ -76,3 +76,17 @@ def test_readme_documents_every_setting():
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     missing = [f.name for f in setting_fields() if f"`{f.name}`" not in readme]
     assert not missing, f"README.md does not document: {missing}"
+
+
+def test_lint_and_import_apply_the_compliance_rules(home, embedder, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "bargain-09", "situation": "bargain", "text": "亲，这是全网最低价哦，加微信给您便宜", '
+                   '"examples": ["便宜点"]}\n', encoding="utf-8")
+    runner = CliRunner()
+    lint = runner.invoke(main, ["--home", str(home), "corpus", "lint", str(bad)])
+    assert lint.exit_code == 1
+    assert "block: reply bargain-09: '全网最低'" in lint.output and "加微信" in lint.output
+    before = (home / "corpus" / "situations" / "bargain.yaml").read_text(encoding="utf-8")
+    imported = runner.invoke(main, ["--home", str(home), "corpus", "import", str(bad)])
+    assert imported.exit_code == 1 and "nothing imported" in imported.output and "全网最低" in imported.output
+    assert (home / "corpus" / "situations" / "bargain.yaml").read_text(encoding="utf-8") == before

@@ -50,6 +50,7 @@ class PhraseImport:
     unchanged: list[Reply] = field(default_factory=list)  # phrases that are already replies of the home
     removed: list[Reply] = field(default_factory=list)  # with `replace`: the home's replies no phrase kept
     notes: list[str] = field(default_factory=list)  # e.g. a 快捷编码 dropped because it was taken
+    rows: dict[str, str] = field(default_factory=dict)  # added reply id -> the sheet's "file:line"
 
     def format(self) -> str:
         lines = [f"{len(self.added)} new replies, {len(self.unchanged)} unchanged, {len(self.removed)} removed"]
@@ -141,6 +142,7 @@ def import_quick_phrases(engine: Suggester, phrases: list[QuickPhrase], replace:
     corpus = check_corpus(situations, [RawReply(r.to_dict(), r.id) for r in kept.values()] + raws)
     result.corpus = corpus
     result.added = [corpus.replies[r.data["id"]] for r in raws]
+    result.rows = {r.data["id"]: r.where for r in raws}
     result.removed = [r for r in base.replies.values() if r.id not in corpus.replies]
     return result
 
