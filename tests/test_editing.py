@@ -17,8 +17,9 @@ from suggest.usage.analytics import build_report, format_report
 from suggest.corpus.compliance import check_text, load_rules, parse_rules
 from suggest.corpus.files import load_corpus
 from suggest.authoring.accounts import load_editors, set_editor_password
-from suggest.authoring.editing import (Blocked, Conflict, EditingService, Invalid, NeedsConfirmation, reply_version,
-                             situation_version)
+from suggest.authoring.editing import EditingService
+from suggest.authoring.refusals import Blocked, Conflict, Invalid, NeedsConfirmation
+from suggest.authoring.snapshots import reply_version, situation_version
 from suggest.engine.suggester import Suggester
 from suggest.errors import CorpusError
 from suggest.usage.feedback import FeedbackStore

@@ -51,7 +51,7 @@ def _secret_key(path: Path) -> bytes:
 def init_editor(app: Flask) -> None:
     from suggest.usage.analytics import GROUP_SIMILARITY
     from suggest.authoring.accounts import EDITORS_FILE
-    from suggest.authoring.editing import DUPLICATE_THRESHOLD
+    from suggest.authoring.draft_checks import DUPLICATE_THRESHOLD
 
     settings = app.extensions["settings"]
     defaults = {

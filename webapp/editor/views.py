@@ -21,7 +21,9 @@ from werkzeug.exceptions import HTTPException
 
 from suggest.corpus import compliance
 from suggest.corpus.files import MAX_EXAMPLE_CHARS, MAX_REPLY_CHARS
-from suggest.authoring.editing import EditError, EditingService, Invalid, zh_problem
+from suggest.authoring.editing import EditingService
+from suggest.authoring.refusals import EditError, Invalid
+from suggest.authoring.wording import zh_problem
 from suggest.errors import ConfigError, CorpusError, InputError
 from suggest.authoring.history import ACTIONS
 from suggest.corpus.profile import KNOWN_PLACEHOLDERS, PER_CONVERSATION
