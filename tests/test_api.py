@@ -468,7 +468,8 @@ def test_cors_only_for_listed_origins(make_app):
 
 def test_no_cors_by_default(client):
     response = client.post("/api/v1/suggest", json={"message": "在吗"}, headers={"Origin": "https://shop.example.com"})
-    assert response.status_code == 200 and "Access-Control-Allow-Origin" not in response.headers
+    assert response.status_code == 403 and "Access-Control-Allow-Origin" not in response.headers
+    assert client.get("/api/v1/situations", headers={"Origin": "https://shop.example.com"}).status_code == 200
 
 
 def test_preflight_needs_no_key(make_app):
@@ -574,3 +575,16 @@ def test_dismissing_every_suggestion_is_logged_for_the_editors(tmp_path, engine)
 def test_deeply_nested_json_is_a_400_not_a_500(client):
     response = client.post("/api/v1/suggest", data="[" * 30000 + "]" * 30000, content_type="application/json")
     assert response.status_code == 400 and response.get_json()["error"]["code"] == "malformed_json"
+
+
+def test_another_site_cannot_post_feedback_as_a_simple_request(client):
+    # what a form or fetch(..., {mode: "no-cors"}) on any website could send without a preflight
+    plain = client.post("/api/v1/feedback", data='{"message": "包邮吗", "reply_id": "free_shipping-01", "action": "sent"}',
+                        content_type="text/plain")
+    assert plain.status_code == 415 and plain.get_json()["error"]["code"] == "unsupported_media_type"
+    foreign = client.post("/api/v1/feedback", json={"message": "包邮吗", "reply_id": "free_shipping-01", "action": "sent"},
+                          headers={"Origin": "https://evil.example"})
+    assert foreign.status_code == 403 and foreign.get_json()["error"]["code"] == "cross_origin"
+    own = client.post("/api/v1/feedback", json={"message": "包邮吗", "reply_id": "free_shipping-01", "action": "sent"},
+                      headers={"Origin": "http://localhost"})
+    assert own.status_code == 201

@@ -62,6 +62,9 @@ class ApiKeys:
         return ok
 
 
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
 def _is_api(path: str) -> bool:
     return path.startswith("/api/") and not any(path == p or path.startswith(p + "/") for p in PUBLIC_API_PATHS)
 
@@ -88,6 +91,17 @@ def init_security(app: Flask, cors_origins: str, keys_path: Path) -> None:
                 response.headers["Access-Control-Allow-Headers"] = CORS_HEADERS
                 response.headers["Access-Control-Max-Age"] = CORS_MAX_AGE
             return response
+        if path.startswith("/api/") and request.method in WRITE_METHODS and request.url_rule is not None \
+                and request.method in (request.url_rule.methods or ()):
+            # A page on another site can post a form or a text/plain "simple request" without a preflight: a
+            # state-changing call must be JSON, and come from this origin or one in cors_origins.
+            origin = request.headers.get("Origin")
+            if origin and origin.rstrip("/") != request.host_url.rstrip("/") and not allowed_origin():
+                return error_response(403, "cross_origin", f"requests from {origin} are not allowed "
+                                      "(add the origin to the setting cors_origins)", None)
+            if request.mimetype != "application/json":
+                return error_response(415, "unsupported_media_type",
+                                      "send the request body as JSON (Content-Type: application/json)", None)
         if _is_api(path) and request.method != "OPTIONS" and not keys.allows(request.headers.get("X-API-Key")):
             return error_response(401, "unauthorized", "this server needs an API key: send it in the X-API-Key header",
                                   None, {"WWW-Authenticate": 'ApiKey header="X-API-Key"'})
