@@ -42,3 +42,23 @@ def test_an_editor_accepts_a_waiting_example_and_the_engine_learns_it(server, co
 
     page.goto(base_url + "/editor/history")
     assert "采纳学习例句" in page.inner_text(".timeline")
+
+
+def test_an_editor_adds_to_a_situations_bank_on_the_situations_page(server, context_at, artifacts):  # noqa: F811
+    base_url, app, live = server
+    page = context_at().new_page()
+    log_in(page, base_url)
+    page.goto(base_url + "/editor/situations")
+    page.locator("#situation-list .row", has_text="不退了").click()
+    bank = page.locator("#sf-examples")
+    assert bank.input_value().splitlines() == list(live.corpus.situations["keep_item"].examples)
+    assert "3 条意图例句" in page.inner_text("#sf-examples-count")
+    bank.press("End")
+    bank.press("Control+End")
+    bank.type("\n" + ODD)
+    assert "4 条意图例句" in page.inner_text("#sf-examples-count")
+    page.click("#s-save")
+    page.wait_for_selector("#toast:has-text('已保存')")
+    page.screenshot(path=str(artifacts / "editor-situation-bank.png"), full_page=True)
+    assert ODD in live.corpus.situations["keep_item"].examples
+    assert live.suggest(ODD).suggestions[0].situation == "keep_item"

@@ -424,3 +424,21 @@ def test_analytics_page_shows_groups_and_bars(app, alice, live):
     assert html.count('class="gap"') == 2
     assert "<svg class=\"bar" in html and "bargain-01" in html
     assert "/editor/?new=1&amp;examples=" in html
+
+
+def test_an_editor_edits_a_situations_bank_and_the_engine_understands_it_at_once(alice, live):
+    message = "老婆说这个颜色挺衬她 那就算了吧"
+    before = live.suggest(message).suggestions
+    assert not before or before[0].situation != "keep_item"
+    listed = {s["id"]: s for s in alice.get("/editor/api/situations").json["situations"]}
+    keep = listed["keep_item"]
+    assert keep["examples"]  # the page shows the bank
+    saved = alice.call("PUT", "/editor/api/situations/keep_item", json={
+        "situation": {"name": keep["name"], "stage": keep["stage"], "examples": keep["examples"] + [message]},
+        "version": keep["version"]})
+    assert saved.status_code == 200, saved.json
+    assert message in live.corpus.situations["keep_item"].examples
+    assert live.suggest(message).suggestions[0].situation == "keep_item"
+    renamed = alice.call("PUT", "/editor/api/situations/keep_item", json={
+        "situation": {"name": "不退了啦", "stage": keep["stage"]}, "version": saved.json["situation"]["version"]})
+    assert renamed.status_code == 200 and message in live.corpus.situations["keep_item"].examples  # kept

@@ -155,10 +155,17 @@ class DraftChecker:
         description = str(data.get("description") or "").strip()
         if len(description) > MAX_DESCRIPTION:
             problems.append({"field": f"{prefix}.description", "message": f"说明最多 {MAX_DESCRIPTION} 个字"})
+        # The buyer-intent bank: edited with the situation when the draft carries it, kept as it is otherwise.
+        if "examples" in data:
+            examples = tuple(dict.fromkeys(text_lines(data.get("examples"))))
+            for example in examples:
+                if len(example) > MAX_EXAMPLE_CHARS:
+                    problems.append({"field": f"{prefix}.examples",
+                                     "message": f"意图例句“{example[:12]}…”超过 {MAX_EXAMPLE_CHARS} 个字"})
+        else:
+            examples = corpus.situations[existing_id].examples if existing_id in corpus.situations else ()
         if len(problems) > start:
             return None
-        # the buyer-intent bank is edited on its own; renaming a situation keeps it
-        examples = corpus.situations[existing_id].examples if existing_id in corpus.situations else ()
         return Situation(id=sid, name=name, stage=stage, description=description, examples=examples)
 
     def check_reply(self, draft: dict, reply_id: str | None = None, new_situation: dict | None = None,

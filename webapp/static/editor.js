@@ -677,7 +677,14 @@
 
   function initSituations() {
     const list = $("situation-list");
-    const s = {form: $("situation-form"), name: $("sf-name"), stage: $("sf-stage"), id: $("sf-id"), description: $("sf-description")};
+    const s = {form: $("situation-form"), name: $("sf-name"), stage: $("sf-stage"), id: $("sf-id"), description: $("sf-description"),
+               examples: $("sf-examples")};
+    const exampleLines = () => s.examples.value.split("\n").map((line) => line.trim()).filter(Boolean);
+    const countExamples = () => {
+      const n = exampleLines().length;
+      $("sf-examples-count").textContent = `${n} 条意图例句` + (n < 20 ? "（建议 20 条以上，长短、说法各不相同）" : "");
+    };
+    s.examples.addEventListener("input", countExamples);
     const checksBox = $("s-checks");
     const conflictBox = $("s-conflict");
     const state = {situations: [], current: null};
@@ -713,6 +720,8 @@
       s.id.value = item ? item.id : "";
       s.id.disabled = !!item;
       s.description.value = item ? item.description : "";
+      s.examples.value = item ? (item.examples || []).join("\n") : "";
+      countExamples();
       $("sform-title").textContent = item ? "编辑情境" : "新建情境";
       $("sform-id").textContent = item ? item.id : "";
       $("s-delete").hidden = !item;
@@ -760,7 +769,8 @@
     }
 
     async function save() {
-      const body = {situation: {name: s.name.value.trim(), stage: s.stage.value, description: s.description.value.trim()}};
+      const body = {situation: {name: s.name.value.trim(), stage: s.stage.value, description: s.description.value.trim(),
+                                examples: exampleLines()}};
       let result;
       if (state.current) {
         body.version = state.current.version;
