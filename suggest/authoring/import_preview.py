@@ -13,60 +13,26 @@ from pathlib import Path
 from typing import Callable
 
 from ..corpus import compliance
+from ..corpus.interchange import ImportPreview
 from ..corpus.profile import KNOWN_PLACEHOLDERS, fill, placeholders
 from ..errors import CorpusError
-from ..records import STAGE_NAMES, Corpus, Reply, Situation
+from ..records import STAGE_NAMES
 from .presentation import list_situations
 
 
 @dataclass
-class PhrasePreview:
+class PhrasePreview(ImportPreview):
     """What importing a 千牛 quick-phrase sheet would do: each 分组's situation (with a confidence; an editor may choose
     another), the phrases that become replies, those already in the home, and those that cannot be imported.
-    Shaped like interchange.ImportPreview (rows, counts, ok, verdict) so that the import page and commit treat both
-    alike. `corpus` is the corpus after the import, when nothing is rejected."""
+    An ImportPreview (rows, counts, ok) so that the import page and commit treat both alike; the editor's import
+    only adds, so nothing is ever changed or removed. `corpus` is the corpus after the import, when nothing is
+    rejected."""
 
-    file: str
-    base_hash: str = ""
     groups: list = field(default_factory=list)  # quick_phrases.GroupAssignment, in the sheet's order
-    rows: list = field(default_factory=list)  # interchange.RowPreview, one per phrase: add | unchanged | reject
-    errors: list[str] = field(default_factory=list)
     samples: dict[str, list[str]] = field(default_factory=dict)  # 分组 -> its first phrases
     overrides: dict[str, str] = field(default_factory=dict)  # the editor's choices, 分组 -> situation id
     situations: list[dict] = field(default_factory=list)  # the home's situations, for the choice
-    new_situations: list[Situation] = field(default_factory=list)
-    corpus: Corpus | None = None
     result: object = None  # quick_phrases.PhraseImport
-    removed: list[Reply] = field(default_factory=list)  # never: the editor's import adds
-
-    def _replies(self, status: str) -> list[Reply]:
-        if self.corpus is None:
-            return []
-        return [self.corpus.replies[r.id] for r in self.rows if r.status == status and r.id in self.corpus.replies]
-
-    @property
-    def added(self) -> list[Reply]:
-        return self._replies("add")
-
-    @property
-    def changed(self) -> list[Reply]:
-        return []
-
-    @property
-    def rejected(self) -> list:
-        return [r for r in self.rows if r.status == "reject"]
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors and not self.rejected and self.corpus is not None
-
-    def counts(self) -> dict[str, int]:
-        counts = {"add": 0, "change": 0, "unchanged": 0, "reject": 0}
-        for row in self.rows:
-            counts[row.status] += 1
-        counts["new_situations"] = len(self.new_situations)
-        counts["removed"] = 0
-        return counts
 
     def verdict(self) -> dict:
         counts = self.counts()
