@@ -51,6 +51,7 @@ class Settings:
     batch_max: int = _s(50, "Most messages accepted in one batch request.")
     max_body_bytes: int = _s(64 * 1024, "Largest HTTP request body accepted.")
     cors_origins: str = _s("", "Comma-separated origins allowed to call the API from a browser ('' = none).")
+    secure_cookies: bool = _s(False, "Editors' session cookie only over HTTPS (turn on when served behind HTTPS).")
     host: str = _s("127.0.0.1", "Address `suggest serve` listens on.")
     port: int = _s(8000, "Port `suggest serve` listens on.")
     workers: int = _s(2, "gunicorn worker processes for `suggest serve`.")
@@ -80,12 +81,21 @@ class Settings:
         return dataclasses.replace(self, **changes)
 
 
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+
+
 def setting_fields() -> list[dataclasses.Field]:
     return list(dataclasses.fields(Settings))
 
 
 def _coerce(f: dataclasses.Field, raw: object, source: str) -> object:
-    kind = f.type if isinstance(f.type, type) else {"Path": Path, "str": str, "int": int, "float": float}[str(f.type)]
+    kind = f.type if isinstance(f.type, type) else {"Path": Path, "str": str, "int": int, "float": float,
+                                                     "bool": bool}[str(f.type)]
+    if kind is bool:
+        text = str(raw).strip().lower()
+        if isinstance(raw, bool) or text in _TRUE | _FALSE:
+            return raw if isinstance(raw, bool) else text in _TRUE
+        raise ConfigError(f"{source}: setting '{f.name}' must be true or false, got {raw!r}", field=f.name)
     try:
         if kind is Path:
             return Path(str(raw)).expanduser().resolve()

@@ -442,3 +442,45 @@ def test_an_editor_edits_a_situations_bank_and_the_engine_understands_it_at_once
     renamed = alice.call("PUT", "/editor/api/situations/keep_item", json={
         "situation": {"name": "不退了啦", "stage": keep["stage"]}, "version": saved.json["situation"]["version"]})
     assert renamed.status_code == 200 and message in live.corpus.situations["keep_item"].examples  # kept
+
+
+def test_logout_ends_the_session_on_the_server_and_the_cookie_says_nothing(app, live):
+    import base64
+    import json as jsonlib
+
+    client = app.test_client()
+    token = page_token(client.get("/editor/login").get_data(as_text=True))
+    client.post("/editor/login", data={"name": "alice", "password": PASSWORD, "csrf_token": token})
+    captured = client.get_cookie("huashu_editor").value
+    payload = captured.split(".")[0].lstrip(".")
+    data = jsonlib.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    assert set(data) == {"sid", "csrf"} and "alice" not in captured  # nothing about the editor in the cookie
+    token = page_token(client.get("/editor/").get_data(as_text=True))
+    client.post("/editor/logout", data={"csrf_token": token})
+    thief = app.test_client()
+    thief.set_cookie("huashu_editor", captured)  # a copy taken before the logout
+    assert thief.get("/editor/api/replies").status_code == 401
+
+
+def test_an_attack_from_one_address_does_not_lock_the_owner_out_elsewhere(app, live):
+    def attempt(address, password):
+        client = app.test_client()
+        env = {"REMOTE_ADDR": address}
+        token = page_token(client.get("/editor/login", environ_base=env).get_data(as_text=True))
+        return client.post("/editor/login", data={"name": "alice", "password": password, "csrf_token": token},
+                           environ_base=env).status_code
+
+    assert [attempt("10.9.9.9", "guess") for _ in range(6)] == [401] * 5 + [429]
+    assert attempt("10.9.9.9", PASSWORD) == 429  # the attacker's address waits, even with the password
+    assert attempt("10.1.1.1", PASSWORD) == 302  # the owner, elsewhere, logs in
+
+
+def test_parallel_guesses_cannot_pass_the_limit(live, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from suggest.authoring.logins import LoginStore
+
+    store = LoginStore(tmp_path / "logins.sqlite3")
+    with ThreadPoolExecutor(8) as pool:
+        waits = list(pool.map(lambda _: store.attempt({"account:alice|10.0.0.1": 5}, 900), range(12)))
+    assert waits.count(0) == 5  # exactly five passwords get checked

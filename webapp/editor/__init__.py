@@ -73,6 +73,7 @@ def init_editor(app: Flask) -> None:
         app.config.setdefault(key, value)
     # SESSION_COOKIE_* exist in Flask's defaults; ours apply unless a test_config set them
     app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SECURE"] = bool(app.config.get("SESSION_COOKIE_SECURE") or settings.secure_cookies)
     if app.config.get("SESSION_COOKIE_SAMESITE") is None:
         app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     if app.config.get("SESSION_COOKIE_NAME") == "session":

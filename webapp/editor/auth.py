@@ -2,13 +2,15 @@
 
 * Accounts: <home>/editors.toml (name -> werkzeug password hash), re-read when the file changes. Removing an
   editor or changing their password ends their sessions (the session keeps a fingerprint of the hash).
-* Sessions: Flask's signed cookie (HttpOnly, SameSite=Lax), secret from <home>/var/secret_key; a login lasts
+* Sessions live on the server (suggest.authoring.logins, SQLite shared by the workers): Flask's signed cookie
+  (HttpOnly, SameSite=Lax, Secure when EDITOR_SECURE_COOKIE is on; secret from <home>/var/secret_key) carries only
+  a random session id and the CSRF token. Logging out ends the session on the server; a login lasts
   EDITOR_SESSION_HOURS. The session id and CSRF token are renewed at login.
 * CSRF: a random token kept in the session; every state-changing request must send it back, in the
   X-CSRF-Token header (fetch) or the csrf_token form field, compared with hmac.compare_digest. A request
   whose Origin header names another site is refused as well.
-* Failed logins are counted per name and per address; after EDITOR_LOGIN_ATTEMPTS within 15 minutes, further
-  attempts wait.
+* Failed logins are counted in the same store, per account-and-address (EDITOR_LOGIN_ATTEMPTS within 15 minutes)
+  and per address (four times as many), atomically across workers; further attempts wait.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ import hmac
 import os
 import secrets
 import threading
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -26,6 +27,7 @@ from flask import current_app, request, session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from suggest.authoring.accounts import load_editors
+from suggest.authoring.logins import LoginStore
 
 LOCKOUT_SECONDS = 15 * 60
 _DUMMY_HASH = generate_password_hash("not a real password, only here to take as long as a real check")
@@ -63,39 +65,6 @@ class Accounts:
         return hashlib.sha256(stored.encode("utf-8")).hexdigest()[:16] if stored else None
 
 
-class Throttle:
-    """Failed login attempts per key (name, address) in a sliding window."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._failures: dict[str, list[float]] = {}
-
-    def _recent(self, key: str, now: float) -> list[float]:
-        return [t for t in self._failures.get(key, []) if now - t < LOCKOUT_SECONDS]
-
-    def wait_seconds(self, keys: list[str], limit: int) -> int:
-        now = time.monotonic()
-        with self._lock:
-            waits = []
-            for key in keys:
-                recent = self._recent(key, now)
-                self._failures[key] = recent
-                if len(recent) >= limit:
-                    waits.append(int(LOCKOUT_SECONDS - (now - recent[-limit])) + 1)
-            return max(waits, default=0)
-
-    def fail(self, keys: list[str]) -> None:
-        now = time.monotonic()
-        with self._lock:
-            for key in keys:
-                self._failures.setdefault(key, []).append(now)
-
-    def clear(self, keys: list[str]) -> None:
-        with self._lock:
-            for key in keys:
-                self._failures.pop(key, None)
-
-
 def accounts() -> Accounts:
     app = current_app
     found = app.extensions.get("editor_accounts")
@@ -104,8 +73,14 @@ def accounts() -> Accounts:
     return found
 
 
-def throttle() -> Throttle:
-    return current_app.extensions.setdefault("editor_throttle", Throttle())
+def logins() -> LoginStore:
+    """Sessions and failed logins, shared by every worker (SQLite beside the history)."""
+    app = current_app
+    path = Path(app.config["EDITOR_HISTORY_DB"]).with_name("logins.sqlite3")
+    found = app.extensions.get("editor_logins")
+    if found is None or found.path != path:
+        found = app.extensions["editor_logins"] = LoginStore(path)
+    return found
 
 
 # ---- sessions ------------------------------------------------------------------------------------------------
@@ -136,25 +111,27 @@ def same_origin() -> bool:
 
 
 def current_editor() -> str | None:
-    """The logged-in editor, if the session is valid and the account still exists with the same password."""
-    name = session.get("editor")
-    if not name:
+    """The logged-in editor, if the session is live on the server (not logged out, not expired) and the account
+    still exists with the same password."""
+    sid = session.get("sid")
+    if not sid:
         return None
     hours = float(current_app.config.get("EDITOR_SESSION_HOURS", 12))
-    if time.time() - float(session.get("login_at", 0)) > hours * 3600:
+    found = logins().get(str(sid), hours * 3600)
+    if found is None or accounts().fingerprint(found.editor) != found.password:
         return None
-    if accounts().fingerprint(name) != session.get("pw"):
-        return None
-    return name
+    return found.editor
 
 
 def log_in(name: str) -> None:
     session.clear()  # a new session at login: nothing from before it survives (session fixation)
-    session["editor"] = name
-    session["login_at"] = time.time()
-    session["pw"] = accounts().fingerprint(name)
+    # The cookie holds a random id and the CSRF token, nothing about the editor.
+    session["sid"] = logins().start(name, accounts().fingerprint(name))
     session["csrf"] = secrets.token_urlsafe(32)
 
 
 def log_out() -> None:
+    sid = session.get("sid")
+    if sid:
+        logins().end(str(sid))  # a copy of the cookie is worthless from now on
     session.clear()

@@ -207,6 +207,9 @@ def _safe_next(target: str | None) -> str:
     return url_for("editor.replies_page")
 
 
+ADDRESS_FACTOR = 4  # failed logins allowed from one address, in multiples of the per-account limit
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     configured = bool(auth.accounts().editors())
@@ -219,17 +222,18 @@ def login():
     if not auth.same_origin() or not auth.csrf_ok():
         return page("editor_login.html", status=400, configured=configured, next_url=next_url, name=name,
                     error="页面已过期（安全令牌无效），请重新输入后登录")
-    keys = [f"name:{name}", f"addr:{request.remote_addr}"]
     limit = int(current_app.config["EDITOR_LOGIN_ATTEMPTS"])
-    wait = auth.throttle().wait_seconds(keys, limit)
+    # Per account from this address, and (more loosely) per address: an attack from one place slows that place,
+    # while the account's owner logs in from anywhere else.
+    limits = {f"account:{name}|{request.remote_addr}": limit, f"addr:{request.remote_addr}": limit * ADDRESS_FACTOR}
+    wait = auth.logins().attempt(limits, auth.LOCKOUT_SECONDS)
     if wait:
         return page("editor_login.html", status=429, configured=configured, next_url=next_url, name=name,
                     error=f"登录失败次数过多，请 {max(1, wait // 60)} 分钟后再试")
     if not auth.accounts().verify(name, request.form.get("password") or ""):
-        auth.throttle().fail(keys)
         return page("editor_login.html", status=401, configured=configured, next_url=next_url, name=name,
                     error="用户名或密码不对")
-    auth.throttle().clear(keys)
+    auth.logins().succeeded(list(limits))
     auth.log_in(name)
     return redirect(next_url)
 
