@@ -116,3 +116,25 @@ def test_a_corpus_without_active_replies_abstains_on_everything(tmp_path, embedd
     (tmp_path / "corpus" / "situations").mkdir(parents=True)
     engine = Suggester.load(load_settings(tmp_path, env={}), embedder=embedder)
     assert engine.suggest("能便宜点吗").abstained
+
+
+def test_index_writers_take_turns(fresh_engine, home, embedder):
+    """`suggest index build` and a serving process writing at once: the second waits for the first, then finds
+    the index current (nothing re-embedded), instead of both writing the same files."""
+    import fcntl
+    import threading
+
+    corpus = load_corpus(home / "corpus")
+    lock = open(home / "index" / ".lock", "a+")
+    fcntl.flock(lock, fcntl.LOCK_EX)  # another writer is busy
+    done = threading.Event()
+    results = []
+    worker = threading.Thread(target=lambda: (results.append(sync_index(home / "index", corpus, embedder, 10.0)),
+                                              done.set()))
+    worker.start()
+    assert not done.wait(0.5)  # waits for the lock
+    fcntl.flock(lock, fcntl.LOCK_UN)
+    lock.close()
+    assert done.wait(60)
+    worker.join()
+    assert results[0][1] == {"added": 0, "updated": 0, "removed": 0}

@@ -8,6 +8,7 @@ manifest last, so a crash mid-build leaves the previous index intact.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
@@ -33,6 +34,7 @@ FORMAT = 2
 BANK_PREFIX = "@"  # manifest key of a situation's buyer-intent bank ("@bargain"); reply ids never start with it
 OOS = "_oos"  # the background situation: messages no reply answers
 MANIFEST, ENTRIES, VECTORS, CLASSIFIER = "manifest.json", "entries.jsonl", "dense.faiss", "classifier.npz"
+LOCK = ".lock"
 log = logging.getLogger(__name__)
 
 
@@ -168,8 +170,21 @@ def sync_index(index_dir: Path, corpus: Corpus, embedder: Embedder, classifier_c
     """Bring the index in line with the corpus, re-embedding only what changed unless `full`. Situations without
     a bank of their own borrow one from `lender` when they clearly match (see `borrow`).
 
+    One writer at a time, whoever it is (`suggest index build`, a worker loading, an editor's save): an exclusive
+    lock on `index/.lock`; the next writer then finds the index current, or updates what is left.
     Returns the index and counts of replies added, updated and removed (all replies on a full build).
     """
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / LOCK, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            return _sync_index(index_dir, corpus, embedder, classifier_c, full, progress, lender)
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _sync_index(index_dir: Path, corpus: Corpus, embedder: Embedder, classifier_c: float, full: bool,
+                progress: bool, lender: Lender | None) -> tuple[BuiltIndex, dict[str, int]]:
     old: BuiltIndex | None = None
     if not full:
         try:
