@@ -24,8 +24,9 @@ class Segmenter:
     def __init__(self) -> None:
         jieba.setLogLevel(logging.WARNING)
         self._tokenizer = jieba.Tokenizer()
-        with resources.as_file(resources.files("suggest.data").joinpath("userdict.txt")) as path:
-            self._tokenizer.load_userdict(str(path))
+        # an open file, closed here: given a path, jieba opens the file and never closes it
+        with resources.files("suggest.data").joinpath("userdict.txt").open("rb") as handle:
+            self._tokenizer.load_userdict(handle)
 
     def words(self, text: str) -> list[str]:
         """All words, for clause splitting and display."""
