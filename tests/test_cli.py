@@ -90,3 +90,13 @@ def test_lint_and_import_apply_the_compliance_rules(home, embedder, tmp_path):
     imported = runner.invoke(main, ["--home", str(home), "corpus", "import", str(bad)])
     assert imported.exit_code == 1 and "nothing imported" in imported.output and "全网最低" in imported.output
     assert (home / "corpus" / "situations" / "bargain.yaml").read_text(encoding="utf-8") == before
+
+
+def test_eval_of_a_conversation_set_says_where_context_hurt(run, tmp_path):
+    talk = tmp_path / "talk.jsonl"
+    talk.write_text('{"id": "c1", "context": ["我想退货"], "message": "运费谁出", "gold": ["return_exchange"]}\n'
+                    '{"id": "c2", "context": ["能便宜点吗"], "message": "在吗", "gold": ["greeting"]}\n', encoding="utf-8")
+    result = run("eval", "--queries", str(talk))
+    assert result.exit_code == 0, result.output
+    assert "engine, no context" in result.output
+    assert "conversations where the context put the right reply lower: " in result.output

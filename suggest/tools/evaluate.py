@@ -37,6 +37,7 @@ class Report:
     counts: dict[str, int] = field(default_factory=dict)
     worst: list[tuple[str, float, int]] = field(default_factory=list)
     misses: list[tuple[str, list[str], list[str]]] = field(default_factory=list)
+    ranks: dict[str, int | None] = field(default_factory=dict)  # query id -> rank of the first gold suggestion
 
 
 def read_queries(path: Path) -> list[Query]:
@@ -86,6 +87,7 @@ def evaluate(engine: Suggester, queries: list[Query], name: str = "engine", weig
             covered += all(g in ranked[:5] for g in q.gold)
             continue
         first = next((i for i, s in enumerate(ranked) if s in q.gold), None)
+        report.ranks[q.id] = first
         hit1 += first == 0
         hit3 += first is not None and first < 3
         rr += 1.0 / (first + 1) if first is not None else 0.0
@@ -111,7 +113,12 @@ def compare(engine: Suggester, queries: list[Query]) -> list[Report]:
                  use_context=False),
     ]
     if any(q.context for q in queries):  # conversation sets: what the context (inferred stage) adds
-        reports.insert(1, evaluate(engine, queries, "engine, no context", use_context=False))
+        alone = evaluate(engine, queries, "engine, no context", use_context=False)
+        # context must help and never hurt: conversations whose gold reply falls lower with the context than without
+        reports[0].counts["context_drops"] = sum(
+            (rank if rank is not None else 99) > (alone.ranks.get(qid) if alone.ranks.get(qid) is not None else 99)
+            for qid, rank in reports[0].ranks.items())
+        reports.insert(1, alone)
     return reports
 
 
@@ -123,6 +130,8 @@ def format_reports(reports: list[Report], show_misses: bool = False) -> str:
                      f"{r.abstention:9.3f}{r.false_abstention:11.3f}")
     c = reports[0].counts
     lines.append(f"queries: {c['single']} single-intent, {c['multi']} multi-intent, {c['out_of_scope']} out of scope")
+    if "context_drops" in c:
+        lines.append(f"conversations where the context put the right reply lower: {c['context_drops']}")
     lines.append("worst situations (engine, hit@1): " +
                  ", ".join(f"{s} {v:.2f} (n={n})" for s, v, n in reports[0].worst))
     if show_misses:
