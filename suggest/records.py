@@ -6,6 +6,9 @@ from dataclasses import asdict, dataclass, field
 
 STAGES = ("presale", "order", "aftersale", "general")
 STAGE_NAMES = {"presale": "售前", "order": "售中", "aftersale": "售后", "general": "通用"}
+# Limits of one request, said here once for the engine, the API and its OpenAPI document.
+MAX_K = 50  # most suggestions one request may ask for
+MAX_CONTEXT = 20  # earlier buyer messages one request may give (each turn counts 0.6x the next: older ones fade)
 
 
 @dataclass(frozen=True)

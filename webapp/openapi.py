@@ -6,11 +6,12 @@ endpoint that is not reflected here fails the tests.
 
 from __future__ import annotations
 
+from suggest.records import MAX_CONTEXT, MAX_K, STAGES
 from suggest.settings import Settings
 
-from .validation import ACTIONS, API_STAGES, MAX_CONTEXT, MAX_K, MAX_VARIABLE_CHARS, MAX_VARIABLES
+from .validation import ACTIONS, API_STAGES, MAX_VARIABLE_CHARS, MAX_VARIABLES
 
-ALL_STAGES = ["presale", "order", "aftersale", "general"]
+ALL_STAGES = list(STAGES)
 
 
 def _ref(name: str) -> dict:

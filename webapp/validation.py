@@ -8,14 +8,13 @@ from typing import Any
 from flask import request
 
 from suggest.errors import InputError
+from suggest.records import MAX_CONTEXT, MAX_K, STAGES
 
 from .errors import ApiError
 
-API_STAGES = ("presale", "order", "aftersale")
+API_STAGES = tuple(stage for stage in STAGES if stage != "general")  # "general" is no stage a caller picks
 ACTIONS = ("copied", "sent", "dismissed", "dismissed_all")
 REPLY_ACTIONS = ACTIONS[:3]  # about one reply; "dismissed_all" is about the whole list shown for a message
-MAX_K = 50
-MAX_CONTEXT = 20
 MAX_VARIABLES = 50
 MAX_VARIABLE_CHARS = 200
 

@@ -24,7 +24,6 @@ from ..records import STAGES, Corpus, Reply, Situation
 from ..engine.text import normalize
 from .wording import field_of, zh_problem
 
-DUPLICATE_THRESHOLD = 0.92  # reply texts at least this similar (cosine) get a near-duplicate warning
 MAX_TAG_CHARS = 20
 MAX_TAGS = 10
 MAX_SITUATION_NAME = 40
@@ -104,10 +103,13 @@ class DraftChecker:
     """Checks drafts against the engine's current corpus and shop profile; caches compliance findings per text."""
 
     def __init__(self, engine, rules: tuple[compliance.Rule, ...],
-                 duplicate_threshold: float = DUPLICATE_THRESHOLD) -> None:
+                 duplicate_threshold: float | None = None) -> None:
         self.engine = engine
         self.rules = rules
-        self.duplicate_threshold = duplicate_threshold
+        # by default the engine's own rule: replies this similar are never shown side by side, so a draft this close
+        # to another reply would never reach an agent beside it
+        self.duplicate_threshold = engine.settings.duplicate_similarity if duplicate_threshold is None \
+            else duplicate_threshold
         self._compliance_cache: dict[str, list[compliance.Finding]] = {}
 
     @property

@@ -31,7 +31,7 @@ from ..corpus.files import RawReply, check_corpus, load_corpus
 from ..errors import CorpusError
 from ..records import Corpus, Reply, Situation
 from . import presentation, try_it
-from .draft_checks import DUPLICATE_THRESHOLD, Check, DraftChecker
+from .draft_checks import Check, DraftChecker
 from .history import Change, History
 from .import_preview import PhrasePreview, preview_file
 from .refusals import Blocked, Conflict, Invalid, Missing, NeedsConfirmation
@@ -59,7 +59,7 @@ class SaveResult:
 
 
 class EditingService:
-    def __init__(self, engine, history: History | Path, duplicate_threshold: float = DUPLICATE_THRESHOLD,
+    def __init__(self, engine, history: History | Path, duplicate_threshold: float | None = None,
                  rules: tuple[compliance.Rule, ...] | None = None, lock_path: Path | None = None,
                  verify_on_first_refresh: bool = False) -> None:
         """`history`: a History, or the path of its database (opened on first use). With

@@ -22,7 +22,7 @@ from .embed import Embedder
 from ..errors import InputError, NotFound
 from .lexical import LexicalIndex
 from ..corpus.profile import fill, load_profile
-from ..records import STAGES, Corpus, Reply, Result, ScoredReply, Segment, SituationHit, Situation
+from ..records import MAX_CONTEXT, MAX_K, STAGES, Corpus, Reply, Result, ScoredReply, Segment, SituationHit, Situation
 from .segment import Segmenter, default_segmenter
 from ..settings import Settings
 from .split import split_clauses
@@ -33,7 +33,6 @@ MAX_SITUATIONS = 5
 SHORTCUT_PREFIXES = ("/", "／")  # also the full-width slash a Chinese input method types
 EMOTICON_PREFIX = ("/:", "／:", "／：")  # 旺旺 emoticon codes such as /:sorry are not shortcut lookups
 SHORTCUT_K = 9  # default for shortcut lookups: every hit gets a number key on the agents' page
-MAX_CONTEXT = 10  # previous buyer messages considered
 CONTEXT_DECAY = 0.6  # weight of a message one turn older
 
 
@@ -261,8 +260,8 @@ class _Snapshot:
         previous messages, oldest first), shifts the ranking toward that stage's situations."""
         self.check_message(message)
         context = [c for c in (context or []) if isinstance(c, str) and c.strip()][-MAX_CONTEXT:]
-        if k is not None and (not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= 50):
-            raise InputError("'k' must be a whole number from 1 to 50", field="k")
+        if k is not None and (not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K):
+            raise InputError(f"'k' must be a whole number from 1 to {MAX_K}", field="k")
         if stage is not None and stage not in STAGES:
             raise InputError(f"'stage' must be one of {', '.join(STAGES)}", field="stage")
         if is_shortcut(message):

@@ -7,7 +7,7 @@ test_config given to create_app wins):
   EDITORS_FILE                <home>/editors.toml: editor accounts (`suggest editor add NAME`)
   EDITOR_HISTORY_DB           <home>/var/history.sqlite3: the audit history
   EDITOR_SECRET_KEY_FILE      <home>/var/secret_key: signs the session cookie
-  EDITOR_DUPLICATE_THRESHOLD  0.92: cosine at which a reply text counts as a near-duplicate
+  EDITOR_DUPLICATE_THRESHOLD  the setting duplicate_similarity: cosine at which a reply text counts as a near-duplicate
   EDITOR_COMPLIANCE_RULES     None (the bundled suggest/data/compliance.yaml) or the path of another rules file
   EDITOR_GROUP_SIMILARITY     0.85: cosine at which the analytics page groups unserved buyer messages
   EDITOR_MAX_UPLOAD_BYTES     5 MiB: largest import file
@@ -51,14 +51,13 @@ def _secret_key(path: Path) -> bytes:
 def init_editor(app: Flask) -> None:
     from suggest.usage.analytics import GROUP_SIMILARITY
     from suggest.authoring.accounts import EDITORS_FILE
-    from suggest.authoring.draft_checks import DUPLICATE_THRESHOLD
 
     settings = app.extensions["settings"]
     defaults = {
         "EDITORS_FILE": settings.home / EDITORS_FILE,
         "EDITOR_HISTORY_DB": settings.data_dir / "history.sqlite3",
         "EDITOR_SECRET_KEY_FILE": settings.data_dir / "secret_key",
-        "EDITOR_DUPLICATE_THRESHOLD": DUPLICATE_THRESHOLD,
+        "EDITOR_DUPLICATE_THRESHOLD": settings.duplicate_similarity,
         "EDITOR_COMPLIANCE_RULES": None,
         "EDITOR_GROUP_SIMILARITY": GROUP_SIMILARITY,
         "EDITOR_MAX_UPLOAD_BYTES": 5 * 1024 * 1024,
