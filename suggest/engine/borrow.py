@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +33,8 @@ class Lender:
     banks: dict[str, tuple[str, ...]]
     min_similarity: float = 0.95
     cache_dir: Path | None = None  # where the banks' vectors are kept: beside the lending corpus, for every home
+    # texts and vectors once per process: a borrowing home syncs its index on every editor's save
+    _memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_corpus(cls, corpus: Corpus, min_similarity: float, cache_dir: Path | None = None) -> "Lender":
@@ -45,6 +47,11 @@ class Lender:
 
     def texts(self) -> list[tuple[str, str]]:
         """(bundled situation, normalised message), deduplicated, in a stable order."""
+        if "texts" not in self._memo:
+            self._memo["texts"] = self._normalized_texts()
+        return self._memo["texts"]
+
+    def _normalized_texts(self) -> list[tuple[str, str]]:
         seen, out = set(), []
         for sid in sorted(self.banks):
             for example in self.banks[sid]:
@@ -59,10 +66,17 @@ class Lender:
         """The bank's texts and vectors, embedded once per model and bank and kept in `cache_dir` (or, where that
         cannot be written, in `fallback_dir`: the borrowing home's index)."""
         texts = self.texts()
+        key = ("vectors", embedder.name, embedder.dimension)
+        if key not in self._memo:
+            self._memo[key] = self._load_or_embed(embedder, texts, fallback_dir, progress)
+        return texts, self._memo[key]
+
+    def _load_or_embed(self, embedder: Embedder, texts: list[tuple[str, str]], fallback_dir: Path,
+                       progress: bool) -> np.ndarray:
         for cache_dir in [d for d in (self.cache_dir, fallback_dir) if d is not None]:
             found = _cached(cache_dir, embedder, texts)
             if found is not None:
-                return texts, found
+                return found
         vectors = embedder.encode([t for _, t in texts], progress=progress).astype(np.float32)
         for cache_dir in [d for d in (self.cache_dir, fallback_dir) if d is not None]:
             try:
@@ -70,7 +84,7 @@ class Lender:
                 break
             except OSError:
                 continue
-        return texts, vectors
+        return vectors
 
     def digest(self) -> str:
         """Changes when any lendable bank changes: an index built with other banks is stale."""
