@@ -47,6 +47,15 @@ def is_shortcut(message: str) -> bool:
     return stripped.startswith(SHORTCUT_PREFIXES) and not stripped.startswith(EMOTICON_PREFIX)
 
 
+def _label_groups(label_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Columns in label order, where each label's run starts, and the labels present: one `reduceat` then gives
+    every label's maximum."""
+    order = np.argsort(label_rows, kind="stable")
+    sorted_rows = label_rows[order]
+    starts = np.flatnonzero(np.r_[True, sorted_rows[1:] != sorted_rows[:-1]])
+    return order, starts, sorted_rows[starts]
+
+
 @dataclass(frozen=True)
 class Weights:
     """How the three kinds of evidence are mixed; the baselines in `suggest eval` are other weights."""
@@ -106,10 +115,7 @@ class _Snapshot:
         entries = index.entries
         self.labels = labels = index.classifier.classes
         label_of = {label: i for i, label in enumerate(labels)}
-        self.order = np.argsort([label_of[e.situation] for e in entries], kind="stable")
-        sorted_labels = np.array([label_of[entries[i].situation] for i in self.order])
-        self.starts = np.flatnonzero(np.r_[True, sorted_labels[1:] != sorted_labels[:-1]])
-        self.present = sorted_labels[self.starts]
+        self.groups = _label_groups(np.array([label_of[e.situation] for e in entries], dtype=np.int64))
         self.vid_row = np.full(max((e.vid for e in entries), default=0) + 1, -1, dtype=np.int64)
         self.vid_row[[e.vid for e in entries]] = np.arange(len(entries))
         self.reply_rows: dict[str, list[int]] = {}
@@ -138,12 +144,9 @@ class _Snapshot:
     def _lay(self, learned: Learned) -> None:
         label_of = {label: i for i, label in enumerate(self.labels)}
         keep = [i for i, sid in enumerate(learned.situations) if sid in label_of]
-        rows = np.array([label_of[learned.situations[i]] for i in keep], dtype=np.int64)
-        order = np.argsort(rows, kind="stable")
-        self.learned_vectors = learned.vectors[keep][order] if keep else None
-        sorted_rows = rows[order]
-        self.learned_starts = np.flatnonzero(np.r_[True, sorted_rows[1:] != sorted_rows[:-1]]) if keep else None
-        self.learned_present = sorted_rows[self.learned_starts] if keep else None
+        self.learned_vectors = learned.vectors[keep] if keep else None
+        self.learned_groups = _label_groups(np.array([label_of[learned.situations[i]] for i in keep],
+                                                     dtype=np.int64)) if keep else None
         drop = [i for i, sid in enumerate(learned.dismissed_situations) if sid in label_of]
         self.dismissed_vectors = learned.dismissed_vectors[drop] if drop else None
         self.dismissed_rows = np.array([label_of[learned.dismissed_situations[i]] for i in drop], dtype=np.int64)
@@ -187,9 +190,13 @@ class _Snapshot:
 
     # ---- scoring -------------------------------------------------------------------------------------------
 
-    def _per_label_max(self, matrix: np.ndarray) -> np.ndarray:
-        out = np.full((matrix.shape[0], len(self.labels)), matrix.min() if matrix.size else 0.0, dtype=np.float32)
-        out[:, self.present] = np.maximum.reduceat(matrix[:, self.order], self.starts, axis=1)
+    def _per_label_max(self, matrix: np.ndarray, groups: tuple | None = None, empty: float | None = None) -> np.ndarray:
+        """Per text, the largest value of each label's columns (`groups`: the index entries' unless given);
+        labels without columns get `empty` (default: the matrix's smallest value)."""
+        order, starts, present = self.groups if groups is None else groups
+        fill = empty if empty is not None else (matrix.min() if matrix.size else 0.0)
+        out = np.full((matrix.shape[0], len(self.labels)), fill, dtype=np.float32)
+        out[:, present] = np.maximum.reduceat(matrix[:, order], starts, axis=1)
         return out
 
     def score(self, texts: list[str], weights: Weights | None = None) -> _Scores:
@@ -206,9 +213,7 @@ class _Snapshot:
         if weights.knn:
             knn = self._per_label_max(sims)
             if self.learned_vectors is not None:  # what agents' choices taught counts like the corpus's examples
-                learned = np.full_like(knn, -1.0)
-                learned[:, self.learned_present] = np.maximum.reduceat(queries @ self.learned_vectors.T,
-                                                                       self.learned_starts, axis=1)
+                learned = self._per_label_max(queries @ self.learned_vectors.T, self.learned_groups, empty=-1.0)
                 knn = np.maximum(knn, learned)
                 # and a message nearly the same as one agents answered is answered the same way
                 recall = np.clip((learned - LEARNED_SIMILARITY) / (1.0 - LEARNED_SIMILARITY), 0.0, 1.0)
