@@ -40,9 +40,7 @@ def replay(engine: Suggester, queries: list[Query], mode: str) -> ReplayReport:
                     chosen = replies[0].id if replies else None
                 if chosen is None:
                     continue
-                candidate = learner.observe(engine, q.message, engine.reply(chosen), "sent")
-                if candidate is not None and candidate.status == "learned":
-                    learner.refresh(engine, force=True)
+                learner.observe(engine, q.message, engine.reply(chosen), "sent")
             report = ReplayReport(mode, hits / max(len(stream) - half, 1), learner.store.count("learned"),
                                   learner.store.count("pending"), len(stream))
         finally:

@@ -186,8 +186,8 @@ class Learner:
         self._lock = Lock()
 
     def observe(self, engine: Suggester, message: str, reply: Reply, action: str) -> Candidate | None:
-        """An agent's choice: `copied` or `sent` proposes the message for the reply's situation; `dismissed`
-        counts against it. Returns the candidate made, if any."""
+        """An agent's choice: `copied` or `sent` proposes the message for the reply's situation (learned by `engine`
+        at once when the mode allows); `dismissed` counts against it. Returns the candidate made, if any."""
         if self.mode == "off":
             return None
         masked = mask(message).strip()
@@ -205,7 +205,10 @@ class Learner:
             elif engine.situation_score(masked, reply.situation) < engine.settings.suggest_threshold:
                 reason = "low_score"
         status = "learned" if reason is None else "pending"
-        return self.store.propose(masked, reply.situation, reply.id, action, status, reason)
+        candidate = self.store.propose(masked, reply.situation, reply.id, action, status, reason)
+        if candidate is not None and candidate.status == "learned":
+            self.refresh(engine, force=True)  # this engine at once; other workers' within REFRESH_SECONDS
+        return candidate
 
     def refresh(self, engine: Suggester, force: bool = False) -> bool:
         """Lay the learned examples over `engine` when they changed (at most one check per REFRESH_SECONDS)."""

@@ -37,10 +37,7 @@ def add_feedback():
     except NotFound as exc:
         raise ApiError(404, exc.code, exc.message, "reply_id") from None
     record = store.add(message, reply.id, action, reply.situation)
-    learner = current_app.extensions["learning"]
-    candidate = learner.observe(engine, message, reply, action)
-    if candidate is not None and candidate.status == "learned":
-        learner.refresh(engine, force=True)  # this worker at once; the others within a second
+    current_app.extensions["learning"].observe(engine, message, reply, action)
     response = jsonify({"id": record.id, "created_at": record.created_at, "reply_id": record.reply_id,
                         "action": record.action})
     response.status_code = 201
