@@ -174,7 +174,7 @@ def validate_situation(data: dict, where: str, problems: list[str], expected_id:
         bad("description", "must be text")
     examples = _text_list(data.get("examples") or [])
     if examples is None or not all(e.strip() for e in examples):
-        bad("examples", "must be a list of non-empty buyer messages")
+        bad("examples", "must be a list of non-empty example buyer messages")
     elif any(len(e) > MAX_EXAMPLE_CHARS for e in examples):
         bad("examples", f"an example is longer than {MAX_EXAMPLE_CHARS} characters")
     for key in sorted(set(data) - SITUATION_FIELDS):
@@ -236,7 +236,6 @@ def lint(corpus: Corpus, profile: dict[str, str]) -> list[str]:
     """Warnings that do not stop loading but that an editor should see."""
     warnings = []
     known = set(KNOWN_PLACEHOLDERS) | set(profile)
-    example_owner: dict[str, str] = {}
     for reply in corpus.replies.values():
         if len(reply.examples) < 3:
             warnings.append(f"reply {reply.id}: only {len(reply.examples)} example message(s); 3 or more match better")
@@ -245,18 +244,15 @@ def lint(corpus: Corpus, profile: dict[str, str]) -> list[str]:
                 warnings.append(f"reply {reply.id}: unknown placeholder {{{name}}}")
             elif name not in profile and name not in PER_CONVERSATION:
                 warnings.append(f"reply {reply.id}: placeholder {{{name}}} has no value in shop.yaml")
-        for example in reply.examples:
-            owner = example_owner.setdefault(example, reply.id)
-            other = corpus.replies[owner]
-            if other.situation != reply.situation:
-                warnings.append(f"reply {reply.id}: example {example!r} also stands under {owner} ({other.situation})")
-    for situation in corpus.situations.values():
-        for example in situation.examples:
-            owner = example_owner.setdefault(example, f"@{situation.id}")
-            other = corpus.situations[owner[1:]] if owner.startswith("@") else corpus.replies[owner]
-            other_situation = other.id if owner.startswith("@") else other.situation
-            if other_situation != situation.id:
-                warnings.append(f"situation {situation.id}: example {example!r} also stands under {owner.lstrip('@')}")
+    # one buyer message under two situations teaches the engine both: the second place is named
+    places = [(f"reply {r.id}", r.id, r.situation, r.examples) for r in corpus.replies.values()]
+    places += [(f"situation {s.id}", s.id, s.id, s.examples) for s in corpus.situations.values()]
+    first_owner: dict[str, tuple[str, str]] = {}  # example -> (where it first stands, that place's situation)
+    for label, name, situation, examples in places:
+        for example in examples:
+            owner, owner_situation = first_owner.setdefault(example, (name, situation))
+            if owner_situation != situation:
+                warnings.append(f"{label}: example {example!r} also stands under {owner} ({owner_situation})")
     for sid in corpus.situations:
         if not corpus.replies_of(sid):
             warnings.append(f"situation {sid}: has no replies")
