@@ -63,6 +63,9 @@ class ApiKeys:
 
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+# Browser extensions' own pages and service workers send these origins. No web page can send one, so they are not
+# the cross-site posts the Origin check stops; the API key check still applies (integrations/extension/).
+EXTENSION_ORIGINS = ("chrome-extension://", "moz-extension://")
 
 
 def _is_api(path: str) -> bool:
@@ -96,7 +99,8 @@ def init_security(app: Flask, cors_origins: str, keys_path: Path) -> None:
             # A page on another site can post a form or a text/plain "simple request" without a preflight: a
             # state-changing call must be JSON, and come from this origin or one in cors_origins.
             origin = request.headers.get("Origin")
-            if origin and origin.rstrip("/") != request.host_url.rstrip("/") and not allowed_origin():
+            if origin and origin.rstrip("/") != request.host_url.rstrip("/") and not allowed_origin() \
+                    and not origin.startswith(EXTENSION_ORIGINS):
                 return error_response(403, "cross_origin", f"requests from {origin} are not allowed "
                                       "(add the origin to the setting cors_origins)", None)
             if request.mimetype != "application/json":
