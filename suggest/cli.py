@@ -132,7 +132,7 @@ def corpus_export(ctx: click.Context, file: Path, layout: str) -> None:
         from .corpus.profile import load_profile
         from .corpus.spreadsheet import write_qianniu
 
-        export = write_qianniu(load_corpus(settings.corpus_dir), load_profile(settings.corpus_dir / "shop.yaml"), file)
+        export = write_qianniu(load_corpus(settings.corpus_dir), load_profile(settings.corpus_dir / "shop.yaml").values(), file)
         click.echo(f"exported {export.count} quick phrases to {file} (千牛 layout; "
                    f"{export.skipped_retired} retired replies left out)")
         for line in export.report():
@@ -172,7 +172,7 @@ def _compliance(replies) -> list[tuple[str, list]]:
     """(reply id, findings) of the compliance lint, for every reply with any (active or retired)."""
     from .corpus.compliance import check_text
 
-    found = [(r.id, check_text(r.text)) for r in sorted(replies, key=lambda r: r.id)]
+    found = [(r.id, check_text(r.text, requires=r.requires)) for r in sorted(replies, key=lambda r: r.id)]
     return [(rid, f) for rid, f in found if f]
 
 
@@ -184,6 +184,38 @@ def _refuse_blocked(replies, where: dict[str, str] | None = None) -> None:
         lines = [f"{(where or {}).get(rid, rid)}: reply {rid}: " + ", ".join(f"'{f.word}' ({f.rule})" for f in found)
                  for rid, found in blocked]
         raise click.ClickException("nothing imported: replies an agent must not send:\n  " + "\n  ".join(lines))
+
+
+# ---- products ------------------------------------------------------------------------------------------------
+
+@main.group()
+def products() -> None:
+    """The shop's product sheet: questions about a product's attributes are answered from it."""
+
+
+@products.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def products_import(ctx: click.Context, file: Path) -> None:
+    """Replace the home's product sheet with FILE (.xlsx or .csv, UTF-8 or GBK); nothing changes if a row is bad."""
+    from .corpus.products import products_path, read_products, write_products
+
+    settings = _settings(ctx)
+    sheet = read_products(file)  # CorpusError names file, row and column
+    target = products_path(settings.corpus_dir) or settings.corpus_dir / "products.csv"
+    count = write_products(sheet, target)
+    click.echo(f"imported {count} product(s) into {target}; running servers answer from it at their next request")
+
+
+@products.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def products_export(ctx: click.Context, file: Path) -> None:
+    """Write the home's product sheet to FILE (.xlsx with sheets 商品/尺码表/SKU, or .csv)."""
+    from .corpus.products import load_products, write_products
+
+    count = write_products(load_products(_settings(ctx).corpus_dir), file)
+    click.echo(f"exported {count} product(s) to {file}")
 
 
 # ---- index ---------------------------------------------------------------------------------------------------
@@ -230,7 +262,8 @@ def _print_result(result, as_json: bool) -> None:
     click.echo("suggestions:")
     for number, item in enumerate(result.suggestions, start=1):
         flag = f"  [未填: {', '.join(item.unfilled)}]" if item.unfilled else ""
-        click.echo(f"{number}. [{item.situation}] {item.text}{flag}")
+        note = f"  （提示客服：{item.note}）" if item.note else ""
+        click.echo(f"{number}. [{item.situation}] {item.text}{flag}{note}")
 
 
 @main.command()
@@ -238,17 +271,18 @@ def _print_result(result, as_json: bool) -> None:
 @click.option("--k", type=click.IntRange(1, 50), default=None, help="How many suggestions (default 5).")
 @click.option("--stage", type=click.Choice(["presale", "order", "aftersale"]), help="Favour this stage's situations.")
 @click.option("--context", multiple=True, help="An earlier buyer message (repeat, oldest first); infers the stage.")
+@click.option("--product", help="The product the buyer asks about: its id, link or name in the product sheet.")
 @click.option("--file", "file", type=click.File("r", encoding="utf-8"), help="One message per line ('-' for stdin).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (one object per line with --file).")
 @click.pass_context
 def query(ctx: click.Context, message: str | None, k: int | None, stage: str | None, context: tuple[str, ...],
-          file, as_json: bool) -> None:
+          product: str | None, file, as_json: bool) -> None:
     """Suggest replies for MESSAGE, or for every line of --file (the model is loaded once)."""
     if (message is None) == (file is None):
         raise click.UsageError("give either MESSAGE or --file")
     engine = _engine(ctx)
     if file is None:
-        _print_result(engine.suggest(message, k=k, stage=stage, context=list(context)), as_json)
+        _print_result(engine.suggest(message, k=k, stage=stage, context=list(context), product=product), as_json)
         return
     failures = 0
     for number, line in enumerate(file, start=1):
@@ -256,7 +290,7 @@ def query(ctx: click.Context, message: str | None, k: int | None, stage: str | N
         if not line.strip():
             continue
         try:
-            result = engine.suggest(line, k=k, stage=stage)
+            result = engine.suggest(line, k=k, stage=stage, product=product)
         except SuggestError as exc:
             failures += 1
             if as_json:

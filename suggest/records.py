@@ -12,6 +12,19 @@ MAX_CONTEXT = 20  # earlier buyer messages one request may give (each turn count
 
 
 @dataclass(frozen=True)
+class Problem:
+    """One thing wrong, said as data: each interface words it (English in the CLI, Chinese on the pages)."""
+
+    field: str  # where in the record: "text", "发货与快递.截单时间", "活动[1].结束"
+    code: str  # what is wrong: "bad_time", "fact_missing" …
+    values: dict = field(default_factory=dict)  # what the wording needs: {"fact": "花呗"}
+    where: str = ""  # file:line, when the problem is in a file
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class Situation:
     id: str
     name: str
@@ -37,11 +50,16 @@ class Reply:
     tags: tuple[str, ...] = ()
     shortcut: str | None = None
     retired: bool = False  # hidden from suggestions, kept in the corpus and its history
+    # Facts the reply depends on beyond its placeholders: yes/no facts of shop.yaml that must be yes (花呗),
+    # and the campaign it belongs to (suggested only while that campaign runs).
+    requires: tuple[str, ...] = ()
+    campaign: str | None = None
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data["examples"] = list(self.examples)
         data["tags"] = list(self.tags)
+        data["requires"] = list(self.requires)
         return data
 
 
@@ -66,6 +84,7 @@ class ScoredReply:
     score: float
     shortcut: str | None = None
     unfilled: tuple[str, ...] = ()
+    note: str = ""  # for the agent, not the buyer: e.g. "the product sheet has no 热量 for this product"
 
     def to_dict(self) -> dict:
         data = asdict(self)

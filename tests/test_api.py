@@ -110,11 +110,13 @@ def test_suggest_fills_placeholders_from_profile_and_variables(client, spec):
     assert "阿花" in {r["id"]: r["text"] for r in body["suggestions"]}["bargain-02"]
 
 
-def test_suggest_reports_unfilled_placeholders(client):
+def test_suggest_fills_the_shop_facts_and_the_callers_variables(client):
     body = client.post("/api/v1/suggest", json={"message": "包邮吗"}).get_json()
     first = body["suggestions"][0]
-    assert first["id"] == "free_shipping-01" and first["unfilled"] == ["满包邮金额"]
-    assert "{满包邮金额}" in first["text"]
+    assert first["id"] == "free_shipping-01" and "满99元就包邮" in first["text"]
+    assert first["unfilled"] == ["买家昵称"] and "{买家昵称}" in first["text"]  # per buyer, the caller's to give
+    body = client.post("/api/v1/suggest", json={"message": "包邮吗", "variables": {"满包邮金额": "59元"}}).get_json()
+    assert "满59元就包邮" in body["suggestions"][0]["text"]
 
 
 def test_suggest_abstains_on_nonsense(client, spec):

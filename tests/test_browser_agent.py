@@ -170,8 +170,8 @@ def test_multi_intent_groups_unfilled_and_mobile_layout(page_at, server, artifac
     assert heads == [s["text"] for s in expected["segments"]]
     # the unfilled placeholder is highlighted and announced
     mark = page.locator("mark.unfilled").first
-    assert mark.inner_text() == "{满包邮金额}"
-    assert "满包邮金额" in page.locator(".tag-warn").first.inner_text()
+    assert mark.inner_text() == "{买家昵称}"
+    assert "买家昵称" in page.locator(".tag-warn").first.inner_text()
     # nothing wider than the phone
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=str(artifacts / "agent-390.png"), full_page=True)
@@ -229,7 +229,9 @@ def test_docs_page_renders(browser, server, artifacts):
     try:
         page = context.new_page()
         page.goto(base_url + "/api/docs")
-        assert page.locator(".op").count() == 8
+        document = json.loads(urllib.request.urlopen(base_url + "/api/v1/openapi.json").read())
+        operations = sum(len(methods) for methods in document["paths"].values())
+        assert page.locator(".op").count() == operations >= 9  # every operation, the product search included
         assert page.locator("#op-suggest .props").first.is_visible()
         page.screenshot(path=str(artifacts / "api-docs.png"))
     finally:
@@ -377,11 +379,11 @@ def test_top_five_cards_fit_1366x768_and_none_fits_has_a_key(page_at, server, ar
     page.set_viewport_size({"width": 1366, "height": 768})
 
     def longer_replies(route):
-        """Real answers with every reply four times as long, as real shops' replies often are."""
+        """Real answers with every reply six times as long, as real shops' replies often are."""
         response = route.fetch()
         data = response.json()
         for reply in data["suggestions"] + [r for s in data["segments"] for h in s["situations"] for r in h["replies"]]:
-            reply["text"] = "".join([reply["text"]] * 4)
+            reply["text"] = "".join([reply["text"]] * 6)
         route.fulfill(response=response, json=data)
 
     page.route("**/api/v1/suggest", longer_replies)
@@ -415,6 +417,90 @@ def test_top_five_cards_fit_1366x768_and_none_fits_has_a_key(page_at, server, ar
     assert response.value.ok
     assert "已反馈" in none.inner_text() and none.is_disabled()
     assert (message,) in dismissed_all_rows(app)
+
+
+# ---- 千牛 quick codes -----------------------------------------------------------------------------------------
+
+# Twelve more /yj codes beside the fixture's yj1 and yj2 (议价), in two more situations, so that code order
+# (yj1, yj2 … yj9, yj10 … yj14) differs from text order (yj1, yj10, yj11 …) and from situation order.
+CODE_SITUATIONS = {
+    "gift": ("赠品", "presale", [3, 5, 7, 10, 12, 14]),
+    "coupon": ("优惠券", "presale", [4, 6, 8, 9, 11, 13]),
+}
+
+
+@pytest.fixture(scope="module")
+def codes_server(embedder, tmp_path_factory, live_server):
+    """The app over the fixture corpus plus twelve /yj codes, on a free port; yields its base URL."""
+    from suggest.engine.suggester import Suggester
+    from tests.conftest import make_home
+
+    home = make_home(tmp_path_factory.mktemp("codes-home"))
+    for sid, (name, stage, numbers) in CODE_SITUATIONS.items():
+        lines = [f"id: {sid}", f"name: {name}", f"stage: {stage}", f"description: 买家问{name}", "replies:"]
+        for n in numbers:
+            lines += [f"  - id: {sid}-{n:02d}", f"    text: 亲，这是快捷短语第{n}条（{name}）~",
+                      f"    examples: [{name}怎么弄第{n}, 有没有{name}{n}]", f"    shortcut: yj{n}"]
+        (home / "corpus" / "situations" / f"{sid}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    engine = Suggester.load(load_settings(home, env={}), embedder=embedder)
+    app = create_app(engine.settings, engine=engine)
+    with live_server(app) as base_url:
+        yield base_url
+
+
+def test_quick_code_list_shows_every_match_in_code_order_with_a_count(browser, codes_server, artifacts):
+    from suggest.records import MAX_K
+
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=codes_server)
+    errors = []
+    page = context.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    try:
+        page.goto(codes_server + "/")
+        page.wait_for_selector("#status.status-ok")
+        with page.expect_request(lambda r: r.url.endswith("/api/v1/suggest") and r.method == "POST") as request:
+            page.fill("#message", "/yj")
+        assert request.value.post_data_json == {"message": "/yj", "k": MAX_K}  # every match, not only nine
+        page.wait_for_function("() => document.querySelectorAll('#results .reply').length === 14")
+
+        # all fourteen, as 千牛 lists them: yj1, yj2 … yj9, yj10 … yj14 (not yj1, yj10, yj11 …, not by situation)
+        codes = page.locator("#results .reply .tag-code").all_inner_texts()
+        assert codes == [f"/yj{n}" for n in range(1, 15)]
+        # each card says its situation, since the list is in code order rather than grouped
+        assert page.locator('#results .reply[data-reply-id="gift-10"] .tag-situation').inner_text() == "赠品"
+        # the count, and what the number keys reach
+        summary = page.inner_text("#summary")
+        assert "共 14 条" in summary and "前 9 条可按数字键复制" in summary
+        numbered = page.locator("#results .reply[data-number]")
+        assert numbered.count() == 9
+        assert [numbered.nth(i).get_attribute("data-number") for i in range(9)] == [str(n) for n in range(1, 10)]
+        assert page.locator("#results .reply-later").count() == 5
+
+        # Alt+9 copies yj9; the 14th (no number key) is reachable by scrolling and copies with its button
+        page.focus("#message")
+        page.keyboard.press("Alt+9")
+        page.wait_for_function("t => navigator.clipboard.readText().then(c => c === t)",
+                               arg="亲，这是快捷短语第9条（优惠券）~")
+        last = page.locator('#results .reply[data-reply-id="gift-14"]')
+        last.scroll_into_view_if_needed()
+        box = last.bounding_box()
+        assert 0 <= box["y"] and box["y"] + box["height"] <= 768
+        page.screenshot(path=str(artifacts / "agent-quick-codes.png"))
+        last.locator(".btn-copy").click()
+        page.wait_for_function("t => navigator.clipboard.readText().then(c => c === t)",
+                               arg="亲，这是快捷短语第14条（赠品）~")
+
+        # nine or fewer: every one has a key, and the hint says which
+        page.fill("#message", "/yj1")
+        page.wait_for_function("() => document.querySelectorAll('#results .reply').length === 6")  # yj1, yj10 … yj14
+        assert page.locator("#results .reply .tag-code").all_inner_texts() == ["/yj1"] + [f"/yj{n}" for n in range(10, 15)]
+        summary = page.inner_text("#summary")
+        assert "共 6 条" in summary and "按数字键 1–6 复制" in summary and "前 9 条" not in summary
+    finally:
+        context.close()
+    assert errors == [], errors
 
 
 # ---- Chinese everywhere -------------------------------------------------------------------------------------

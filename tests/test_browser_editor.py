@@ -193,7 +193,7 @@ def test_import_page_takes_a_gbk_chinese_csv_and_a_qianniu_sheet(server, context
     page.wait_for_selector("#preview:not([hidden])")
     assert page.get_attribute("#preview-verdict", "data-kind") == "error"
     text = page.inner_text("#preview")
-    assert "完全一致" not in text and "被拒绝" not in text and "缺少列 话术、情境" in text
+    assert "完全一致" not in text and "被拒绝" not in text and "缺少列 话术、场景" in text
     assert page.is_disabled("#import-commit")
 
     # what Excel saves on Chinese Windows: GBK, the page's Chinese headers, no ids, situations by name
@@ -235,7 +235,7 @@ def test_import_page_takes_a_gbk_chinese_csv_and_a_qianniu_sheet(server, context
     assert bargain.locator("select").input_value() == "bargain"
     assert "议价（bargain）" in bargain.locator("select option:checked").inner_text()
     assert "%" in bargain.locator(".conf-cell").inner_text()
-    assert "新情境" in page.locator('#group-rows tr[data-group="店铺公告"]').inner_text()
+    assert "新场景" in page.locator('#group-rows tr[data-group="店铺公告"]').inner_text()
     page.select_option('#group-rows tr[data-group="物流相关"] select', "urge_shipping")
     page.wait_for_selector('#group-rows tr[data-group="物流相关"] .conf-cell:has-text("你选的")')
     assert page.get_attribute("#preview-verdict", "data-kind") == "ready"
@@ -258,3 +258,149 @@ def test_import_page_takes_a_gbk_chinese_csv_and_a_qianniu_sheet(server, context
     phone.wait_for_selector("#preview-groups:not([hidden])")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     phone.screenshot(path=str(artifacts / "editor-import-390.png"), full_page=True)
+
+
+# ---- layout and words (issue 10) ------------------------------------------------------------------------------
+
+BUTTONS = "button, .btn, input[type=submit], select, summary"
+
+
+def visible_buttons_under(page, selector: str) -> list[str]:
+    """The visible buttons (and other controls) whose box meets the box of `selector`."""
+    return page.evaluate("""([selector, buttons]) => {
+        const box = document.querySelector(selector).getBoundingClientRect();
+        return [...document.querySelectorAll(buttons)].filter((b) => {
+            const r = b.getBoundingClientRect();
+            return r.width && r.height && r.right > box.left && r.left < box.right && r.bottom > box.top && r.top < box.bottom;
+        }).map((b) => b.id || b.textContent.trim());
+    }""", [selector, BUTTONS])
+
+
+def test_try_it_is_in_view_at_1366x768_and_toasts_never_cover_buttons(server, context_at, artifacts):
+    base_url, app, live = server
+    page = context_at(1366, 768).new_page()
+    log_in(page, base_url)
+    page.click('#reply-list .row[data-id="bargain-01"]')
+    page.wait_for_selector("#form-id:has-text('bargain-01')")
+
+    # 试一试 beside the form: its box and its message box in view without scrolling
+    assert page.evaluate("() => window.scrollY") == 0
+    panel, message = page.locator(".try").bounding_box(), page.locator("#try-message").bounding_box()
+    assert panel["y"] >= 0 and message["y"] + message["height"] <= 768, (panel, message)
+    form = page.locator("#reply-form").bounding_box()
+    assert panel["x"] >= form["x"] + form["width"]  # beside the form, not under it
+    page.fill("#try-message", "能便宜点吗")
+    page.wait_for_selector(".try-item")
+    first = page.locator(".try-item").first.bounding_box()
+    assert first["y"] + first["height"] <= 768 and page.evaluate("() => window.scrollY") == 0
+    page.screenshot(path=str(artifacts / "editor-1366x768.png"))
+
+    # the form's buttons scrolled to the bottom of the window, where a toast stands by default
+    page.evaluate("""() => {
+        const actions = document.querySelector('#reply-form .form-actions').getBoundingClientRect();
+        window.scrollBy(0, actions.bottom - (window.innerHeight - 40));
+    }""")
+    bottom_band = page.evaluate("""() => [...document.querySelectorAll('#reply-form .form-actions .btn')].some((b) => {
+        const r = b.getBoundingClientRect();
+        return r.width && r.bottom > window.innerHeight - 90 && r.right > window.innerWidth / 2 - 130
+            && r.left < window.innerWidth / 2 + 130;
+    })""")
+    assert bottom_band, "the test needs a button where the toast would stand at the bottom"
+    page.fill("#r-text", live.corpus.replies["bargain-01"].text + "哦")
+    page.click("#save")
+    page.wait_for_selector("#toast.show")
+    page.wait_for_function("() => document.getAnimations().length === 0")
+    assert "已保存" in page.inner_text("#toast")
+    assert visible_buttons_under(page, "#toast") == []
+    page.screenshot(path=str(artifacts / "editor-toast.png"))
+
+
+def test_editor_says_changjing_and_lists_replies_by_situation(server, context_at):
+    base_url, app, live = server
+    page = context_at(1280, 900).new_page()
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.accept()))
+    log_in(page, base_url)
+
+    # one word, 场景, on every page (the import page names the file's header “情境” in quotes only)
+    for path in ("/editor/", "/editor/situations", "/editor/history", "/editor/learning", "/editor/analytics",
+                 "/editor/import"):
+        page.goto(base_url + path)
+        page.wait_for_load_state()
+        text = page.inner_text("body").replace("“情境”", "").replace("“情境名称”", "")
+        options = " ".join(page.locator("option, optgroup").evaluate_all("n => n.map((o) => o.label || o.text)"))
+        placeholders = " ".join(page.locator("[placeholder], [aria-label]").evaluate_all(
+            "n => n.map((e) => (e.placeholder || '') + (e.getAttribute('aria-label') || ''))"))
+        assert "情境" not in text + options + placeholders, path
+    assert "场景" in page.inner_text(".editor-nav")
+
+    # a refusal made by the service reads 场景 too (asked outside the page: a 422 in the page is a console error)
+    token = page.get_attribute('meta[name="csrf-token"]', "content")
+    refused = page.context.request.post(base_url + "/editor/api/replies", headers={"X-CSRF-Token": token},
+                                        data={"reply": {"situation": "", "text": "亲，在的哦~", "examples": ["在吗"]}})
+    assert refused.status == 422
+    messages = [refused.json()["error"]["message"]] + [p["message"] for p in refused.json().get("problems", [])]
+    assert any("场景" in m for m in messages) and not any("情境" in m for m in messages), messages
+
+    # the reply list: by situation (stage order, then name), each under its name with the id secondary
+    page.goto(base_url + "/editor/")
+    page.wait_for_selector("#reply-list .row")
+    stages = ["presale", "order", "aftersale", "general"]
+    used = {r.situation for r in live.corpus.replies.values()}
+    expected = sorted((live.corpus.situations[s] for s in used), key=lambda s: (stages.index(s.stage), s.name, s.id))
+    groups = page.locator("#reply-list .rows-group")
+    assert groups.locator(".sit-name").all_inner_texts() == [s.name for s in expected]
+    assert groups.locator(".sit-id").all_inner_texts() == [s.id for s in expected]
+    rows = page.locator("#reply-list .row").evaluate_all("n => n.map((r) => r.dataset.id)")
+    assert [live.corpus.replies[r].situation for r in rows] == [
+        s.id for s in expected for _ in range(sum(1 for r in live.corpus.replies.values() if r.situation == s.id))]
+
+
+def test_situation_column_shows_the_name_first_and_never_breaks_an_id(server, context_at):
+    base_url, app, live = server
+    for width, height in ((1280, 900), (390, 844)):
+        page = context_at(width, height).new_page()
+        log_in(page, base_url)
+        page.goto(base_url + "/editor/import")
+        page.set_input_files("#import-file", {"name": "话术.csv", "mimeType": "text/csv", "buffer": _csv([
+            ["情境", "编号", "话术", "例句"],
+            ["bargain", "", "亲，这款已经是活动价了，拍下还送一份小礼物哦~", "还能便宜吗\n少点吧"],
+            ["free_shipping", "", "亲，店里满额就包邮，差一点凑个单就可以啦~", "包邮吗\n能包邮不"],
+        ])})
+        page.click("#import-preview")
+        page.wait_for_selector("#preview-verdict[data-kind='ready']")
+        header = page.locator("#preview-table thead th").all_inner_texts()
+        assert "场景" in header and "情境" not in header
+        for row, (name, sid) in enumerate((("议价", "bargain"), ("包邮", "free_shipping"))):
+            cell = page.locator("#preview-rows tr").nth(row).locator(".sit-cell")
+            assert cell.locator(".sit-name").inner_text() == name and cell.locator(".sit-id").inner_text() == sid
+            facts = cell.evaluate(r"""(td) => {
+                const name = td.querySelector('.sit-name'), id = td.querySelector('.sit-id');
+                const range = document.createRange();
+                range.selectNodeContents(id);
+                const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+                let node = id, background = 'rgba(0, 0, 0, 0)';
+                while (node && /rgba\(0, 0, 0, 0\)|transparent/.test(background)) {
+                    background = getComputedStyle(node).backgroundColor; node = node.parentElement;
+                }
+                return {lines, nameFirst: !!(name.compareDocumentPosition(id) & Node.DOCUMENT_POSITION_FOLLOWING),
+                        nameSize: parseFloat(getComputedStyle(name).fontSize), idSize: parseFloat(getComputedStyle(id).fontSize),
+                        color: getComputedStyle(id).color, background};
+            }""")
+            assert facts["lines"] == 1, (width, sid, facts)  # never 「bargai n」
+            assert facts["nameFirst"] and facts["idSize"] < facts["nameSize"], facts
+            assert contrast(facts["color"], facts["background"]) >= 4.5, facts
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+
+
+def contrast(foreground: str, background: str) -> float:
+    """WCAG contrast ratio of two CSS rgb()/rgba() colours (the background taken as opaque)."""
+    import re
+
+    def luminance(css: str) -> float:
+        r, g, b = (int(v) / 255 for v in re.findall(r"[\d.]+", css)[:3])
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    light, dark = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)

@@ -145,10 +145,10 @@ def test_near_duplicate_warning_uses_the_configured_threshold(service, live):
 
 
 def test_placeholder_without_a_shop_value_needs_confirmation(service):
-    draft = {"situation": "free_shipping", "text": "亲，满{满包邮金额}包邮，{活动名}期间更划算", "examples": ["满多少包邮"]}
+    draft = {"situation": "free_shipping", "text": "亲，满{满包邮金额}包邮，{赠品}送完即止", "examples": ["满多少包邮"]}
     check = service.check_reply(draft)
-    names = [w["name"] for w in check.warnings if w["kind"] == "placeholder"]
-    assert names == ["满包邮金额", "活动名"]
+    warnings = [w for w in check.warnings if w["kind"] == "placeholder"]
+    assert [w["name"] for w in warnings] == ["赠品"] and "不会被推荐" in warnings[0]["message"]
     with pytest.raises(NeedsConfirmation):
         service.save_reply(draft, "alice")
 
@@ -395,20 +395,23 @@ def test_qianniu_export_fills_placeholders_and_reports_unfilled(live, tmp_path):
     corpus = corpus.__class__(corpus.situations, {**corpus.replies, retired.id: retired})
     for suffix in (".xlsx", ".csv"):
         path = tmp_path / f"qianniu{suffix}"
-        export = write_qianniu(corpus, live.profile, path)
+        values = {k: v for k, v in live.profile.values().items() if k != "满包邮金额"}
+        export = write_qianniu(corpus, values, path)
         rows = read_qianniu(path)
         assert len(rows) == export.count == sum(1 for r in corpus.replies.values() if not r.retired)
         by_code = {code: (group, text) for group, code, text in rows}
         assert by_code["yj2"][0] == "议价"
         assert "{客服名}" not in by_code["yj2"][1] and "小测" in by_code["yj2"][1]
         assert all(retired.text != text for _, _, text in rows)
-        assert "free_shipping-01" in export.unfilled and export.unfilled["free_shipping-01"] == ["满包邮金额"]
+        assert export.unfilled["free_shipping-01"] == ["买家昵称", "满包邮金额"]
         assert export.skipped_retired == 1
     raw = (tmp_path / "qianniu.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel opens the Chinese text correctly
     header = next(csv.reader([raw.decode("utf-8-sig").splitlines()[0]]))
     assert header == ["分组", "快捷编码", "快捷短语"]
-    # and from the CLI
+    # and from the CLI, for a shop that has not said when it ships free
+    shop = live.settings.corpus_dir / "shop.yaml"
+    shop.write_text(shop.read_text(encoding="utf-8").replace("满包邮金额: 99元", ""), encoding="utf-8")
     out = tmp_path / "cli.xlsx"
     result = CliRunner().invoke(cli_module.main, ["--home", str(live.settings.home), "corpus", "export", str(out),
                                                   "--format", "qianniu"], catch_exceptions=False)

@@ -48,7 +48,7 @@ def test_a_gbk_sheet_with_chinese_headers_gets_situations_ids_and_suggestions(fr
 
 def test_the_projects_own_qianniu_export_imports_back_unchanged(fresh_engine, tmp_path):
     path = tmp_path / "export.xlsx"
-    write_qianniu(fresh_engine.corpus, fresh_engine.profile, path)
+    write_qianniu(fresh_engine.corpus, fresh_engine.profile.values(), path)
     result = import_quick_phrases(fresh_engine, read_quick_phrases(path), replace=True)
     assert not result.added and not result.removed
     assert result.corpus.replies == fresh_engine.corpus.replies

@@ -99,6 +99,9 @@ def build_spec(settings: Settings) -> dict:
                 "shortcut": {"type": ["string", "null"], "description": "快捷编码, e.g. yj1."},
                 "unfilled": {"type": "array", "items": {"type": "string"},
                              "description": "Placeholders in text that have no value, e.g. [\"满包邮金额\"]."},
+                "note": {"type": "string", "description": "For the agent, not the buyer (Chinese): e.g. that the "
+                                                          "product sheet lacks the attribute asked about. Replies "
+                                                          "built from the product sheet have ids `product:…`."},
             },
             "example": _REPLY_EXAMPLE,
         },
@@ -152,6 +155,10 @@ def build_spec(settings: Settings) -> dict:
                             "description": "The buyer's earlier messages, oldest first. Without `stage`, the "
                                            "conversation stage is inferred from them (the latest count most)."},
                 "variables": variables_schema,
+                "product": {"type": "string", "minLength": 1, "maxLength": 200,
+                            "description": "The product the conversation is about (its id, link or name in the "
+                                           "product sheet), as the chat tool knows the product card the buyer sent: "
+                                           "questions about its attributes are answered from the sheet."},
             },
             "example": {"message": "能便宜点吗", "stage": "presale"},
         },
@@ -212,6 +219,14 @@ def build_spec(settings: Settings) -> dict:
             "properties": {"situations": {"type": "array", "items": _ref("Situation")}},
             "example": {"situations": [{"id": "bargain", "name": "议价", "stage": "presale", "stage_name": "售前",
                                         "description": "买家要求便宜、打折"}]},
+        },
+        "ProductList": {
+            "type": "object", "additionalProperties": False, "required": ["products"],
+            "properties": {"products": {"type": "array", "maxItems": 20, "items": {
+                "type": "object", "additionalProperties": False, "required": ["id", "name", "category", "link"],
+                "properties": {"id": {"type": "string"}, "name": {"type": "string"},
+                               "category": {"type": "string"}, "link": {"type": "string"}}}}},
+            "example": {"products": [{"id": "C001", "name": "暖暖加绒连帽卫衣", "category": "服装", "link": ""}]},
         },
         "Reply": {
             "type": "object", "additionalProperties": False,
@@ -334,6 +349,14 @@ def build_spec(settings: Settings) -> dict:
             "operationId": "listSituations", "tags": ["corpus"], "summary": "List the situations of the corpus",
             "responses": {"200": {"description": "Every situation.", "content": _json(_ref("SituationList"))},
                           **std("405")},
+        }},
+        "/api/v1/products": {"get": {
+            "operationId": "listProducts", "tags": ["corpus"],
+            "summary": "Search the product sheet (for choosing the product a conversation is about)",
+            "parameters": [{"name": "q", "in": "query", "required": False, "schema": {"type": "string"},
+                            "description": "Part of an id, name or category; empty lists the first 20."}],
+            "responses": {"200": {"description": "Up to 20 products, the best match first.",
+                                  "content": _json(_ref("ProductList"))}, **std("405")},
         }},
         "/api/v1/replies/{id}": {"get": {
             "operationId": "getReply", "tags": ["corpus"], "summary": "One reply of the corpus",

@@ -162,6 +162,10 @@ def identifier(value: object, field: str) -> str:
     return _encodable(value, field)
 
 
+def optional_identifier(value: object, field: str) -> str | None:
+    return None if value is None else identifier(value, field)
+
+
 def unknown_fields(data: dict, allowed: tuple[str, ...]) -> None:
     """Refuse misspelt fields ("mesage") instead of silently ignoring them."""
     extra = [name for name in data if name not in allowed]

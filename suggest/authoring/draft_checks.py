@@ -19,7 +19,7 @@ import numpy as np
 
 from ..corpus import compliance
 from ..corpus.files import ID_PATTERN, MAX_EXAMPLE_CHARS, MAX_REPLY_CHARS, SHORTCUT_PATTERN, validate_reply
-from ..corpus.profile import KNOWN_PLACEHOLDERS, placeholders
+from ..corpus.profile import KNOWN_PLACEHOLDERS, PER_CONVERSATION, placeholders
 from ..records import STAGES, Corpus, Reply, Situation
 from ..engine.text import normalize
 from .wording import field_of, zh_problem
@@ -116,13 +116,15 @@ class DraftChecker:
     def corpus(self) -> Corpus:
         return self.engine.corpus
 
-    def compliance_of(self, text: str) -> list[compliance.Finding]:
-        found = self._compliance_cache.get(text)
+    def compliance_of(self, text: str, requires: tuple[str, ...] = ()) -> list[compliance.Finding]:
+        """`requires`: the reply's yes/no facts, which make the facts it states legitimate."""
+        key = (text, tuple(requires))
+        found = self._compliance_cache.get(key)
         if found is None:
-            found = compliance.check_text(text, self.rules)
+            found = compliance.check_text(text, self.rules, requires)
             if len(self._compliance_cache) > 5000:
                 self._compliance_cache.clear()
-            self._compliance_cache[text] = found
+            self._compliance_cache[key] = found
         return found
 
     def _next_id(self, prefix: str, taken: set[str]) -> str:
@@ -224,15 +226,19 @@ class DraftChecker:
             problems.append({"field": "text", "message": "请填写话术内容"})
         elif len(text) > MAX_REPLY_CHARS:
             problems.append({"field": "text", "message": f"话术有 {len(text)} 个字，最多 {MAX_REPLY_CHARS} 个字"})
-        known = set(KNOWN_PLACEHOLDERS) | set(self.engine.profile)
+        known = set(KNOWN_PLACEHOLDERS) | self.engine.profile.names()
         for name in dict.fromkeys(placeholders(text)):
             if name not in known:
                 problems.append({"field": "text", "message": f"未知的占位符 {{{name}}}：可用的有 "
                                  + "、".join(f"{{{k}}}" for k in KNOWN_PLACEHOLDERS)})
-            elif name not in self.engine.profile:
+            elif name in PER_CONVERSATION:
                 check.placeholder_warnings.append({
                     "kind": "placeholder", "field": "text", "name": name,
-                    "message": f"店铺资料（shop.yaml）里没有 {{{name}}} 的值：客服复制时需要手动填写"})
+                    "message": f"{{{name}}} 因买家而异：聊天工具会按会话填入，没有时客服复制后手动填写"})
+            elif name not in self.engine.profile.names():
+                check.placeholder_warnings.append({
+                    "kind": "placeholder", "field": "text", "name": name,
+                    "message": f"店铺信息里没有 {{{name}}} 的值：补上之前，这条话术不会被推荐"})
 
         examples = text_lines(draft.get("examples"))  # optional: the situation's bank understands buyers too
         for example in examples:
@@ -258,6 +264,10 @@ class DraftChecker:
 
         raw = {"id": rid, "situation": sid, "stage": stage, "text": text, "examples": examples, "tags": tags,
                "shortcut": shortcut, "retired": retired}
+        # The facts a reply depends on: as the draft says, or else as they were (a form without them keeps them).
+        raw["requires"] = draft["requires"] if "requires" in draft else list(current.requires if current else ())
+        raw["campaign"] = draft["campaign"] if "campaign" in draft else (current.campaign if current else None)
+        raw["campaign"] = raw["campaign"] or None
         leftovers: list[str] = []
         reply = validate_reply(raw, "draft", situations, leftovers)
         for problem in leftovers:  # anything the checks above did not phrase (kept in the engine's words)
@@ -265,7 +275,7 @@ class DraftChecker:
         if reply is None:
             return check
         check.reply = reply
-        check.findings = self.compliance_of(reply.text)
+        check.findings = self.compliance_of(reply.text, reply.requires)
         check.duplicates = self.near_duplicates(reply.text, exclude=reply.id)
         if len(reply.examples) < MIN_GOOD_EXAMPLES:
             check.notes.append({"kind": "examples", "field": "examples",

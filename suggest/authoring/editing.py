@@ -28,17 +28,23 @@ from typing import Iterator
 
 from ..corpus import compliance
 from ..corpus.files import RawReply, check_corpus, load_corpus
+from ..corpus.products import load_products
+from ..corpus.profile import load_profile
+from ..engine.product_answers import load_templates
 from ..errors import CorpusError
 from ..records import Corpus, Reply, Situation
 from . import presentation, try_it
 from .draft_checks import Check, DraftChecker
 from .history import Change, History
 from .import_preview import PhrasePreview, preview_file
+from .shop_facts import ShopFacts
 from .refusals import Blocked, Conflict, Invalid, Missing, NeedsConfirmation
 from .snapshots import corpus_state, reply_from_dict, reply_version, situation_from_dict, situation_version
 from .wording import field_of, zh_problem
 
 log = logging.getLogger(__name__)
+# Files beside situations/ whose change on disk reaches every worker at its next request.
+SIDE_FILES = ("shop.yaml", "products.csv", "products.xlsx", "product_replies.yaml")
 
 
 @dataclass
@@ -74,6 +80,7 @@ class EditingService:
         self._depth = 0
         self._lock_file = None
         self._known_stamp = None if verify_on_first_refresh else self._stamp()
+        self.shop = ShopFacts(self)
 
     @property
     def rules(self) -> tuple[compliance.Rule, ...]:
@@ -123,12 +130,19 @@ class EditingService:
         finally:
             self._lock.release()
 
-    def _stamp(self) -> tuple[int, int] | None:
+    def _stamp(self) -> tuple | None:
         try:
             stat = (self.engine.settings.corpus_dir / "situations").stat()
         except FileNotFoundError:
             return None
-        return (stat.st_ino, stat.st_mtime_ns)
+        return (stat.st_ino, stat.st_mtime_ns, *map(self._file_stamp, SIDE_FILES))
+
+    def _file_stamp(self, name: str) -> tuple | None:
+        try:
+            stat = (self.engine.settings.corpus_dir / name).stat()
+        except FileNotFoundError:
+            return None
+        return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
     def refresh_if_changed(self, wait: bool = True) -> bool:
         """Reload the corpus if its files changed under this process (another worker, a hand edit, the CLI).
@@ -146,6 +160,15 @@ class EditingService:
             if stamp is None or stamp == self._known_stamp:
                 return False
             try:
+                profile = load_profile(self.engine.settings.corpus_dir / "shop.yaml")
+            except CorpusError as exc:
+                log.warning("shop.yaml changed on disk but does not load; keeping the loaded facts: %s", exc.message)
+            else:
+                if profile != self.engine.profile:
+                    log.info("shop.yaml changed on disk; reloading the shop's facts")
+                    self.engine.set_profile(profile)
+            self._reload_products()
+            try:
                 corpus = load_corpus(self.engine.settings.corpus_dir)
             except CorpusError as exc:
                 log.warning("the corpus on disk changed but does not load; keeping the loaded one: %s", exc.message)
@@ -157,14 +180,26 @@ class EditingService:
             self._known_stamp = self._stamp()
             return True
 
+    def _reload_products(self) -> None:
+        corpus_dir = self.engine.settings.corpus_dir
+        try:
+            sheet, templates = load_products(corpus_dir), load_templates(corpus_dir)
+        except CorpusError as exc:
+            log.warning("the product sheet changed on disk but does not load; keeping the loaded one: %s",
+                        exc.message)
+            return
+        if sheet != self.engine.products:
+            log.info("the product sheet changed on disk; reloading it")
+        self.engine.set_products(sheet, templates)
+
     @property
     def corpus(self) -> Corpus:
         return self.engine.corpus
 
     # ---- reading (shaped by suggest.authoring.presentation) ------------------------------------------------
 
-    def compliance_of(self, text: str) -> list[compliance.Finding]:
-        return self.checks.compliance_of(text)
+    def compliance_of(self, text: str, requires: tuple[str, ...] = ()) -> list[compliance.Finding]:
+        return self.checks.compliance_of(text, requires)
 
     def reply_dict(self, reply: Reply, corpus: Corpus | None = None) -> dict:
         return presentation.reply_dict(reply, corpus or self.corpus, self.compliance_of)
@@ -392,6 +427,8 @@ class EditingService:
             original = self.history.get(change_id)
             if original is None:
                 raise Missing(f"历史记录中没有第 {change_id} 号更改")
+            if "shop" in original.before:
+                return self.shop.revert(original, editor, force)
             corpus = self.corpus
             reply_ids = set(original.before["replies"]) | set(original.after["replies"])
             situation_ids = set(original.before["situations"]) | set(original.after["situations"])

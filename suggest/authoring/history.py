@@ -49,6 +49,7 @@ ACTIONS = {
     "revert": "撤销",
     "learn": "采纳学习例句",
     "unlearn": "拒绝或移除学习例句",
+    "edit_shop": "修改店铺信息",
 }
 
 

@@ -79,7 +79,7 @@ class PhrasePreview(ImportPreview):
 
 
 def preview_file(engine, path: Path, display_name: str | None = None, overrides: dict[str, str] | None = None,
-                 *, rules: tuple[compliance.Rule, ...], compliance_of: Callable[[str], list[compliance.Finding]]):
+                 *, rules: tuple[compliance.Rule, ...], compliance_of: Callable[[str, tuple[str, ...]], list[compliance.Finding]]):
     """What importing `path` would do: an interchange.ImportPreview for a corpus file (.jsonl/.csv/.xlsx), a
     PhrasePreview for a 千牛 quick-phrase sheet (分组/快捷编码/快捷短语), whose 分组 go to the situations in
     `overrides` (分组 -> situation id, the editor's choices) or to the ones the engine assigns."""
@@ -89,12 +89,12 @@ def preview_file(engine, path: Path, display_name: str | None = None, overrides:
     if looks_like_quick_phrases(path):
         return _phrase_preview(engine, path, display_name, overrides, compliance_of)
     return preview_import(path, engine.corpus, rules=rules, enforce_compliance=True,
-                          known_placeholders=set(KNOWN_PLACEHOLDERS) | set(engine.profile),
+                          known_placeholders=set(KNOWN_PLACEHOLDERS) | engine.profile.names(),
                           display_name=display_name)
 
 
 def _phrase_preview(engine, path: Path, display_name: str | None, overrides: dict[str, str] | None,
-                    compliance_of: Callable[[str], list[compliance.Finding]]) -> PhrasePreview:
+                    compliance_of: Callable[[str, tuple[str, ...]], list[compliance.Finding]]) -> PhrasePreview:
     from ..corpus.files import corpus_hash
     from ..corpus.interchange import RowPreview, _line_of
     from ..corpus.spreadsheet import read_quick_phrases
@@ -126,7 +126,7 @@ def _phrase_preview(engine, path: Path, display_name: str | None, overrides: dic
         where, _, message = note.partition(": ")
         notes.setdefault(where, []).append(message)
     # the phrases in the order import_quick_phrases took them: a phrase already in the home keeps its reply
-    profile = engine.profile
+    profile = engine.profile.values()
     existing = {fill(r.text, profile)[0]: r for r in corpus.replies.values()}
     added = iter(result.added)
     allowed = set(KNOWN_PLACEHOLDERS) | set(profile)
@@ -139,7 +139,7 @@ def _phrase_preview(engine, path: Path, display_name: str | None, overrides: dic
         reasons: list[str] = []
         warnings = list(notes.get(phrase.where, []))
         if same is None:
-            for finding in compliance_of(reply.text):
+            for finding in compliance_of(reply.text, reply.requires):
                 message = f"compliance ({finding.category}): “{finding.word}”"
                 if finding.severity == "block":
                     reasons.append(message + " is not allowed")

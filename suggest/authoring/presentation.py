@@ -6,18 +6,37 @@ not with the rules for saving; keeping it here keeps the service about changes.
 
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 from ..corpus import compliance
 from ..records import STAGE_NAMES, STAGES, Corpus, Reply, Situation
 from .snapshots import reply_version, situation_version
 
-FindingsOf = Callable[[str], list[compliance.Finding]]  # a reply text's compliance findings
+FindingsOf = Callable[[str, tuple[str, ...]], list[compliance.Finding]]  # a reply text's findings, given its requires
+_STAGE_ORDER = {stage: i for i, stage in enumerate(STAGES)}
+
+
+def _natural(text: str) -> tuple:
+    """bargain-2 before bargain-10."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", text))
+
+
+def situation_order(situation: Situation) -> tuple:
+    """How the pages list situations: by stage (售前, 售中, 售后, 通用), then Chinese name; the id only breaks ties."""
+    return (_STAGE_ORDER.get(situation.stage, len(STAGES)), situation.name, _natural(situation.id))
+
+
+def reply_order(reply: Reply, corpus: Corpus) -> tuple:
+    """How the pages list replies: by their situation (situation_order), then id in natural order."""
+    situation = corpus.situations.get(reply.situation)
+    where = situation_order(situation) if situation else (len(STAGES) + 1, reply.situation, ())
+    return (where, _natural(reply.id))
 
 
 def reply_dict(reply: Reply, corpus: Corpus, compliance_of: FindingsOf) -> dict:
     situation = corpus.situations.get(reply.situation)
-    findings = compliance_of(reply.text)
+    findings = compliance_of(reply.text, reply.requires)
     flag = "block" if compliance.blocking(findings) else "warn" if findings else None
     return {**reply.to_dict(), "version": reply_version(reply),
             "situation_name": situation.name if situation else reply.situation,
@@ -38,7 +57,7 @@ def list_replies(corpus: Corpus, compliance_of: FindingsOf, situation: str | Non
                  flagged: bool = False) -> list[dict]:
     needle = (text or "").strip().lower()
     out = []
-    for reply in sorted(corpus.replies.values(), key=lambda r: (r.situation, r.id)):
+    for reply in sorted(corpus.replies.values(), key=lambda r: reply_order(r, corpus)):
         if situation and reply.situation != situation:
             continue
         if stage and reply.stage != stage:
@@ -59,9 +78,7 @@ def list_replies(corpus: Corpus, compliance_of: FindingsOf, situation: str | Non
 
 
 def list_situations(corpus: Corpus) -> list[dict]:
-    order = {stage: i for i, stage in enumerate(STAGES)}
-    return [situation_dict(s, corpus)
-            for s in sorted(corpus.situations.values(), key=lambda s: (order.get(s.stage, 9), s.id))]
+    return [situation_dict(s, corpus) for s in sorted(corpus.situations.values(), key=situation_order)]
 
 
 def tags(corpus: Corpus) -> list[str]:

@@ -106,7 +106,7 @@ def import_quick_phrases(engine: Suggester, phrases: list[QuickPhrase], replace:
     """The home's corpus with the phrases added (or, with `replace`, instead of its replies); situations and their
     banks stay. Raises CorpusError naming the row when a phrase cannot become a reply."""
     base = engine.corpus
-    profile = engine.profile
+    profile = engine.profile.values()
     groups = assign_groups(engine, phrases, overrides)
     target = {g.group: g for g in groups}
     situations = dict(base.situations)

@@ -30,7 +30,8 @@ def situation_version(situation: Situation) -> str:
 def reply_from_dict(data: dict) -> Reply:
     return Reply(id=data["id"], situation=data["situation"], stage=data["stage"], text=data["text"],
                  examples=tuple(data.get("examples") or ()), tags=tuple(data.get("tags") or ()),
-                 shortcut=data.get("shortcut") or None, retired=bool(data.get("retired")))
+                 shortcut=data.get("shortcut") or None, retired=bool(data.get("retired")),
+                 requires=tuple(data.get("requires") or ()), campaign=data.get("campaign") or None)
 
 
 def situation_from_dict(data: dict) -> Situation:

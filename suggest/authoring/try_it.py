@@ -66,7 +66,7 @@ def try_draft(engine, message: str, draft: dict | None = None, reply_id: str | N
     others = [c for c in current if not c["is_original"]]
     position = 1 + sum(1 for c in others if c["similarity"] > sim)
     verdict = "likely" if sim >= TRY_LIKELY else "possible" if sim >= TRY_POSSIBLE else "unlikely"
-    filled, unfilled = fill(text, engine.profile)
+    filled, unfilled = fill(text, engine.profile.values())
     situation_name = ""
     sid = draft.get("situation") if isinstance(draft.get("situation"), str) else ""
     if sid in corpus.situations:

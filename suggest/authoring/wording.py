@@ -9,13 +9,18 @@ from __future__ import annotations
 import re
 
 
-_FIELD_NAMES = {"id": "编号", "situation": "情境", "stage": "阶段", "text": "话术", "examples": "例句", "tags": "标签",
+# The one word editors and agents see for a situation is 场景 (the agents' page always said so). The files keep
+# their column header 情境 (and the import accepts it): where a message names the header, it is quoted as written.
+WORD = "场景"
+OLD_WORD = "情境"
+
+_FIELD_NAMES = {"id": "编号", "situation": WORD, "stage": "阶段", "text": "话术", "examples": "例句", "tags": "标签",
                 "shortcut": "快捷编码", "retired": "停用", "name": "名称", "description": "说明"}
 _PHRASES = [  # the engine's English problem messages, in the editors' language
     (r"a new situation id must be lowercase letters, digits, '-' or '_' \(got (.*)\)",
-     r"新情境的编号只能用小写英文字母、数字、- 和 _（现在是 \1）"),
+     r"新场景的编号只能用小写英文字母、数字、- 和 _（现在是 \1）"),
     (r"must be lowercase letters, digits, '-' or '_' \(got (.*)\)", r"只能用小写英文字母、数字、- 和 _（现在是 \1）"),
-    (r"unknown situation (.*)", r"情境 \1 不存在"),
+    (r"unknown situation (.*)", r"场景 \1 不存在"),
     (r"must be one of presale, order, aftersale, general \(got (.*)\)", r"只能是 售前/售中/售后/通用（presale/order/aftersale/general，现在是 \1）"),
     (r"is required and may not be empty", "不能为空"),
     (r"is required", "必须填写"),
@@ -33,13 +38,15 @@ _PHRASES = [  # the engine's English problem messages, in the editors' language
     (r"compliance \((.*)\): (.*) is not allowed", r"\1：不允许使用 \2"),
     (r"compliance \((.*)\): (.*) would be refused by the editor", r"\1：\2 在编辑台会被拒绝"),
     (r"compliance \((.*)\): (.*) needs a second look", r"\1：\2 请再确认"),
-    (r"is required \(a situation id or its Chinese name\)", "必须填写（情境编号或中文名称，例如 议价）"),
+    (r"is required \(a situation id or its Chinese name\)", "必须填写（场景编号或中文名称，例如 议价）"),
     (r"the same text as reply (.*)", r"和现有话术 \1 的内容完全相同：导入后会多出一条重复的话术"),
     (r"missing column\(s\) (.*?) \(headers: .*?\)(; a 千牛 quick-phrase sheet.*)?", lambda m: (
-        "缺少列 " + "、".join(part.split("/")[0] for part in m.group(1).split(", "))
-        + "（表头：情境、话术 必填；编号、例句、情境名称、阶段、标签、快捷编码、停用 可选，也可以用英文表头 situation、text、id、examples…）"
+        "缺少列 " + "、".join(_column(part, quoted=False) for part in m.group(1).split(", "))
+        + "（表头：“情境”（填场景编号或中文名称）、“话术” 必填；编号、例句、“情境名称”、阶段、标签、快捷编码、停用 可选，"
+          "也可以用英文表头 situation、text、id、examples…）"
         + ("。如果这是千牛快捷短语表，表头应为 分组、快捷编码、快捷短语" if m.group(2) else ""))),
-    (r"missing column\(s\) (.*?)( \(headers.*\))?$", r"缺少列 \1"),
+    (r"missing column\(s\) (.*?)( \(headers.*\))?$", lambda m: "缺少列 " + "、".join(
+        _column(part) for part in m.group(1).split(", "))),
     (r"快捷编码 '?(.*?)'? is taken; left empty", r"快捷编码 \1 已被别的话术占用，这条导入后不设快捷编码"),
     (r"快捷编码 '?(.*?)'? is not 1-16 letters or digits; left empty", r"快捷编码 \1 不是 1-16 位字母或数字，这条导入后不设快捷编码"),
     (r"the file is empty", "文件是空的"),
@@ -53,6 +60,40 @@ _PHRASES = [  # the engine's English problem messages, in the editors' language
     (r"not an Excel \.xlsx workbook.*", "不是 Excel .xlsx 文件"),
     (r"no rows to import", "文件里没有可导入的行"),
 ]
+
+
+def _column(part: str, quoted: bool = True) -> str:
+    """A missing column ("情境/situation") as editors say it: 场景, with the header the file needs quoted (unless the
+    message lists the headers anyway)."""
+    header = part.split("/")[0]
+    if header != OLD_WORD:
+        return header
+    return f"{WORD}（表头“{header}”）" if quoted else WORD
+
+
+def agents_word(text):
+    """情境 → 场景 outside “quotes” (a quoted name or example is the editors' own text, shown as written): for
+    messages made elsewhere (the service's refusals, the history kept since before) on their way to a page."""
+    if not isinstance(text, str) or OLD_WORD not in text:
+        return text
+    parts = re.split(r"(“[^”]*”)", text)
+    return "".join(part if part.startswith("“") else part.replace(OLD_WORD, WORD) for part in parts)
+
+
+# The keys whose strings are messages for the editor (never reply texts, examples, names or descriptions).
+_MESSAGE_KEYS = {"message", "summary", "action_name", "errors", "reasons", "warnings", "notes", "label",
+                 "changed_names", "kept", "removals", "title"}
+
+
+def agents_words(data, key: str | None = None):
+    """`data` (a JSON answer) with agents_word applied to the messages in it, and to nothing else."""
+    if isinstance(data, dict):
+        return {k: agents_words(v, k) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [agents_words(v, key) for v in data]
+    if isinstance(data, str) and key in _MESSAGE_KEYS:
+        return agents_word(data)
+    return data
 
 
 def zh_problem(message: str) -> str:

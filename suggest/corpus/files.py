@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import CorpusError
-from .profile import KNOWN_PLACEHOLDERS, PER_CONVERSATION, placeholders
+from .profile import CAMPAIGN_PLACEHOLDERS, KNOWN_PLACEHOLDERS, TIMING, ShopProfile, describe, placeholders
 from ..records import STAGES, Corpus, Reply, Situation
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")
@@ -75,6 +75,10 @@ def _problem(data: dict, where: str, field: str, message: str) -> str:
     return f"{loc}: field '{field}': {message}"
 
 
+REPLY_FIELDS = frozenset({"id", "situation", "stage", "text", "examples", "tags", "shortcut", "retired", "requires",
+                          "campaign"})
+
+
 def validate_reply(raw: dict, where: str, situations: dict[str, Situation], problems: list[str]) -> Reply | None:
     """One reply's fields checked; problems appended as 'where: field: message'."""
     start = len(problems)
@@ -118,14 +122,21 @@ def validate_reply(raw: dict, where: str, situations: dict[str, Situation], prob
         retired = True
     if not isinstance(retired, bool):
         bad("retired", f"must be true or false (got {retired!r})")
-    unknown = set(raw) - {"id", "situation", "stage", "text", "examples", "tags", "shortcut", "retired"}
+    requires = _text_list(raw.get("requires", []) or [])
+    if requires is None:
+        bad("requires", "must be a list of yes/no facts of shop.yaml (e.g. [花呗])")
+    campaign = raw.get("campaign")
+    if campaign is not None and (not isinstance(campaign, str) or not campaign.strip()):
+        bad("campaign", f"must be the name of a campaign in shop.yaml (got {campaign!r})")
+    unknown = set(raw) - REPLY_FIELDS
     for key in sorted(unknown):
         bad(key, "unknown field")
     if len(problems) > start:
         return None
     return Reply(id=rid, situation=situation, stage=stage, text=text.strip(),
                  examples=tuple(e.strip() for e in examples), tags=tuple(t.strip() for t in tags if t.strip()),
-                 shortcut=shortcut, retired=retired)
+                 shortcut=shortcut, retired=retired, requires=tuple(r.strip() for r in requires if r.strip()),
+                 campaign=campaign.strip() if campaign else None)
 
 
 def check_corpus(situations: dict[str, Situation], raws: list[RawReply]) -> Corpus:
@@ -232,18 +243,22 @@ def load_corpus(corpus_dir: Path) -> Corpus:
     return corpus
 
 
-def lint(corpus: Corpus, profile: dict[str, str]) -> list[str]:
+def lint(corpus: Corpus, profile: ShopProfile) -> list[str]:
     """Warnings that do not stop loading but that an editor should see."""
     warnings = []
-    known = set(KNOWN_PLACEHOLDERS) | set(profile)
+    known = set(KNOWN_PLACEHOLDERS) | profile.names()
     for reply in corpus.replies.values():
-        if len(reply.examples) < 3:
+        if len(reply.examples) < 3 and not corpus.situations[reply.situation].examples:
             warnings.append(f"reply {reply.id}: only {len(reply.examples)} example message(s); 3 or more match better")
-        for name in placeholders(reply.text):
+        for name in dict.fromkeys(placeholders(reply.text)):
             if name not in known:
                 warnings.append(f"reply {reply.id}: unknown placeholder {{{name}}}")
-            elif name not in profile and name not in PER_CONVERSATION:
-                warnings.append(f"reply {reply.id}: placeholder {{{name}}} has no value in shop.yaml")
+        if not reply.campaign and any(name in CAMPAIGN_PLACEHOLDERS for name in placeholders(reply.text)):
+            warnings.append(f"reply {reply.id}: uses a campaign's placeholder but names no campaign (campaign:); "
+                            "it is suggested whenever any campaign runs")
+        for problem in profile.unmet(reply):
+            if problem.code not in TIMING and not reply.retired:
+                warnings.append(f"reply {reply.id}: never suggested: {describe(problem).removeprefix('field ')}")
     # one buyer message under two situations teaches the engine both: the second place is named
     places = [(f"reply {r.id}", r.id, r.situation, r.examples) for r in corpus.replies.values()]
     places += [(f"situation {s.id}", s.id, s.id, s.examples) for s in corpus.situations.values()]
@@ -324,6 +339,10 @@ def situation_yaml(situation: Situation, replies: list[Reply]) -> str:
             item["stage"] = reply.stage
         if reply.shortcut:
             item["shortcut"] = reply.shortcut
+        if reply.requires:
+            item["requires"] = _OneLine(reply.requires)
+        if reply.campaign:
+            item["campaign"] = reply.campaign
         if reply.retired:
             item["retired"] = True
         data["replies"].append(item)

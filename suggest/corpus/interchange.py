@@ -536,7 +536,7 @@ def preview_import(path: Path, base: Corpus | None, rules=None, enforce_complian
                     row_reasons.append(f"field 'shortcut': {reply.shortcut!r} is already used by {owner}")
                 else:
                     shortcuts[reply.shortcut] = reply.id
-            for finding in compliance.check_text(reply.text, rules):
+            for finding in compliance.check_text(reply.text, rules, reply.requires):
                 message = f"compliance ({finding.category}): “{finding.word}”"
                 if finding.severity == "block" and enforce_compliance:
                     row_reasons.append(message + " is not allowed")

@@ -10,7 +10,9 @@ import copy
 import logging
 import re
 from dataclasses import dataclass, replace
+from datetime import datetime
 from threading import Lock
+from typing import Callable
 
 import numpy as np
 
@@ -21,7 +23,9 @@ from ..corpus.files import load_corpus, write_corpus, write_situation
 from .embed import Embedder
 from ..errors import InputError, NotFound
 from .lexical import LexicalIndex
-from ..corpus.profile import fill, load_profile
+from ..corpus.products import ProductSheet, load_products
+from ..corpus.profile import ShopProfile, fill, load_profile, shop_now
+from .product_answers import ProductAnswer, ProductTemplates, answer as product_answers, load_templates
 from ..records import MAX_CONTEXT, MAX_K, STAGES, Corpus, Reply, Result, ScoredReply, Segment, SituationHit, Situation
 from .segment import Segmenter, default_segmenter
 from ..settings import Settings
@@ -32,8 +36,12 @@ log = logging.getLogger(__name__)
 MAX_SITUATIONS = 5
 SHORTCUT_PREFIXES = ("/", "／")  # also the full-width slash a Chinese input method types
 EMOTICON_PREFIX = ("/:", "／:", "／：")  # 旺旺 emoticon codes such as /:sorry are not shortcut lookups
+PRODUCT_REPLY_PREFIX = "product:"  # ids of replies built from the product sheet (not in the corpus)
 SHORTCUT_K = 9  # default for shortcut lookups: every hit gets a number key on the agents' page
 CONTEXT_DECAY = 0.6  # weight of a message one turn older
+# How much less similar (cosine, message to nearest example) a situation of the agent's chosen stage may be than
+# the best situation of another stage, and still go first: near-synonymous questions differ by less.
+STAGE_COMPARABLE = 0.12
 
 
 def _natural(code: str) -> tuple:
@@ -103,12 +111,17 @@ class _Snapshot:
     A query runs entirely on the snapshot it started with; an update builds a new snapshot and swaps it in,
     so queries never wait for an update nor see half of one."""
 
-    def __init__(self, settings: Settings, profile: dict[str, str], embedder: Embedder, segmenter: Segmenter,
-                 corpus: Corpus, index: BuiltIndex, previous: "_Snapshot | None" = None) -> None:
+    def __init__(self, settings: Settings, profile: ShopProfile, embedder: Embedder, segmenter: Segmenter,
+                 corpus: Corpus, index: BuiltIndex, previous: "_Snapshot | None" = None,
+                 clock: Callable[[], datetime] = shop_now) -> None:
         """`previous`: the snapshot before a corpus change, whose work is reused where the change leaves it
         valid (segmented texts; the character model while the situations are the same)."""
         self.settings = settings
         self.profile = profile
+        self.clock = clock
+        self.products = previous.products if previous else ProductSheet({})
+        self.product_templates = previous.product_templates if previous else None
+        self._facts: tuple[tuple, frozenset[str], dict] | None = None
         self.embedder = embedder
         self.corpus = corpus
         self.index = index
@@ -141,6 +154,35 @@ class _Snapshot:
         other._lay(learned)
         return other
 
+    def with_products(self, sheet: ProductSheet, templates: ProductTemplates) -> "_Snapshot":
+        other = copy.copy(self)
+        other.products, other.product_templates = sheet, templates
+        return other
+
+    def with_profile(self, profile: ShopProfile) -> "_Snapshot":
+        """The same snapshot with other shop facts: nothing is refitted."""
+        other = copy.copy(self)
+        other.profile = profile
+        other._facts = None
+        return other
+
+    def _facts_now(self) -> tuple[frozenset[str], dict]:
+        """The replies whose facts are false for this shop now, and the placeholder values per campaign; both
+        change only when a campaign starts or ends, so they are kept until then."""
+        now = self.clock()
+        key = tuple(c.running(now) for c in self.profile.campaigns)
+        facts = self._facts
+        if facts is None or facts[0] != key:
+            blocked = frozenset(r.id for r in self.corpus.replies.values() if self.profile.unmet(r, now))
+            values = {None: self.profile.values(now)}
+            values.update({c.name: self.profile.values(now, c.name) for c in self.profile.campaigns})
+            self._facts = facts = (key, blocked, values)
+        return facts[1], facts[2]
+
+    def unavailable(self) -> frozenset[str]:
+        """Ids of the replies that must not be suggested now (their facts are false for this shop)."""
+        return self._facts_now()[0]
+
     def _lay(self, learned: Learned) -> None:
         label_of = {label: i for i, label in enumerate(self.labels)}
         keep = [i for i, sid in enumerate(learned.situations) if sid in label_of]
@@ -161,12 +203,14 @@ class _Snapshot:
             raise NotFound(f"no reply with id {reply_id!r}", field="id") from None
 
     def filled(self, reply: Reply, variables: dict[str, str] | None = None) -> tuple[str, tuple[str, ...]]:
-        return fill(reply.text, {**self.profile, **(variables or {})})
+        values = self._facts_now()[1]
+        return fill(reply.text, {**values.get(reply.campaign, values[None]), **(variables or {})})
 
     def by_shortcut(self, prefix: str, k: int = 10, variables: dict[str, str] | None = None) -> list[ScoredReply]:
         """Replies whose 快捷编码 starts with `prefix`, then those whose text contains it (as in 千牛)."""
         prefix = prefix.strip().lower()
-        replies = sorted((r for r in self.corpus.replies.values() if not r.retired),
+        blocked = self.unavailable()
+        replies = sorted((r for r in self.corpus.replies.values() if not r.retired and r.id not in blocked),
                          key=lambda r: (_natural(r.shortcut or "~"), _natural(r.id)))
         hits = [r for r in replies if r.shortcut and r.shortcut.startswith(prefix)]
         hits += [r for r in replies if r not in hits and prefix and prefix in r.text.lower()]
@@ -260,11 +304,40 @@ class _Snapshot:
 
     def suggest(self, message: str, k: int | None = None, stage: str | None = None,
                 variables: dict[str, str] | None = None, weights: Weights | None = None,
-                split: bool = True, context: list[str] | None = None) -> Result:
+                split: bool = True, context: list[str] | None = None, product: str | None = None) -> Result:
         """Replies for one buyer message. `stage`, or else the stage inferred from `context` (the buyer's
-        previous messages, oldest first), shifts the ranking toward that stage's situations."""
+        previous messages, oldest first), shifts the ranking toward that stage's situations. `product`: the
+        product the conversation is about (id, link or name), for questions about its attributes."""
         self.check_message(message)
         context = [c for c in (context or []) if isinstance(c, str) and c.strip()][-MAX_CONTEXT:]
+        result = self._suggest_scripted(message, k, stage, variables, weights, split, context)
+        if self.products.products and not is_shortcut(message):
+            answers = product_answers(message, self.products, self.product_templates, product, context)
+            if answers:
+                result = self._with_product_answers(result, answers, k or self.settings.default_k, variables)
+        return result
+
+    def _with_product_answers(self, result: Result, answers: list[ProductAnswer], k: int,
+                              variables: dict[str, str] | None) -> Result:
+        """A question about the product is answered from the sheet first: a scripted reply of another situation
+        would only talk around it. The answers form their own situation and segment, like any reply."""
+        situation = self.product_templates.situation
+        top = max((s.score for s in result.suggestions), default=0.0)
+        values = {**self._facts_now()[1][None], **(variables or {})}
+        scored = []
+        for i, found in enumerate(answers):
+            text, unfilled = fill(found.text, values)
+            scored.append(ScoredReply(id=f"{PRODUCT_REPLY_PREFIX}{found.kind}-{i + 1}", text=text,
+                                      situation=situation.id, stage=situation.stage,
+                                      score=round(max(float(found.confidence), top + 0.01 * (len(answers) - i)), 4),
+                                      unfilled=unfilled, note=found.note))
+        hit = SituationHit(id=situation.id, name=situation.name, stage=situation.stage, score=scored[0].score,
+                           replies=tuple(scored))
+        segment = Segment(text=result.message, situations=(hit,), abstained=False)
+        return replace(result, segments=(segment, *result.segments), abstained=False,
+                       suggestions=tuple([*scored, *result.suggestions][:max(k, len(scored))]))
+
+    def _suggest_scripted(self, message, k, stage, variables, weights, split, context) -> Result:
         if k is not None and (not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K):
             raise InputError(f"'k' must be a whole number from 1 to {MAX_K}", field="k")
         if stage is not None and stage not in STAGES:
@@ -281,7 +354,7 @@ class _Snapshot:
             if stage is None:
                 stage = self._infer_stage(context_scores)
                 source = "inferred" if stage else None
-        result = self._suggest(message, k, stage, variables, weights, split, prior)
+        result = self._suggest(message, k, stage, variables, weights, split, prior, given_stage=source == "given")
         return replace(result, stage_source=source)
 
     def _context_prior(self, context_scores: np.ndarray) -> np.ndarray:
@@ -312,7 +385,7 @@ class _Snapshot:
         best = max(votes, key=votes.get)
         return best if votes[best] >= self.settings.suggest_threshold else None
 
-    def _suggest(self, message, k, stage, variables, weights, split, prior=None) -> Result:
+    def _suggest(self, message, k, stage, variables, weights, split, prior=None, given_stage=False) -> Result:
         text = normalize(message)
         if not text:  # only emoji, emoticon codes or punctuation: nothing a reply could answer
             return Result(message=message, normalized="", segments=(), suggestions=(), abstained=True, stage=stage)
@@ -323,9 +396,10 @@ class _Snapshot:
             share = self.settings.context_weight
             scores.situations = (1 - share) * scores.situations + share * prior
         if stage:
-            boost = np.array([self.settings.stage_boost if self._stage_of(l) in (stage, "general") else 0.0
-                              for l in self.labels], dtype=np.float32)
-            scores.situations = scores.situations + boost
+            in_stage = np.array([self._stage_of(l) in (stage, "general") for l in self.labels])
+            scores.situations = scores.situations + self.settings.stage_boost * in_stage
+            if given_stage:
+                self._let_stage_decide(scores, in_stage)
         threshold = self.settings.suggest_threshold
         groups = self._intent_groups(clauses, scores, threshold) if len(clauses) > 1 else []
         if len(groups) < 2:
@@ -335,6 +409,23 @@ class _Snapshot:
         abstained = not suggestions
         return Result(message=message, normalized=text, segments=tuple(segments), suggestions=tuple(suggestions),
                       abstained=abstained, stage=stage)
+
+    def _let_stage_decide(self, scores: _Scores, in_stage: np.ndarray) -> None:
+        """An agent's chosen stage decides between comparable situations: when the best situation is of another
+        stage and one of the chosen stage is nearly as close to the message (a buyer's 「运费谁出」 before buying
+        is about the order's postage, after it about a return's), the chosen stage's goes first. A situation the
+        message is not close to is never pulled in."""
+        knn = self._per_label_max(scores.entry_sims)
+        floor = 0.5 * self.settings.suggest_threshold
+        for row in range(scores.situations.shape[0]):
+            fused = scores.situations[row]
+            top = int(np.argmax(fused))
+            if in_stage[top]:
+                continue
+            comparable = in_stage & (knn[row] >= knn[row, top] - STAGE_COMPARABLE) & (fused >= floor)
+            if comparable.any():
+                best = int(np.argmax(np.where(comparable, fused, -np.inf)))
+                fused[best] = fused[top] + 0.01
 
     def _stage_of(self, label: str) -> str | None:
         situation = self.corpus.situations.get(label)
@@ -375,7 +466,10 @@ class _Snapshot:
                        variables: dict[str, str] | None) -> SituationHit:
         situation = self.corpus.situations[label]
         fits = []
+        blocked = self.unavailable()
         for reply in self.corpus.active_replies_of(label):
+            if reply.id in blocked:
+                continue
             rows = self.reply_rows.get(reply.id, [])
             fit = float(sims[rows].max() + 0.1 * lex[rows].max()) if rows else 0.0
             fits.append((fit, reply))
@@ -433,15 +527,16 @@ class Suggester:
     """The engine's public face: loads everything, answers queries on the current snapshot, and applies
     corpus changes by building the next one (one change at a time)."""
 
-    def __init__(self, settings: Settings, corpus: Corpus, profile: dict[str, str], embedder: Embedder,
-                 index: BuiltIndex, segmenter: Segmenter, lender: Lender | None = None) -> None:
+    def __init__(self, settings: Settings, corpus: Corpus, profile: ShopProfile, embedder: Embedder,
+                 index: BuiltIndex, segmenter: Segmenter, lender: Lender | None = None,
+                 clock: Callable[[], datetime] = shop_now) -> None:
+        """`clock`: the shop's time now, which decides the running campaigns (tests pass a fixed one)."""
         self.settings = settings
         self.embedder = embedder
         self.lender = lender
-        self.profile = profile
         self._segmenter = segmenter
         self._update_lock = Lock()
-        self._snapshot = _Snapshot(settings, profile, embedder, segmenter, corpus, index)
+        self._snapshot = _Snapshot(settings, profile, embedder, segmenter, corpus, index, clock=clock)
 
     @classmethod
     def load(cls, settings: Settings, embedder: Embedder | None = None, progress: bool = False) -> "Suggester":
@@ -453,7 +548,9 @@ class Suggester:
                                    lender=lender)
         if any(counts.values()):
             log.info("index updated: %s", counts)
-        return cls(settings, corpus, profile, embedder, index, default_segmenter(), lender)
+        engine = cls(settings, corpus, profile, embedder, index, default_segmenter(), lender)
+        engine.set_products(load_products(settings.corpus_dir), load_templates(settings.corpus_dir))
+        return engine
 
     def update_corpus(self, corpus: Corpus, write: bool = True, touched: set[str] | None = None) -> dict[str, int]:
         """Write a changed corpus and re-embed only the replies that changed; visible to the next query.
@@ -469,8 +566,8 @@ class Suggester:
             index, counts = sync_index(self.settings.index_dir, corpus, self.embedder, self.settings.classifier_c,
                                        lender=self.lender)
             previous = self._snapshot
-            self._snapshot = _Snapshot(self.settings, self.profile, self.embedder, self._segmenter, corpus,
-                                       index, previous).with_learned(previous.learned)
+            self._snapshot = _Snapshot(self.settings, previous.profile, self.embedder, self._segmenter, corpus,
+                                       index, previous, previous.clock).with_learned(previous.learned)
             return counts
 
     def set_learned(self, examples: list[tuple[str, str]], dismissed: list[tuple[str, str]] = ()) -> None:
@@ -487,7 +584,34 @@ class Suggester:
         with self._update_lock:
             self._snapshot = self._snapshot.with_learned(learned)
 
+    def set_profile(self, profile: ShopProfile) -> None:
+        """Other shop facts, visible to the next query: a policy changed or a campaign ended."""
+        with self._update_lock:
+            self._snapshot = self._snapshot.with_profile(profile)
+
+    def set_products(self, sheet: ProductSheet, templates: ProductTemplates) -> None:
+        """Another product sheet (and answer templates), visible to the next query."""
+        with self._update_lock:
+            self._snapshot = self._snapshot.with_products(sheet, templates)
+
+    @property
+    def products(self) -> ProductSheet:
+        return self._snapshot.products
+
+    def set_clock(self, clock: Callable[[], datetime]) -> None:
+        with self._update_lock:
+            snapshot = self._snapshot.with_profile(self._snapshot.profile)
+            snapshot.clock = clock
+            self._snapshot = snapshot
+
     # Reads go to the snapshot current when they start.
+
+    @property
+    def profile(self) -> ShopProfile:
+        return self._snapshot.profile
+
+    def unavailable(self) -> frozenset[str]:
+        return self._snapshot.unavailable()
 
     @property
     def corpus(self) -> Corpus:
@@ -512,8 +636,8 @@ class Suggester:
 
     def suggest(self, message: str, k: int | None = None, stage: str | None = None,
                 variables: dict[str, str] | None = None, weights: Weights | None = None,
-                split: bool = True, context: list[str] | None = None) -> Result:
-        return self._snapshot.suggest(message, k, stage, variables, weights, split, context)
+                split: bool = True, context: list[str] | None = None, product: str | None = None) -> Result:
+        return self._snapshot.suggest(message, k, stage, variables, weights, split, context, product)
 
     def score(self, texts: list[str], weights: Weights | None = None) -> _Scores:
         return self._snapshot.score(texts, weights)

@@ -40,6 +40,6 @@ def cold_start_reports(settings: Settings, engine: Suggester, corpus_file: Path,
         home = Suggester.load(settings.replace(home=cold), embedder=engine.embedder)
         result = import_quick_phrases(home, phrases, replace=True)
         home.update_corpus(result.corpus)
-        gold_texts = {fill(r.text, home.profile)[0]: r.situation for r in source.replies.values()}
+        gold_texts = {fill(r.text, home.profile.values())[0]: r.situation for r in source.replies.values()}
         reports.append(evaluate(home, queries, "cold start (千牛)", gold_texts=gold_texts))
     return reports

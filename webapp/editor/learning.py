@@ -9,7 +9,7 @@ from .views import bp, page, service
 
 MODE_NAMES = {"off": "关闭", "review": "审核后学习", "auto": "自动学习（可疑的等审核）"}
 ACTION_NAMES = {"copied": "复制", "sent": "发送"}
-REASON_NAMES = {"review": "等待审核", "low_score": "这条消息和所选情境不太像", "conflict": "同一条消息被选过别的情境"}
+REASON_NAMES = {"review": "等待审核", "low_score": "这条消息和所选场景不太像", "conflict": "同一条消息被选过别的场景"}
 DECISIONS = {"accept": ("learned", "learn"), "reject": ("rejected", "unlearn"), "remove": ("rejected", "unlearn")}
 
 

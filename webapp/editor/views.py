@@ -23,7 +23,7 @@ from suggest.corpus import compliance
 from suggest.corpus.files import MAX_EXAMPLE_CHARS, MAX_REPLY_CHARS
 from suggest.authoring.editing import EditingService
 from suggest.authoring.refusals import EditError, Invalid
-from suggest.authoring.wording import zh_problem
+from suggest.authoring.wording import agents_word, agents_words, zh_problem
 from suggest.errors import ConfigError, CorpusError, InputError
 from suggest.authoring.history import ACTIONS
 from suggest.corpus.profile import KNOWN_PLACEHOLDERS, PER_CONVERSATION
@@ -58,7 +58,7 @@ def _is_api() -> bool:
 
 
 def api_error(status: int, code: str, message: str, field: str | None = None, **extra):
-    response = jsonify({"error": {"code": code, "message": message, "field": field}, **extra})
+    response = jsonify(agents_words({"error": {"code": code, "message": message, "field": field}, **extra}))
     response.status_code = status
     return response
 
@@ -118,6 +118,12 @@ def _when(iso: str) -> str:
     from datetime import timedelta
 
     return (moment.astimezone(timezone(timedelta(hours=8)))).strftime("%Y-%m-%d %H:%M")
+
+
+@bp.app_template_filter("agents_word")
+def _agents_word(value: str) -> str:
+    """情境 → 场景 in messages kept from before (the history's summaries)."""
+    return agents_word(value)
 
 
 @bp.app_template_filter("editor_time")
@@ -248,9 +254,9 @@ def logout():
 
 def _page_context() -> dict:
     engine = service().engine
-    placeholders = list(dict.fromkeys([*KNOWN_PLACEHOLDERS, *engine.profile]))
+    placeholders = list(dict.fromkeys([*KNOWN_PLACEHOLDERS, *sorted(engine.profile.names())]))
     return {"stage_names": STAGE_NAMES, "stages": STAGES, "placeholders": placeholders,
-            "profile": engine.profile, "max_reply": MAX_REPLY_CHARS, "max_example": MAX_EXAMPLE_CHARS,
+            "profile": engine.profile.values(), "max_reply": MAX_REPLY_CHARS, "max_example": MAX_EXAMPLE_CHARS,
             "max_message": engine.settings.max_message_chars}
 
 
@@ -267,7 +273,7 @@ def situations_page():
 def _diff(change) -> list[dict]:
     """Per touched item: what it was and what it became, field by field (only fields that differ)."""
     rows = []
-    labels = {"text": "内容", "examples": "例句", "tags": "标签", "shortcut": "快捷编码", "situation": "情境",
+    labels = {"text": "内容", "examples": "例句", "tags": "标签", "shortcut": "快捷编码", "situation": "场景",
               "stage": "阶段", "retired": "停用", "name": "名称", "description": "说明"}
     for kind in ("situations", "replies"):
         for item_id in sorted(set(change.before.get(kind, {})) | set(change.after.get(kind, {}))):
@@ -283,7 +289,7 @@ def _diff(change) -> list[dict]:
                     continue
                 fields.append({"label": label, "before": _show(key, old) if before else None,
                                "after": _show(key, new) if after else None})
-            rows.append({"kind": "情境" if kind == "situations" else "话术", "id": item_id,
+            rows.append({"kind": "场景" if kind == "situations" else "话术", "id": item_id,
                          "state": "新建" if before is None else "删除" if after is None else "修改", "fields": fields})
     return rows
 
@@ -321,7 +327,7 @@ def import_page():
     svc = service()
     from suggest.corpus.spreadsheet import qianniu_rows
 
-    export = qianniu_rows(svc.corpus, svc.engine.profile)
+    export = qianniu_rows(svc.corpus, svc.engine.profile.values())
     # Shop-wide placeholders without a value belong in shop.yaml; the per-buyer ones ({买家昵称}, {订单号},
     # {物流单号}) never do: the chat tool or the agent fills them in each conversation.
     unfilled, per_buyer = [], []
@@ -364,7 +370,7 @@ def export(kind: str):
     if kind.startswith("qianniu"):
         from suggest.corpus.spreadsheet import write_qianniu
 
-        write_qianniu(svc.corpus, svc.engine.profile, path)
+        write_qianniu(svc.corpus, svc.engine.profile.values(), path)
     else:
         from suggest.corpus.interchange import export_corpus
 
@@ -386,8 +392,8 @@ def export(kind: str):
 def api_meta():
     svc = service()
     return jsonify({"situations": svc.list_situations(), "tags": svc.tags(), "stages": STAGE_NAMES,
-                    "placeholders": list(dict.fromkeys([*KNOWN_PLACEHOLDERS, *svc.engine.profile])),
-                    "profile": svc.engine.profile, "editor": g.editor,
+                    "placeholders": list(dict.fromkeys([*KNOWN_PLACEHOLDERS, *sorted(svc.engine.profile.names())])),
+                    "profile": svc.engine.profile.values(), "editor": g.editor,
                     "duplicate_threshold": svc.duplicate_threshold})
 
 
@@ -426,7 +432,7 @@ def api_create_reply():
     data = body()
     draft, new_situation = _draft_args(data)
     result = service().save_reply(draft, g.editor, new_situation=new_situation, confirm=bool(data.get("confirm")))
-    response = jsonify(result.to_dict())
+    response = jsonify(agents_words(result.to_dict()))
     response.status_code = 201
     return response
 
@@ -437,14 +443,14 @@ def api_update_reply(reply_id: str):
     draft, new_situation = _draft_args(data)
     result = service().save_reply(draft, g.editor, reply_id=reply_id, version=data.get("version"),
                                   new_situation=new_situation, confirm=bool(data.get("confirm")))
-    return jsonify(result.to_dict())
+    return jsonify(agents_words(result.to_dict()))
 
 
 @bp.post("/api/replies/<reply_id>/retire")
 def api_retire_reply(reply_id: str):
     data = body()
     result = service().set_retired(reply_id, g.editor, data.get("version"), retired=bool(data.get("retired", True)))
-    return jsonify(result.to_dict())
+    return jsonify(agents_words(result.to_dict()))
 
 
 @bp.delete("/api/replies/<reply_id>")
@@ -454,7 +460,7 @@ def api_delete_reply(reply_id: str):
         data = request.get_json(silent=True) or {}
         version = data.get("version") if isinstance(data, dict) else None
     result = service().delete_reply(reply_id, g.editor, version)
-    return jsonify(result.to_dict())
+    return jsonify(agents_words(result.to_dict()))
 
 
 @bp.post("/api/check")
@@ -462,7 +468,7 @@ def api_check():
     data = body()
     draft, new_situation = _draft_args(data)
     reply_id = data.get("reply_id") or None
-    return jsonify(service().check_reply(draft, reply_id=reply_id, new_situation=new_situation).to_dict())
+    return jsonify(agents_words(service().check_reply(draft, reply_id=reply_id, new_situation=new_situation).to_dict()))
 
 
 @bp.post("/api/try")
@@ -487,7 +493,7 @@ def api_create_situation():
     data = body()
     situation, change = service().save_situation(data.get("situation") or {}, g.editor)
     svc = service()
-    response = jsonify({"situation": svc.situation_dict(situation), "change": change.to_dict()})
+    response = jsonify({"situation": svc.situation_dict(situation), "change": agents_words(change.to_dict())})
     response.status_code = 201
     return response
 
@@ -498,13 +504,13 @@ def api_update_situation(situation_id: str):
     svc = service()
     situation, change = svc.save_situation(data.get("situation") or {}, g.editor, situation_id=situation_id,
                                            version=data.get("version"))
-    return jsonify({"situation": svc.situation_dict(situation), "change": change.to_dict()})
+    return jsonify({"situation": svc.situation_dict(situation), "change": agents_words(change.to_dict())})
 
 
 @bp.delete("/api/situations/<situation_id>")
 def api_delete_situation(situation_id: str):
     change = service().delete_situation(situation_id, g.editor, request.args.get("version"))
-    return jsonify({"change": change.to_dict()})
+    return jsonify({"change": agents_words(change.to_dict())})
 
 
 # ---- JSON: history -------------------------------------------------------------------------------------------
@@ -515,14 +521,14 @@ def api_history():
     limit = max(1, min(request.args.get("limit", default=50, type=int) or 50, 200))
     changes = svc.history.list(limit=limit, before_id=request.args.get("before", type=int),
                                target=request.args.get("target") or None)
-    return jsonify({"changes": [c.to_dict() for c in changes]})
+    return jsonify({"changes": agents_words([c.to_dict() for c in changes])})
 
 
 @bp.post("/api/history/<int:change_id>/revert")
 def api_revert(change_id: int):
     data = request.get_json(silent=True) or {}
     change = service().revert(change_id, g.editor, force=bool(isinstance(data, dict) and data.get("force")))
-    return jsonify({"change": change.to_dict()})
+    return jsonify({"change": agents_words(change.to_dict())})
 
 
 # ---- JSON: import --------------------------------------------------------------------------------------------
@@ -547,7 +553,7 @@ def _preview_json(preview) -> dict:
     for row in data["rows"]:
         row["reasons"] = [zh_problem(r) for r in row["reasons"]]
         row["warnings"] = [zh_problem(w) for w in row["warnings"]]
-    return data
+    return agents_words(data)
 
 
 def _overrides(data: dict) -> dict[str, str] | None:
@@ -556,7 +562,7 @@ def _overrides(data: dict) -> dict[str, str] | None:
     if value is None:
         return None
     if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
-        raise _Refused(422, "invalid_overrides", "overrides 必须是 {分组: 情境编号}")
+        raise _Refused(422, "invalid_overrides", "overrides 必须是 {分组: 场景编号}")
     return {k: v for k, v in value.items() if v}
 
 
@@ -612,7 +618,7 @@ def api_import_commit():
                                               overrides=_overrides(data))
     path.unlink(missing_ok=True)
     meta_path.unlink(missing_ok=True)
-    return jsonify({"change": change.to_dict(), "counts": preview.counts(), "kind": meta.get("kind", "corpus")})
+    return jsonify({"change": agents_words(change.to_dict()), "counts": preview.counts(), "kind": meta.get("kind", "corpus")})
 
 
 @bp.get("/api/qianniu")
@@ -620,6 +626,6 @@ def api_qianniu():
     from suggest.corpus.spreadsheet import qianniu_rows
 
     svc = service()
-    export = qianniu_rows(svc.corpus, svc.engine.profile)
+    export = qianniu_rows(svc.corpus, svc.engine.profile.values())
     return jsonify({"count": export.count, "skipped_retired": export.skipped_retired,
                     "unfilled": [{"id": rid, "placeholders": names} for rid, names in export.unfilled.items()]})

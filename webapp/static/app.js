@@ -17,7 +17,10 @@
   // Settings come from data attributes of <body> (no inline script: the page runs under a strict CSP).
   const CONFIG = {
     maxChars: Number(document.body.dataset.maxChars) || 2000,
+    // A /code lookup asks for every hit the API allows (MAX_K in suggest/records.py), as 千牛 lists them all.
+    maxK: Number(document.body.dataset.maxK) || 50,
   };
+  const NUMBER_KEYS = 9; // keys 1–9 copy; a longer /code list shows the rest without a number
   const STAGE_NAMES = stageNames();
   const DEBOUNCE_MS = 250;
   const SLOW_MS = 3000;      // past this, say the service is slow
@@ -62,7 +65,7 @@
     return !["radio", "checkbox", "button", "submit", "reset"].includes(node.type);
   }
 
-  const showToast = toaster($("toast"), 1600, 2600);
+  const showToast = toaster($("toast"), 1600, 2600, window.Huashu.TOAST_PLACES); // never over a button
 
   // ---- what the page says about API errors: one Chinese sentence per error code ---------------------------
 
@@ -121,11 +124,17 @@
     counter.classList.toggle("counter-full", n >= CONFIG.maxChars);
   }
 
+  /* A /code (or full-width ／code) lookup of 千牛 quick phrases; /: starts a 旺旺 emoticon, not a lookup. */
+  function isShortcut(message) {
+    return /^\s*[/／]/.test(message) && !/^\s*(\/:|／:|／：)/.test(message);
+  }
+
   /* The request body for what is in the form now, as JSON ("" when there is no message). */
   function formKey() {
     const message = box.value;
     if (!message.trim()) return "";
     const body = {message};
+    if (isShortcut(message)) body.k = CONFIG.maxK; // every match, not only the nine with number keys
     const stage = checkedStage();
     if (stage) body.stage = stage;
     const context = contextBox.value.trim();
@@ -304,9 +313,12 @@
     return markUnfilled(el("p", "reply-text"), reply.text, reply.unfilled, "unfilled");
   }
 
-  /* One reply card; numbered cards get the next number in display order. */
-  function replyCard(reply, numbered) {
-    const card = el("article", "reply" + (numbered ? "" : " reply-extra"));
+  /* One reply card; numbered cards get the next number in display order. `opts.situation`: the situation's name
+   * shown on the card (a /code list is one list in code order, not grouped); `opts.later`: an unnumbered card in a
+   * numbered list (a /code hit after the ninth), kept in line with the numbered ones. */
+  function replyCard(reply, numbered, opts) {
+    opts = opts || {};
+    const card = el("article", "reply" + (numbered ? "" : opts.later ? " reply-later" : " reply-extra"));
     card.dataset.replyId = reply.id;
     let number = 0;
     if (numbered) {
@@ -316,9 +328,15 @@
       const num = el("span", "reply-num", number);
       num.setAttribute("aria-label", `第 ${number} 条`);
       card.appendChild(num);
+    } else if (opts.later) {
+      const num = el("span", "reply-num reply-num-none", "·");
+      num.setAttribute("aria-hidden", "true");
+      num.title = "没有数字键：请点“复制”";
+      card.appendChild(num);
     }
     card.appendChild(replyText(reply));
     const meta = el("div", "reply-meta");
+    if (opts.situation) meta.appendChild(el("span", "tag tag-situation", opts.situation));
     if (reply.shortcut) meta.appendChild(el("span", "tag tag-code", "/" + reply.shortcut));
     if (reply.unfilled && reply.unfilled.length) {
       const warn = el("span", "tag tag-warn", "待填写：" + reply.unfilled.join("、"));
@@ -334,24 +352,20 @@
     return card;
   }
 
-  function situationHead(situation, shortcut) {
+  function situationHead(situation) {
     const head = el("div", "situation-head");
     head.appendChild(el("h2", "situation-name", situation.name));
     head.appendChild(stageBadge(situation.stage));
     const confidence = el("span", "confidence");
-    if (shortcut) {
-      confidence.appendChild(el("span", "confidence-value", "快捷编码匹配"));
-    } else {
-      const value = percent(situation.score);
-      const bar = el("span", "confidence-bar");
-      bar.setAttribute("aria-hidden", "true");
-      const fill = el("span", "confidence-fill");
-      fill.style.width = `${value}%`;
-      bar.appendChild(fill);
-      confidence.appendChild(bar);
-      confidence.appendChild(el("span", "confidence-value", `置信度 ${value}%`));
-      confidence.title = "这个问题属于该场景的把握";
-    }
+    const value = percent(situation.score);
+    const bar = el("span", "confidence-bar");
+    bar.setAttribute("aria-hidden", "true");
+    const fill = el("span", "confidence-fill");
+    fill.style.width = `${value}%`;
+    bar.appendChild(fill);
+    confidence.appendChild(bar);
+    confidence.appendChild(el("span", "confidence-value", `置信度 ${value}%`));
+    confidence.title = "这个问题属于该场景的把握";
     head.appendChild(confidence);
     return head;
   }
@@ -374,12 +388,44 @@
     return home;
   }
 
+  /* A /code lookup as 千牛 lists quick phrases: one list in the engine's order (yj1, yj2 … yj10, natural order),
+   * every match shown; the first nine get number keys, the rest a copy button only. */
+  function renderShortcut(data) {
+    const flat = data.suggestions || [];
+    const names = new Map();
+    for (const segment of data.segments || []) {
+      for (const situation of segment.situations || []) names.set(situation.id, situation.name);
+    }
+    const group = el("section", "segment segment-codes");
+    group.setAttribute("aria-label", "快捷编码匹配");
+    const list = el("ol", "reply-list code-list");
+    flat.forEach((reply, index) => {
+      const item = el("li", "code-item");
+      item.appendChild(replyCard(reply, index < NUMBER_KEYS,
+                                 {situation: names.get(reply.situation) || "", later: index >= NUMBER_KEYS}));
+      list.appendChild(item);
+    });
+    group.appendChild(list);
+    if (flat.length >= CONFIG.maxK) {
+      group.appendChild(el("p", "code-more",
+        `最多列出 ${CONFIG.maxK} 条：还有更多以「${data.normalized.slice(1)}」开头的编码，请多输入几个字符缩小范围。`));
+    }
+    results.appendChild(group);
+
+    const total = flat.length;
+    summary.appendChild(el("span", "summary-count",
+      `快捷编码 ${data.normalized} · 共 ${total}${total >= CONFIG.maxK ? "+" : ""} 条`));
+    summary.appendChild(el("span", "summary-hint", total > NUMBER_KEYS
+      ? `前 ${NUMBER_KEYS} 条可按数字键复制，其余请点“复制”`
+      : `按数字键 1–${total} 复制`));
+  }
+
   function render(data, key) {
     stopRequest();
     resetShown(key);
     state.message = data.message;
     const flat = data.suggestions || [];
-    const shortcut = /^\s*[/／]/.test(data.message);
+    const shortcut = isShortcut(data.message);
 
     if (data.abstained || !flat.length) {
       const empty = el("div", "notice notice-empty");
@@ -390,6 +436,10 @@
         ? "换一个编码试试，或去掉开头的 / 按消息内容推荐。"
         : "这条消息和话术库里的场景都不太像。可以换个说法、选择会话阶段，或以 / 开头按快捷编码查找。"));
       results.appendChild(empty);
+      return;
+    }
+    if (shortcut) {
+      renderShortcut(data);
       return;
     }
 
@@ -419,13 +469,13 @@
           return at && at.segment === index && at.situation === situation.id;
         });
         if (!placed.length) return;
-        if (rank > 0 && !shortcut && Number(situation.score) < LOW_SHARE * best) {
+        if (rank > 0 && Number(situation.score) < LOW_SHARE * best) {
           longShots.push({situation, placed});
           return;
         }
         any = true;
         const block = el("div", "situation");
-        block.appendChild(situationHead(situation, shortcut));
+        block.appendChild(situationHead(situation));
         const list = el("div", "reply-list");
         placed.forEach((reply) => list.appendChild(replyCard(reply, true)));
         block.appendChild(list);
@@ -445,7 +495,7 @@
         more.appendChild(el("summary", "", `把握较低的其他场景 ${longShots.length} 个 · ${count} 条`));
         for (const {situation, placed} of longShots) {
           const block = el("div", "situation situation-unlikely");
-          block.appendChild(situationHead(situation, shortcut));
+          block.appendChild(situationHead(situation));
           const list = el("div", "reply-list");
           placed.forEach((reply) => list.appendChild(replyCard(reply, false)));
           block.appendChild(list);
@@ -474,9 +524,7 @@
     built.forEach((group) => results.appendChild(group));
 
     const count = state.numbered.length;
-    summary.appendChild(el("span", "summary-count", shortcut
-      ? `快捷编码 ${data.normalized} · ${count} 条`
-      : `${count} 条建议` + (multi ? ` · ${segments.length} 个问题` : "")));
+    summary.appendChild(el("span", "summary-count", `${count} 条建议` + (multi ? ` · ${segments.length} 个问题` : "")));
     if (data.stage_source === "inferred" && data.stage) {
       const inferred = el("span", "summary-stage", "按上一条消息判断为");
       inferred.appendChild(stageBadge(data.stage));
@@ -484,15 +532,13 @@
     }
     if (count) summary.appendChild(el("span", "summary-hint", `按数字键 1–${Math.min(count, 9)} 复制`));
 
-    if (!shortcut) {
-      // None fitted: logged for the editors (suggest report groups such messages into missing situations).
-      state.dismissable = true;
-      noneButton.hidden = false;
-      noneButton.disabled = false;
-      const hint = el("kbd", "", "0");
-      hint.setAttribute("aria-hidden", "true"); // the key is announced through aria-keyshortcuts
-      noneButton.append("都不合适 ", hint);
-    }
+    // None fitted: logged for the editors (suggest report groups such messages into missing situations).
+    state.dismissable = true;
+    noneButton.hidden = false;
+    noneButton.disabled = false;
+    const hint = el("kbd", "", "0");
+    hint.setAttribute("aria-hidden", "true"); // the key is announced through aria-keyshortcuts
+    noneButton.append("都不合适 ", hint);
   }
 
   // ---- copying ----------------------------------------------------------------------------------------

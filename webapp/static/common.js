@@ -46,17 +46,91 @@
     node.classList.add(className);
   }
 
+  // Where a toast may stand on a page with the sticky top bar, in order of preference: bottom centre (the .toast
+  // rule, ""), just under the top bar, then the corners. placeBox knows where base.css puts each.
+  const TOAST_PLACES = ["", "toast-top", "toast-right", "toast-left", "toast-top toast-right", "toast-top toast-left"];
+
+  function placeBox(where, width, height) {
+    const view = document.documentElement;
+    const top = where.includes("toast-top") ? 68 : view.clientHeight - 32 - height;
+    const left = where.includes("toast-right") ? view.clientWidth - 16 - width
+      : where.includes("toast-left") ? 16 : (view.clientWidth - width) / 2;
+    return {left, right: left + width, top, bottom: top + height};
+  }
+  const CONTROLS = "button, .btn, input[type=submit], input[type=button], select, summary, [role=button]";
+
+  /* How many visible controls (buttons and the like) a box, with a margin, meets. */
+  function controlsUnder(node, box) {
+    const pad = 8; // the toast slides 8px while it fades in
+    let count = 0;
+    for (const control of document.querySelectorAll(CONTROLS)) {
+      if (node.contains(control)) continue;
+      const r = control.getBoundingClientRect();
+      if (!r.width || !r.height) continue;
+      if (r.right > box.left - pad && r.left < box.right + pad && r.bottom > box.top - pad && r.top < box.bottom + pad) {
+        count++;
+      }
+    }
+    return count;
+  }
+
   /* A toast function for one node: show(text, kind) shows text for ms (warnMs for kind "warn"). The node keeps
-   * the classes it has now; "show" and "toast-<kind>" come and go. */
-  function toaster(node, ms, warnMs) {
+   * the classes it has now; "show", "toast-<kind>" and its place come and go. `places` (TOAST_PLACES on the pages
+   * with the top bar; default: only where its CSS puts it): the toast takes the first place where it covers no
+   * button (the 保存 of a form scrolled to the bottom), else the one covering fewest, and looks again while it is
+   * shown, since the page may scroll or move a button under it. */
+  function toaster(node, ms, warnMs, places) {
+    const options = places && places.length ? places : [""];
     const base = node ? node.className : "";
     let timer = null;
+    let watch = null;
+    let classes = base;
+    let at = ""; // the place it stands: it fades out there too
+
+    function setPlace(where) {
+      at = where;
+      const wanted = classes + (at ? " " + at : "");
+      if (node.className !== wanted) node.className = wanted;
+      node.dataset.place = at || "toast-bottom";
+    }
+
+    /* Stand where no button is (`fresh`: a new toast, which looks from the first place on; otherwise it stays
+     * where it is while that is still free). */
+    function place(fresh) {
+      if (options.length < 2) return;
+      const now = node.getBoundingClientRect();
+      if (fresh !== true && !controlsUnder(node, placeBox(at, now.width, now.height))) return;
+      let best = null;
+      for (const where of options) {
+        const covered = controlsUnder(node, placeBox(where, now.width, now.height));
+        if (best === null || covered < best.covered) best = {where, covered};
+        if (!covered) break;
+      }
+      if (best.where !== at) setPlace(best.where);
+    }
+
+    function hide() {
+      clearInterval(watch);
+      window.removeEventListener("scroll", place);
+      window.removeEventListener("resize", place);
+      classes = base;
+      setPlace(at);
+    }
+
     return function show(text, kind) {
       if (!node) return;
       node.textContent = text;
-      node.className = base + " show" + (kind ? " toast-" + kind : "");
+      classes = base + " show" + (kind ? " toast-" + kind : "");
+      setPlace(at);
+      place(true);
+      clearInterval(watch);
+      if (options.length > 1) {
+        window.addEventListener("scroll", place, {passive: true});
+        window.addEventListener("resize", place, {passive: true});
+        watch = setInterval(place, 150);
+      }
       clearTimeout(timer);
-      timer = setTimeout(() => { node.className = base; }, kind === "warn" ? warnMs : ms);
+      timer = setTimeout(hide, kind === "warn" ? warnMs : ms);
     };
   }
 
@@ -153,7 +227,7 @@
   }
 
   window.Huashu = Object.freeze({
-    KEY_STORAGE, el, clearNode, svgIcon, flash, toaster, parseJSON, stageNames, checkedStage, stageBadge, percent,
+    KEY_STORAGE, TOAST_PLACES, el, clearNode, svgIcon, flash, toaster, parseJSON, stageNames, checkedStage, stageBadge, percent,
     markUnfilled, savedApiKey, saveApiKey, apiHeaders, writeClipboard,
   });
 })();

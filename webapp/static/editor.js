@@ -22,7 +22,7 @@
     return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
   }
 
-  const toast = toaster($("toast"), 2000, 3200);
+  const toast = toaster($("toast"), 2000, 3200, window.Huashu.TOAST_PLACES); // never over 保存 or another button
 
   function lines(text) {
     const out = [];
@@ -130,8 +130,8 @@
     function fillSituationSelect(select, withAll, withNew) {
       const keep = select.value;
       clearNode(select);
-      if (withAll) select.appendChild(el("option", "", "全部情境")).value = "";
-      else select.appendChild(el("option", "", "请选择情境…")).value = "";
+      if (withAll) select.appendChild(el("option", "", "全部场景")).value = "";
+      else select.appendChild(el("option", "", "请选择场景…")).value = "";
       const groups = {};
       for (const s of state.meta.situations) (groups[s.stage] = groups[s.stage] || []).push(s);
       for (const stage of Object.keys(STAGE_NAMES)) {
@@ -145,7 +145,7 @@
         }
         select.appendChild(group);
       }
-      if (withNew) select.appendChild(el("option", "", "＋ 新建情境…")).value = NEW_SITUATION;
+      if (withNew) select.appendChild(el("option", "", "＋ 新建场景…")).value = NEW_SITUATION;
       select.value = keep;
       if (select.value !== keep) select.value = "";
     }
@@ -191,7 +191,17 @@
         list.appendChild(el("li", "rows-empty", "没有符合条件的话术"));
         return;
       }
+      // The server lists replies by situation (stage order, then name): one heading per situation, its id secondary.
+      let group = null;
       for (const reply of state.replies) {
+        if (reply.situation !== group) {
+          group = reply.situation;
+          const head = el("li", "rows-group");
+          head.dataset.situation = reply.situation;
+          head.appendChild(el("span", "sit-name", reply.situation_name || reply.situation));
+          if (reply.situation_name && reply.situation_name !== reply.situation) head.appendChild(el("span", "sit-id mono", reply.situation));
+          list.appendChild(head);
+        }
         const item = el("li");
         const row = el("button", "row" + (reply.retired ? " is-retired" : ""));
         row.type = "button";
@@ -205,7 +215,7 @@
         if (reply.retired) meta.appendChild(el("span", "badge badge-retired", "已停用"));
         if (reply.compliance === "block") meta.appendChild(el("span", "badge badge-block", "违规用语"));
         else if (reply.compliance === "warn") meta.appendChild(el("span", "badge badge-warn", "合规提醒"));
-        meta.appendChild(el("span", "mono", reply.id));
+        meta.appendChild(el("span", "mono row-id", reply.id));
         row.appendChild(meta);
         row.addEventListener("click", () => openReply(reply.id, true));
         item.appendChild(row);
@@ -703,7 +713,7 @@
         const head = el("div", "row-meta");
         head.appendChild(el("span", "row-title", item.name));
         head.appendChild(stageBadge(item.stage));
-        head.appendChild(el("span", "mono", item.id));
+        head.appendChild(el("span", "sit-id mono", item.id));
         head.appendChild(el("span", "", `${item.active} 条在用` + (item.replies > item.active ? ` · ${item.replies - item.active} 条停用` : "")));
         row.appendChild(head);
         if (item.description) row.appendChild(el("p", "row-sub", item.description));
@@ -722,11 +732,11 @@
       s.description.value = item ? item.description : "";
       s.examples.value = item ? (item.examples || []).join("\n") : "";
       countExamples();
-      $("sform-title").textContent = item ? "编辑情境" : "新建情境";
+      $("sform-title").textContent = item ? "编辑场景" : "新建场景";
       $("sform-id").textContent = item ? item.id : "";
       $("s-delete").hidden = !item;
       $("s-delete").disabled = !!(item && item.replies);
-      $("s-delete").title = item && item.replies ? "情境下还有话术，不能删除" : "";
+      $("s-delete").title = item && item.replies ? "场景下还有话术，不能删除" : "";
       const replies = $("s-replies");
       replies.hidden = !item;
       if (item) replies.href = "/editor/?situation=" + encodeURIComponent(item.id);
@@ -791,7 +801,7 @@
 
     async function remove() {
       if (!state.current) return;
-      if (!window.confirm(`删除情境“${state.current.name}”？可以在“历史”里撤销。`)) return;
+      if (!window.confirm(`删除场景“${state.current.name}”？可以在“历史”里撤销。`)) return;
       const result = await api("DELETE", `/editor/api/situations/${encodeURIComponent(state.current.id)}?version=${encodeURIComponent(state.current.version)}`);
       if (result.status === 409) { showConflict(result.data); return; }
       if (!result.ok) { if (result.data && result.data.problems) showProblems(result.data); else toast(errorText(result), "warn"); return; }
@@ -908,20 +918,20 @@
       wrap.appendChild(bar);
       wrap.appendChild(el("span", "", pct + "%"));
       td.appendChild(wrap);
-      if (g.new) td.appendChild(el("span", "small muted", "没有足够接近的情境"));
+      if (g.new) td.appendChild(el("span", "small muted", "没有足够接近的场景"));
       return td;
     }
 
     function groupSelect(g, situations) {
       const select = el("select", "input group-select");
-      select.setAttribute("aria-label", `分组“${g.label}”归入的情境`);
+      select.setAttribute("aria-label", `分组“${g.label}”归入的场景`);
       select.dataset.group = g.group;
       const names = Object.fromEntries(situations.map((s) => [s.id, s]));
       const listed = new Set();
       const option = (value, text) => { const o = el("option", "", text); o.value = value; return o; };
-      if (g.new) select.appendChild(option("", `新建情境“${g.name}”`));
+      if (g.new) select.appendChild(option("", `新建场景“${g.name}”`));
       const best = el("optgroup");
-      best.label = "最接近的情境";
+      best.label = "最接近的场景";
       const current = !g.new ? [{id: g.situation, name: g.name, confidence: g.chosen ? null : g.confidence}] : [];
       for (const alt of current.concat(g.alternatives)) {
         if (listed.has(alt.id) || !names[alt.id]) continue;
@@ -931,7 +941,7 @@
       }
       if (best.children.length) select.appendChild(best);
       const all = el("optgroup");
-      all.label = "全部情境";
+      all.label = "全部场景";
       for (const s of situations) {
         if (listed.has(s.id)) continue;
         all.appendChild(option(s.id, `${s.name}（${s.id}）· ${s.stage_name || STAGE_NAMES[s.stage] || s.stage}`));
@@ -958,7 +968,7 @@
         const target = el("td", "group-target");
         target.appendChild(groupSelect(g, p.situations));
         const meta = el("div", "group-meta small");
-        if (g.new) meta.appendChild(el("span", "status-tag status-new", "新情境"));
+        if (g.new) meta.appendChild(el("span", "status-tag status-new", "新场景"));
         meta.appendChild(stageBadge(g.stage));
         if (g.new) meta.appendChild(el("span", "muted", `将新建“${g.name}”（${g.situation}），没有买家例句`));
         target.appendChild(meta);
@@ -982,7 +992,7 @@
       const counts = $("preview-counts");
       clearNode(counts);
       const chips = [["add", "新增"], ["change", "修改"], ["unchanged", state.kind === "qianniu" ? "已在话术库" : "无变化"],
-                     ["reject", "拒绝"], ["new_situations", "新情境"], ["removed", "删除"]];
+                     ["reject", "拒绝"], ["new_situations", "新场景"], ["removed", "删除"]];
       for (const [key, label] of chips) {
         if (p.verdict.kind === "error") break;  // nothing was read: no counts to show
         if (!p.counts[key] && key !== "add" && !(key === "change" && state.kind === "corpus")) continue;
@@ -1006,7 +1016,7 @@
           `文件里没有 ${p.kept.join("、")} 列：已有话术的这些内容保持不变。`));
       }
       if (p.new_situations.length && state.kind !== "qianniu") {
-        notes.appendChild(el("p", "alert alert-note", "将新建情境：" + p.new_situations.map((s) => `${s.name}（${s.id}，${STAGE_NAMES[s.stage] || s.stage}）`).join("、")));
+        notes.appendChild(el("p", "alert alert-note", "将新建场景：" + p.new_situations.map((s) => `${s.name}（${s.id}，${STAGE_NAMES[s.stage] || s.stage}）`).join("、")));
       }
       renderGroups(p);
       const rows = $("preview-rows");
@@ -1051,7 +1061,7 @@
       const canCommit = p.ok && (p.counts.add + p.counts.change > 0);
       commit.disabled = !canCommit;
       $("commit-note").textContent = canCommit ? (state.kind === "qianniu" && p.groups.length
-        ? "导入按上面每个分组选定的情境进行。" : "") : "";
+        ? "导入按上面每个分组选定的场景进行。" : "") : "";
       if (scroll) previewBox.scrollIntoView({behavior: "smooth", block: "start"});
     }
 
@@ -1067,7 +1077,7 @@
       state.busy = false;
       if (!result.ok) { toast(errorText(result), "warn"); return; }
       renderPreview(result.data.preview, false);
-      toast("已更新分组的情境");
+      toast("已更新分组的场景");
     }
 
     commit.addEventListener("click", async () => {

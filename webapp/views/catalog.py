@@ -1,8 +1,8 @@
-"""GET /api/v1/situations and /api/v1/replies/<id>: what the corpus holds."""
+"""GET /api/v1/situations, /api/v1/replies/<id> and /api/v1/products: what the corpus holds."""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, request
 
 from suggest.records import STAGE_NAMES
 
@@ -31,3 +31,15 @@ def reply(reply_id: str):
                     "text": found.text, "examples": list(found.examples), "tags": list(found.tags),
                     "shortcut": found.shortcut, "retired": bool(getattr(found, "retired", False)),
                     "filled": filled, "unfilled": list(unfilled)})
+
+
+PRODUCT_SEARCH_LIMIT = 20
+
+
+@bp.get("/products")
+def products():
+    """The products an agent can put in focus (search by id, name or category)."""
+    query = request.args.get("q", "")[:200]
+    found = get_engine().products.search(query, PRODUCT_SEARCH_LIMIT)
+    return jsonify({"products": [{"id": p.id, "name": p.name, "category": p.category or "", "link": p.link or ""}
+                                 for p in found]})

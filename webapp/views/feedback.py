@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
+from suggest.engine.product_answers import DEFAULT_SITUATION
+from suggest.engine.suggester import PRODUCT_REPLY_PREFIX
 from suggest.errors import NotFound
 
 from .. import validation as check
@@ -32,6 +34,12 @@ def add_feedback():
         response.status_code = 201
         return response
     reply_id = check.identifier(data.get("reply_id"), "reply_id")
+    if reply_id.startswith(PRODUCT_REPLY_PREFIX):  # built from the product sheet: counted, nothing to learn
+        record = store.add(message, reply_id, action, DEFAULT_SITUATION.id)
+        response = jsonify({"id": record.id, "created_at": record.created_at, "reply_id": record.reply_id,
+                            "action": record.action})
+        response.status_code = 201
+        return response
     try:
         reply = engine.reply(reply_id)
     except NotFound as exc:

@@ -5,20 +5,27 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify
 
 from suggest.engine.suggester import is_shortcut
+from suggest.records import MAX_K
 
 from .. import validation as check
 from . import engine as get_engine
 
 bp = Blueprint("suggestions", __name__, url_prefix="/api/v1")
 
-SUGGEST_FIELDS = ("message", "k", "stage", "context", "variables")
+SUGGEST_FIELDS = ("message", "k", "stage", "context", "variables", "product")
 BATCH_FIELDS = ("messages", "k", "stage", "variables")
 
 
+@bp.app_context_processor
+def _limits() -> dict:
+    """The agents' page asks a /code lookup for every hit one request may have (`max_k`), as 千牛 lists them all."""
+    return {"max_k": MAX_K}
+
+
 def answer(engine, message: str, k: int | None, stage: str | None, variables: dict[str, str] | None,
-           context: list[str] | None = None) -> dict:
+           context: list[str] | None = None, product: str | None = None) -> dict:
     """'/code' messages are shortcut lookups; the engine handles both kinds."""
-    return engine.suggest(message, k=k, stage=stage, variables=variables, context=context).to_dict()
+    return engine.suggest(message, k=k, stage=stage, variables=variables, context=context, product=product).to_dict()
 
 
 @bp.post("/suggest")
@@ -31,7 +38,8 @@ def suggest():
     stage = check.stage(data.get("stage"))
     context = check.context(engine, data.get("context"))  # without `stage`, the engine infers it from these
     variables = check.variables(data.get("variables"))
-    result = answer(engine, message, k, stage, variables, context)
+    product = check.optional_identifier(data.get("product"), "product")
+    result = answer(engine, message, k, stage, variables, context, product)
     if result["abstained"] and not is_shortcut(message):
         # Messages no reply served tell the editors which situations are missing (suggest report).
         current_app.extensions["feedback"].log_abstention(message)

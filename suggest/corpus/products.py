@@ -1,0 +1,679 @@
+"""The shop's product sheet (corpus/products.csv or corpus/products.xlsx): the facts product answers cite.
+
+Why a sheet: about one buyer message in six asks about the product itself (size, material, shelf life, price),
+and no scripted reply can answer that. Shops keep these facts in Excel already, so the format is a plain table
+they can fill in there; answers quote its cells verbatim and never invent a value.
+
+Columns (one product per row; Chinese or English headers, any order):
+  商品ID / id (required, unique)  商品名 / name (required)  链接 / link  类目 / category
+  别名 / aliases — other names buyers use, separated by 、 or ，(「加绒卫衣、连帽卫衣」)
+  尺码表 / size_chart and SKU / skus — compact cells, below
+  every other column is an attribute (材质, 颜色, 尺码, 重量, 规格, 净含量, 产地, 保质期, 生产日期, 配料, 价格 …),
+  kept in sheet order; an empty cell means "the sheet does not say".
+
+A size chart is sizes × measurements (cm) with an optional height (cm) and weight (kg) range per size:
+  CSV cell  ``S: 衣长66 胸围112 身高150-158 体重40-50kg; M: 衣长68 胸围116 身高158-165 体重50-58kg``
+            entries split by ; or ；, the size before : or ：, items by spaces; a measurement may be a range
+            (腰围68-78); 体重 in kg unless written with 斤 (90-100斤 is read as 45-50kg); cm/kg suffixes optional.
+  xlsx      a sheet 尺码表 with columns 商品ID, 尺码, one column per measurement, 身高, 体重.
+SKUs (colour × size) may carry their own price and stock:
+  CSV cell  ``黑色/S: 价格129 库存23; 黑色/M: 价格129 库存0``  (colour/size; either part may be empty:
+            ``黑色: 价格59`` or ``/M: 库存3``); 库存 is a whole number, 缺货/无货/售罄 mean 0, and a blank
+            库存 (or 有货/现货/充足) means the shop does not count stock (the SKU is treated as available).
+  xlsx      a sheet SKU with columns 商品ID, 颜色, 尺码, 价格, 库存.
+The xlsx main sheet is 商品 (or the first sheet). Writing uses the same layout, so files round-trip.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import io
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import CorpusError
+from .files import atomic_write
+from .spreadsheet import _append_text_row, _open_workbook, _openpyxl, _save_atomically, _style_sheet, read_text_file
+
+PRODUCT_FILES = ("products.xlsx", "products.csv")  # looked for in this order inside a corpus directory
+PRODUCTS_SHEET = "商品"
+SIZE_SHEET = "尺码表"
+SKU_SHEET = "SKU"
+MAX_ROWS = 20_000
+
+_MAIN_ALIASES = {
+    "商品id": "id", "商品编号": "id", "宝贝id": "id", "货号": "id", "id": "id", "product_id": "id",
+    "商品名": "name", "商品名称": "name", "宝贝名称": "name", "名称": "name", "name": "name",
+    "链接": "link", "商品链接": "link", "宝贝链接": "link", "link": "link", "url": "link",
+    "类目": "category", "分类": "category", "category": "category",
+    "别名": "aliases", "aliases": "aliases",
+    "尺码表": "size_chart", "size_chart": "size_chart",
+    "sku": "skus", "skus": "skus",
+}
+_MAIN_HEADERS = {"id": "商品ID", "name": "商品名", "link": "链接", "category": "类目", "aliases": "别名",
+                 "size_chart": "尺码表", "skus": "SKU"}
+_SIZE_ALIASES = {"商品id": "id", "id": "id", "商品编号": "id", "尺码": "size", "size": "size", "码数": "size",
+                 "身高": "height", "height": "height", "体重": "weight", "weight": "weight"}
+_SKU_ALIASES = {"商品id": "id", "id": "id", "商品编号": "id", "颜色": "color", "color": "color", "颜色分类": "color",
+                "尺码": "size", "size": "size", "价格": "price", "price": "price", "库存": "stock", "stock": "stock"}
+_ZERO_STOCK = {"缺货", "无货", "售罄", "没货", "卖完"}
+_LIST_SPLIT = re.compile(r"[、，,;；|/]+")
+_NUMBER = r"\d+(?:\.\d+)?"
+_CHART_ITEM = re.compile(rf"^(?P<name>[^\d.\-~～]+?)(?P<lo>{_NUMBER})(?:\s*[-~～]\s*(?P<hi>{_NUMBER}))?"
+                         r"(?P<unit>cm|厘米|kg|公斤|千克|斤)?$", re.IGNORECASE)
+_RANGE = re.compile(rf"^(?P<lo>{_NUMBER})(?:\s*[-~～]\s*(?P<hi>{_NUMBER}))?\s*(?P<unit>cm|厘米|kg|公斤|千克|斤)?$",
+                    re.IGNORECASE)
+_TOKEN = re.compile(r"[0-9a-z]+")
+# Name fragments shared by many products say nothing about which one a buyer means.
+_MAX_FRAGMENT_PRODUCTS = 3
+_FRAGMENT_STOP = frozenset({"新款", "款式", "正品", "男女", "女装", "男装", "春秋", "夏季", "冬季", "秋冬", "春夏",
+                            "包邮", "特价", "爆款", "同款", "官方", "旗舰", "礼盒装"})
+
+
+def fold(text: str) -> str:
+    """The form names, ids and messages are compared in: full-width letters and digits folded, lower case."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+@dataclass(frozen=True)
+class SizeRow:
+    """One size of a size chart: measurements in cm as the shop wrote them (a number or a range like 68-78)."""
+
+    size: str
+    measurements: tuple[tuple[str, str], ...] = ()
+    height: tuple[float, float] | None = None  # cm
+    weight: tuple[float, float] | None = None  # kg
+
+    def measurement(self, name: str) -> str | None:
+        return next((value for key, value in self.measurements if key == name), None)
+
+
+@dataclass(frozen=True)
+class Sku:
+    """A colour × size variant. `stock` None means the shop does not count stock: the variant is on sale."""
+
+    color: str = ""
+    size: str = ""
+    price: str | None = None  # as written, a plain number of yuan
+    stock: int | None = None
+
+    @property
+    def label(self) -> str:
+        return "/".join(part for part in (self.color, self.size) if part)
+
+    @property
+    def in_stock(self) -> bool:
+        return self.stock is None or self.stock > 0
+
+
+@dataclass(frozen=True)
+class Product:
+    id: str
+    name: str
+    link: str = ""
+    category: str = ""
+    attributes: dict[str, str] = field(default_factory=dict)  # column -> cell, sheet order, empty cells left out
+    size_chart: tuple[SizeRow, ...] = ()
+    skus: tuple[Sku, ...] = ()
+    aliases: tuple[str, ...] = ()
+
+    def attribute(self, name: str) -> str | None:
+        return self.attributes.get(name) or None
+
+    def size_row(self, size: str) -> SizeRow | None:
+        wanted = fold(size)
+        return next((row for row in self.size_chart if fold(row.size) == wanted), None)
+
+    @property
+    def colors(self) -> tuple[str, ...]:
+        """Colours on offer: the SKUs' colours, else the 颜色 cell split into its items."""
+        found = [s.color for s in self.skus if s.color] or _LIST_SPLIT.split(self.attributes.get("颜色", ""))
+        return tuple(dict.fromkeys(c.strip() for c in found if c.strip()))
+
+    @property
+    def sizes(self) -> tuple[str, ...]:
+        """Sizes on offer: the size chart's, else the SKUs', else the 尺码 cell split into its items."""
+        found = ([r.size for r in self.size_chart] or [s.size for s in self.skus if s.size]
+                 or _LIST_SPLIT.split(self.attributes.get("尺码", "")))
+        return tuple(dict.fromkeys(s.strip() for s in found if s.strip()))
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A stretch of a message naming products: one id when the words are unique to it, several when shared."""
+
+    start: int
+    end: int
+    term: str
+    product_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ProductSheet:
+    products: dict[str, Product] = field(default_factory=dict)  # id -> product, sheet order
+    source: str = ""  # the file read, for messages
+    _terms: dict[str, tuple[str, ...]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _longest: list[int] = field(default_factory=lambda: [0], init=False, repr=False, compare=False)
+    _folded_ids: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
+    exact_terms: frozenset = field(default=frozenset(), init=False, repr=False, compare=False)
+    _lengths: dict[str, tuple[int, ...]] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # The term index is built once: mentions() is on the hot path of every buyer message.
+        terms: dict[str, set[str]] = {}
+        exact: dict[str, set[str]] = {}
+        for product in self.products.values():
+            for whole in (product.name, *product.aliases):
+                whole = fold(whole).strip()
+                if len(whole) >= 2:
+                    exact.setdefault(whole, set()).add(product.id)
+                for size in range(2, len(whole)):
+                    for start in range(len(whole) - size + 1):
+                        piece = whole[start:start + size]
+                        if piece.strip() == piece and piece not in _FRAGMENT_STOP:
+                            terms.setdefault(piece, set()).add(product.id)
+        # A fragment that is part of a colour (燕麦 of 燕麦酥 and of 燕麦白) would read "燕麦白的大衣" as the snack.
+        colors = {fold(c) for product in self.products.values() for c in product.colors}
+        index = {t: ids for t, ids in terms.items()
+                 if len(ids) <= _MAX_FRAGMENT_PRODUCTS and not any(t in c for c in colors)}
+        index.update(exact)  # a whole name or alias always counts, however many products share it
+        order = {pid: i for i, pid in enumerate(self.products)}
+        self._terms.update({t: tuple(sorted(ids, key=order.get)) for t, ids in index.items()})
+        self._longest[0] = max((len(t) for t in self._terms), default=0)
+        lengths: dict[str, set[int]] = {}
+        for term in self._terms:
+            lengths.setdefault(term[0], set()).add(len(term))
+        self._lengths.update({ch: tuple(sorted(sizes, reverse=True)) for ch, sizes in lengths.items()})
+        self._folded_ids.update({fold(pid): pid for pid in self.products})
+        object.__setattr__(self, "exact_terms", frozenset(exact) | frozenset(self._folded_ids))
+
+    def __len__(self) -> int:
+        return len(self.products)
+
+    def __iter__(self) -> Iterator[Product]:
+        return iter(self.products.values())
+
+    def get(self, product_id: str) -> Product | None:
+        return self.products.get(product_id)
+
+    def _ids_in(self, text: str) -> list[tuple[int, int, str]]:
+        """Product ids standing alone in the text (inside a link too): never a part of a longer number."""
+        found = []
+        for match in _TOKEN.finditer(text):
+            if match.group(0) in self._folded_ids:
+                found.append((match.start(), match.end(), self._folded_ids[match.group(0)]))
+        return found
+
+    def search(self, query: str, limit: int = 20) -> list[Product]:
+        """Products whose id, name or category contains `query` (all of them for an empty query), for an agent
+        choosing the product a conversation is about; the one `find` resolves comes first."""
+        key = fold(query.strip())
+        found = [p for p in self.products.values()
+                 if not key or key in fold(p.id) or key in fold(p.name) or key in fold(p.category or "")]
+        best = self.find(query) if key else None
+        if best is not None:
+            found = [best] + [p for p in found if p.id != best.id]
+        return found[:limit]
+
+    def find(self, ref: str) -> Product | None:
+        """The product a caller means by `ref`: its id, a link carrying the id (淘宝 ?id=…, 京东 /….html) or equal
+        to its 链接, its name or alias, or a part of a name that only one product has. None when unknown or
+        ambiguous (see `candidates`)."""
+        found = self.candidates(ref)
+        return found[0] if len(found) == 1 else None
+
+    def candidates(self, ref: str) -> list[Product]:
+        """Every product `ref` could mean, best first (one when it is unambiguous)."""
+        text = fold(ref or "").strip()
+        if not text:
+            return []
+        if text in self._folded_ids:
+            return [self.products[self._folded_ids[text]]]
+        ids = list(dict.fromkeys(pid for _, _, pid in self._ids_in(text)))
+        if ids:
+            return [self.products[pid] for pid in ids]
+        for product in self.products.values():
+            if product.link and fold(product.link).strip() == text:
+                return [product]
+        if text in self._terms:
+            return [self.products[pid] for pid in self._terms[text]]
+        mentioned = self.mentions(text)
+        if mentioned:
+            best = max(mentioned, key=lambda m: m.end - m.start)
+            return [self.products[pid] for pid in best.product_ids]
+        return []
+
+    def mentions(self, text: str) -> list[Mention]:
+        """Where the text names products, longest first; a shorter name inside a longer one is not counted
+        again. Ids count only as whole tokens, so an order number never names a product by accident."""
+        text = fold(text)
+        spans: list[Mention] = [Mention(s, e, text[s:e], (pid,)) for s, e, pid in self._ids_in(text)]
+        taken = set().union(*(range(m.start, m.end) for m in spans)) if spans else set()
+        position = 0
+        while position < len(text) - 1:
+            sizes = self._lengths.get(text[position])
+            if not sizes or position in taken:
+                position += 1
+                continue
+            for size in sizes:
+                piece = text[position:position + size]
+                ids = self._terms.get(piece) if len(piece) == size else None
+                if ids and not (taken and taken.intersection(range(position, position + size))):
+                    spans.append(Mention(position, position + size, piece, ids))
+                    position += size
+                    break
+            else:
+                position += 1
+        return sorted(spans, key=lambda m: (-(m.end - m.start), m.start))
+
+    def mentioned(self, text: str) -> list[Product]:
+        """Products the text names unambiguously, longest match first (a name several products share, like
+        牛肉干 for 五香牛肉干 and 麻辣牛肉干, is left to `mentions`)."""
+        ids = [m.product_ids[0] for m in self.mentions(text) if len(m.product_ids) == 1]
+        return [self.products[pid] for pid in dict.fromkeys(ids)]
+
+
+# ---- reading ----------------------------------------------------------------------------------------------------
+
+def _key(header: str) -> str:
+    return fold(str(header or "")).strip().replace(" ", "")
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, _dt.datetime) and value.time() == _dt.time():
+        return value.date().isoformat()
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _number(text: str, where: str, column: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise CorpusError([f"{where}: column {column}: {text!r} is not a number"]) from None
+
+
+def _range(text: str, where: str, column: str, *, weight: bool = False) -> tuple[float, float]:
+    match = _RANGE.match(text.strip())
+    if not match:
+        raise CorpusError([f"{where}: column {column}: {text!r} is not a number or a range like 155-160"])
+    lo = float(match.group("lo"))
+    hi = float(match.group("hi") or match.group("lo"))
+    if lo > hi:
+        raise CorpusError([f"{where}: column {column}: the range {text!r} runs backwards"])
+    if weight and match.group("unit") == "斤":
+        lo, hi = lo / 2, hi / 2
+    return lo, hi
+
+
+def _entries(cell: str, where: str, column: str, example: str) -> Iterator[tuple[str, str]]:
+    """The `head: body` entries of a compact cell (``S: 衣长66 …; M: …``); CorpusError names one without a head."""
+    for entry in re.split(r"[;；\n]+", cell):
+        if not entry.strip():
+            continue
+        parts = re.split(r"[:：]", entry, maxsplit=1)
+        if len(parts) != 2 or not parts[0].strip():
+            raise CorpusError([f"{where}: column {column}: {entry.strip()!r} needs the {example}"])
+        yield parts[0].strip(), parts[1]
+
+
+def parse_size_chart(cell: str, where: str, column: str = "尺码表") -> tuple[SizeRow, ...]:
+    """A size chart from its compact cell (see the module docstring); CorpusError names the entry at fault."""
+    rows = []
+    for size, body in _entries(cell, where, column, "size first, as in 'S: 衣长66 胸围112 身高150-158 体重40-50kg'"):
+        measurements: list[tuple[str, str]] = []
+        height = weight = None
+        for item in body.replace("，", " ").replace(",", " ").replace("、", " ").split():
+            match = _CHART_ITEM.match(item)
+            if not match:
+                raise CorpusError([f"{where}: column {column}: size {size}: {item!r} is not a name followed by a "
+                                   "number or range, as in 衣长66 or 身高150-158"])
+            name, lo, hi = match.group("name").strip(), match.group("lo"), match.group("hi")
+            if name == "身高":
+                height = _range(item[len(match.group("name")):], where, f"{column} ({size} 身高)")
+            elif name == "体重":
+                weight = _range(item[len(match.group("name")):], where, f"{column} ({size} 体重)", weight=True)
+            else:
+                measurements.append((name, f"{lo}-{hi}" if hi else lo))
+        rows.append(SizeRow(size, tuple(measurements), height, weight))
+    sizes = [fold(r.size) for r in rows]
+    if len(set(sizes)) != len(sizes):
+        raise CorpusError([f"{where}: column {column}: a size appears twice"])
+    return tuple(rows)
+
+
+def _stock(text: str, where: str, column: str) -> int | None:
+    text = text.strip()
+    if not text or text in {"有货", "充足", "现货"}:
+        return None
+    if text in _ZERO_STOCK:
+        return 0
+    value = _number(text.rstrip("件个"), where, column)
+    if value < 0 or not value.is_integer():
+        raise CorpusError([f"{where}: column {column}: stock {text!r} must be a whole number, 0 or more"])
+    return int(value)
+
+
+def _price(text: str, where: str, column: str) -> str | None:
+    text = text.strip().lstrip("¥￥").removesuffix("元").strip()
+    if not text:
+        return None
+    if _number(text, where, column) < 0:
+        raise CorpusError([f"{where}: column {column}: a price may not be negative"])
+    return text
+
+
+def parse_skus(cell: str, where: str, column: str = "SKU") -> tuple[Sku, ...]:
+    """SKUs from their compact cell: ``黑色/S: 价格129 库存23; …``."""
+    skus = []
+    for label, body in _entries(cell, where, column, "colour/size first, as in '黑色/M: 价格129 库存12'"):
+        color, _, size = label.partition("/")
+        price = stock = None
+        for item in body.replace("，", " ").replace(",", " ").split():
+            match = re.match(r"^(价格|库存)[:：]?(.*)$", item)
+            if not match:
+                raise CorpusError([f"{where}: column {column}: {label.strip()}: {item!r} should be 价格<元> or "
+                                   "库存<件数>"])
+            if match.group(1) == "价格":
+                price = _price(match.group(2), where, f"{column} ({label.strip()} 价格)")
+            else:
+                stock = _stock(match.group(2), where, f"{column} ({label.strip()} 库存)")
+        skus.append(Sku(color.strip(), size.strip(), price, stock))
+    return tuple(skus)
+
+
+def _table_rows(path: Path) -> list[tuple[int, list[str]]]:
+    """(line, cells) of a CSV file: each record numbered by the line it starts on."""
+    text, _ = read_text_file(path)
+    reader = csv.reader(io.StringIO(text))
+    rows = []
+    line = 1
+    try:
+        for cells in reader:
+            if any(c.strip() for c in cells):
+                rows.append((line, [c.strip() for c in cells]))
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        raise CorpusError([f"{path}:{reader.line_num}: not valid CSV ({exc})"]) from None
+    return rows
+
+
+def _sheet_rows(sheet) -> list[tuple[int, list[str]]]:
+    rows = []
+    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        if number > MAX_ROWS:
+            raise CorpusError([f"{sheet.title}: more than {MAX_ROWS} rows"])
+        cells = [_cell(v) for v in values]
+        if any(cells):
+            rows.append((number, cells))
+    return rows
+
+
+def _products_from_rows(path: Path, label: str, rows: list[tuple[int, list[str]]]) -> dict[str, dict]:
+    """Raw products (id -> fields) from the main table, every problem collected before raising."""
+    if not rows:
+        raise CorpusError([f"{label}: the product sheet is empty"])
+    header_line, header = rows[0]
+    columns = [_MAIN_ALIASES.get(_key(h)) for h in header]
+    missing = [name for name in ("id", "name") if name not in columns]
+    if missing:
+        raise CorpusError([f"{label}:{header_line}: missing column(s) "
+                           f"{', '.join(_MAIN_HEADERS[m] + '/' + m for m in missing)}"])
+    problems: list[str] = []
+    products: dict[str, dict] = {}
+    first_line: dict[str, int] = {}
+    for line, cells in rows[1:]:
+        where = f"{label}:{line}"
+        raw: dict = {"attributes": {}, "where": where}
+        for index, header_cell in enumerate(header):
+            value = cells[index].strip() if index < len(cells) else ""
+            name = columns[index]
+            if name:
+                raw[name] = value
+            elif value and header_cell.strip():
+                raw["attributes"][header_cell.strip()] = value
+        pid = raw.get("id", "")
+        if not pid:
+            problems.append(f"{where}: column 商品ID: is empty")
+            continue
+        if not raw.get("name"):
+            problems.append(f"{where}: column 商品名: is empty (product {pid})")
+            continue
+        if pid in products:
+            problems.append(f"{where}: column 商品ID: duplicate id {pid!r} (first at line {first_line[pid]})")
+            continue
+        try:
+            raw["size_chart"] = parse_size_chart(raw.get("size_chart", ""), where)
+            raw["skus"] = parse_skus(raw.get("skus", ""), where)
+        except CorpusError as exc:
+            problems.extend(exc.problems)
+            continue
+        products[pid] = raw
+        first_line[pid] = line
+    if problems:
+        raise CorpusError(problems)
+    return products
+
+
+def _side_sheet(label: str, rows: list[tuple[int, list[str]]], aliases: dict[str, str]):
+    if not rows:
+        return [], []
+    header = rows[0][1]
+    columns = [aliases.get(_key(h)) for h in header]
+    if "id" not in columns:
+        raise CorpusError([f"{label}:{rows[0][0]}: missing column 商品ID"])
+    return header, columns
+
+
+def _size_chart_sheet(label: str, rows, products: dict[str, dict]) -> None:
+    header, columns = _side_sheet(label, rows, _SIZE_ALIASES)
+    if rows and "size" not in columns:
+        raise CorpusError([f"{label}:{rows[0][0]}: missing column 尺码"])
+    problems: list[str] = []
+    charts: dict[str, list[SizeRow]] = {}
+    for line, cells in rows[1:]:
+        where = f"{label}:{line}"
+        row = {columns[i] or header[i].strip(): (cells[i] if i < len(cells) else "").strip()
+               for i in range(len(header))}
+        pid = row.get("id", "")
+        if pid not in products:
+            problems.append(f"{where}: column 商品ID: {pid!r} is not in the 商品 sheet")
+            continue
+        if not row.get("size"):
+            problems.append(f"{where}: column 尺码: is empty")
+            continue
+        try:
+            height = _range(row["height"], where, "身高") if row.get("height") else None
+            weight = _range(row["weight"], where, "体重", weight=True) if row.get("weight") else None
+            measurements = []
+            for i, name in enumerate(columns):
+                value = (cells[i] if i < len(cells) else "").strip()
+                if name is None and value and header[i].strip():
+                    match = _RANGE.match(value)
+                    if not match:
+                        raise CorpusError([f"{where}: column {header[i].strip()}: {value!r} is not a number or range"])
+                    measurements.append((header[i].strip(), value if not match.group("unit") else
+                                         value[:match.start("unit")].strip()))
+        except CorpusError as exc:
+            problems.extend(exc.problems)
+            continue
+        charts.setdefault(pid, []).append(SizeRow(row["size"], tuple(measurements), height, weight))
+    for pid, chart in charts.items():
+        if products[pid]["size_chart"]:
+            problems.append(f"{label}: product {pid} has a size chart both here and in its 尺码表 cell")
+        products[pid]["size_chart"] = tuple(chart)
+    if problems:
+        raise CorpusError(problems)
+
+
+def _sku_sheet(label: str, rows, products: dict[str, dict]) -> None:
+    header, columns = _side_sheet(label, rows, _SKU_ALIASES)
+    problems: list[str] = []
+    found: dict[str, list[Sku]] = {}
+    for line, cells in rows[1:]:
+        where = f"{label}:{line}"
+        row = {name: (cells[i] if i < len(cells) else "").strip() for i, name in enumerate(columns) if name}
+        pid = row.get("id", "")
+        if pid not in products:
+            problems.append(f"{where}: column 商品ID: {pid!r} is not in the 商品 sheet")
+            continue
+        try:
+            sku = Sku(row.get("color", ""), row.get("size", ""), _price(row.get("price", ""), where, "价格"),
+                      _stock(row.get("stock", ""), where, "库存"))
+        except CorpusError as exc:
+            problems.extend(exc.problems)
+            continue
+        found.setdefault(pid, []).append(sku)
+    for pid, skus in found.items():
+        if products[pid]["skus"]:
+            problems.append(f"{label}: product {pid} has SKUs both here and in its SKU cell")
+        products[pid]["skus"] = tuple(skus)
+    if problems:
+        raise CorpusError(problems)
+
+
+def _aliases(cell: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(a.strip() for a in re.split(r"[、，,;；|\n]+", cell or "") if a.strip()))
+
+
+def read_products(path: Path) -> ProductSheet:
+    """A product sheet from .xlsx or .csv (UTF-8, UTF-8 with BOM, or GBK). CorpusError names file, line (or
+    sheet and row) and column of every problem."""
+    path = Path(path)
+    if path.suffix.lower() == ".xlsx":
+        workbook = _open_workbook(path)
+        try:
+            names = workbook.sheetnames
+            main = workbook[PRODUCTS_SHEET] if PRODUCTS_SHEET in names else workbook.worksheets[0]
+            raws = _products_from_rows(path, f"{path} [{main.title}]", _sheet_rows(main))
+            if SIZE_SHEET in names:
+                _size_chart_sheet(f"{path} [{SIZE_SHEET}]", _sheet_rows(workbook[SIZE_SHEET]), raws)
+            if SKU_SHEET in names:
+                _sku_sheet(f"{path} [{SKU_SHEET}]", _sheet_rows(workbook[SKU_SHEET]), raws)
+        finally:
+            workbook.close()
+    elif path.suffix.lower() == ".csv":
+        raws = _products_from_rows(path, str(path), _table_rows(path))
+    else:
+        raise CorpusError([f"{path}: a product sheet is .xlsx or .csv (got {path.suffix or '(none)'})"])
+    products = {pid: Product(id=pid, name=raw["name"], link=raw.get("link", ""), category=raw.get("category", ""),
+                             attributes=raw["attributes"], size_chart=raw["size_chart"], skus=raw["skus"],
+                             aliases=_aliases(raw.get("aliases", "")))
+                for pid, raw in raws.items()}
+    return ProductSheet(products, source=str(path))
+
+
+def products_path(corpus_dir: Path) -> Path | None:
+    """The home's product sheet, if it has one (products.xlsx wins over products.csv)."""
+    for name in PRODUCT_FILES:
+        if (Path(corpus_dir) / name).is_file():
+            return Path(corpus_dir) / name
+    return None
+
+
+def load_products(corpus_dir: Path) -> ProductSheet:
+    """The home's product sheet, or an empty one: a shop without a sheet simply gets no product answers."""
+    path = products_path(corpus_dir)
+    return read_products(path) if path else ProductSheet()
+
+
+# ---- writing ----------------------------------------------------------------------------------------------------
+
+def format_range(lo: float, hi: float, unit: str = "") -> str:
+    return f"{_num(lo)}{unit}" if lo == hi else f"{_num(lo)}-{_num(hi)}{unit}"
+
+
+def format_size_row(row: SizeRow) -> str:
+    items = [f"{name}{value}" for name, value in row.measurements]
+    if row.height:
+        items.append("身高" + format_range(*row.height))
+    if row.weight:
+        items.append("体重" + format_range(*row.weight, "kg"))
+    return f"{row.size}: " + " ".join(items)
+
+
+def format_size_chart(chart: tuple[SizeRow, ...]) -> str:
+    """The compact cell of a size chart: what a CSV holds, and what an answer quotes for 尺码表."""
+    return "; ".join(format_size_row(row) for row in chart)
+
+
+def format_skus(skus: tuple[Sku, ...]) -> str:
+    parts = []
+    for sku in skus:
+        label = sku.color + (f"/{sku.size}" if sku.size else "")
+        items = ([f"价格{sku.price}"] if sku.price is not None else []) + \
+                ([f"库存{sku.stock}"] if sku.stock is not None else [])
+        parts.append(f"{label}: " + " ".join(items))
+    return "; ".join(parts)
+
+
+def _attribute_columns(sheet: ProductSheet) -> list[str]:
+    return list(dict.fromkeys(name for p in sheet for name in p.attributes))
+
+
+def write_products(sheet: ProductSheet, path: Path) -> int:
+    """The sheet as .xlsx (sheets 商品, 尺码表, SKU) or .csv (compact cells, UTF-8 with BOM so Excel shows the
+    Chinese); written atomically. Returns the number of products."""
+    path = Path(path)
+    attributes = _attribute_columns(sheet)
+    has_aliases = any(p.aliases for p in sheet)
+    main = ["商品ID", "商品名", "链接", "类目"] + (["别名"] if has_aliases else []) + attributes
+
+    def main_row(product: Product) -> list[str]:
+        row = [product.id, product.name, product.link, product.category]
+        if has_aliases:
+            row.append("、".join(product.aliases))
+        return row + [product.attributes.get(name, "") for name in attributes]
+
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(main + ["尺码表", "SKU"])
+        for product in sheet:
+            writer.writerow(main_row(product) + [format_size_chart(product.size_chart), format_skus(product.skus)])
+        atomic_write(path, "\ufeff" + out.getvalue())
+    elif suffix == ".xlsx":
+        workbook = _openpyxl().Workbook()
+        table = workbook.active
+        table.title = PRODUCTS_SHEET
+        table.append(main)
+        for product in sheet:
+            _append_text_row(table, main_row(product))
+        _style_sheet(table, [16, 28, 36, 10] + [18] * (len(main) - 4), set())
+        measures = list(dict.fromkeys(n for p in sheet for r in p.size_chart for n, _ in r.measurements))
+        chart = workbook.create_sheet(SIZE_SHEET)
+        chart.append(["商品ID", "尺码"] + measures + ["身高", "体重"])
+        for product in sheet:
+            for row in product.size_chart:
+                values = dict(row.measurements)
+                _append_text_row(chart, [product.id, row.size] + [values.get(n, "") for n in measures] +
+                                 [format_range(*row.height) if row.height else "",
+                                  format_range(*row.weight, "kg") if row.weight else ""])
+        _style_sheet(chart, [16, 8] + [10] * (len(measures) + 2), set())
+        skus = workbook.create_sheet(SKU_SHEET)
+        skus.append(["商品ID", "颜色", "尺码", "价格", "库存"])
+        for product in sheet:
+            for sku in product.skus:
+                _append_text_row(skus, [product.id, sku.color, sku.size, sku.price or "",
+                                        "" if sku.stock is None else str(sku.stock)])
+        _style_sheet(skus, [16, 12, 8, 10, 8], set())
+        _save_atomically(workbook, path)
+    else:
+        raise CorpusError([f"{path}: a product sheet is written as .xlsx or .csv (got {suffix or '(none)'})"])
+    return len(sheet)
