@@ -25,7 +25,25 @@ def _engine(ctx: click.Context, progress: bool = False):
     return Suggester.load(_settings(ctx), progress=progress)
 
 
+def _plugins() -> dict:
+    """Commands other packages add through the `suggest.commands` entry point (the web shell adds `serve`), so
+    this CLI never imports them: each is loaded only when it is run or listed."""
+    from importlib.metadata import entry_points
+
+    return {point.name: point for point in entry_points(group="suggest.commands")}
+
+
 class _Group(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        commands = super().list_commands(ctx)
+        return commands + sorted(set(_plugins()) - set(commands)) if ctx.parent is None else commands
+
+    def get_command(self, ctx: click.Context, name: str):
+        command = super().get_command(ctx, name)
+        if command is None and ctx.parent is None and name in (plugins := _plugins()):
+            command = plugins[name].load()
+        return command
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
@@ -315,13 +333,20 @@ def query(ctx: click.Context, message: str | None, k: int | None, stage: str | N
                    "into a copy of the home; the queries' labels are that corpus's situations.")
 @click.option("--replay", is_flag=True, help="Also replay the messages in order, each followed by a 'sent' "
                                              "feedback, with learning auto and off: hit@1 on the second half.")
+@click.option("--at", "at", type=click.DateTime(["%Y-%m-%d %H:%M", "%Y-%m-%d"]),
+              help="Answer as at this shop time (China time), e.g. during a campaign; default now.")
 @click.pass_context
-def eval_(ctx: click.Context, queries_file: Path, misses: bool, cold_start: Path | None, replay: bool) -> None:
+def eval_(ctx: click.Context, queries_file: Path, misses: bool, cold_start: Path | None, replay: bool,
+          at) -> None:
     """Accuracy of the engine and of two baselines (BM25 alone, embeddings alone), in one run."""
+    from .corpus.profile import SHOP_TIME
     from .tools.evaluate import compare, format_reports, read_queries
 
     queries = read_queries(queries_file)
     engine = _engine(ctx)
+    if at is not None:
+        moment = at.replace(tzinfo=SHOP_TIME)
+        engine.set_clock(lambda: moment)
     if replay:
         from .tools.replay import format_replay, replay as run_replay
 
@@ -358,7 +383,7 @@ def loadtest(ctx: click.Context, url: str | None, seconds: float, max_requests: 
     the engine's in-process latency. Bounded in time and count; loopback addresses only."""
     from .tools.benchmark import in_process_latency
     from .tools.loadtest import run_loadtest
-    from .tools.serving import running_server
+    from .tools.serving import running_server, server_processes, workers_of
 
     settings = _settings(ctx)
     levels = [int(c) for c in concurrency.split(",") if c.strip()]
@@ -376,8 +401,16 @@ def loadtest(ctx: click.Context, url: str | None, seconds: float, max_requests: 
     if url:
         measure(url)
         return
-    with running_server(settings) as base_url:
-        measure(base_url)
+
+    def memory(server, when: str) -> None:
+        workers = workers_of(server_processes(server.group))
+        click.echo(f"worker memory {when}: " + ", ".join(f"pid {w.pid} {w.rss_mb:.0f} MB" for w in workers)
+                   + (f" (max {max(w.rss_mb for w in workers):.0f} MB)" if workers else "(none found)"))
+
+    with running_server(settings) as server:
+        memory(server, "at start")
+        measure(server.url)
+        memory(server, "after the load")
 
 
 # ---- editors ------------------------------------------------------------------------------------------------
@@ -452,30 +485,6 @@ def editor_list(ctx: click.Context) -> None:
         click.echo(name)
     if not names:
         click.echo(f"no editors yet: add one with `suggest editor add NAME` (writes {path})")
-
-
-# ---- service -------------------------------------------------------------------------------------------------
-
-@main.command()
-@click.option("--host", default=None, help="Address to listen on.")
-@click.option("--port", type=int, default=None, help="Port to listen on.")
-@click.option("--workers", type=click.IntRange(1, 16), default=None, help="gunicorn workers.")
-@click.option("--dev", is_flag=True, help="Flask's development server (reloads, one process).")
-@click.pass_context
-def serve(ctx: click.Context, host: str | None, port: int | None, workers: int | None, dev: bool) -> None:
-    """Serve the JSON API and the agents' page."""
-    import subprocess
-
-    settings = _settings(ctx).replace(**{k: v for k, v in {"host": host, "port": port, "workers": workers}.items()
-                                         if v is not None})
-    # Build or update the index once, in a child process: workers then only load it, and this process never
-    # imports torch, whose thread pools do not survive gunicorn's fork().
-    build = subprocess.run([sys.executable, "-m", "suggest.cli", "--home", str(settings.home), "index", "build"])
-    if build.returncode:
-        ctx.exit(build.returncode)
-    from webapp.serve import run
-
-    run(settings, dev=dev)
 
 
 @main.command("settings")

@@ -76,13 +76,14 @@ class CharModel:
         # which matters because the model is refitted whenever the engine loads or the corpus changes.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            self._model = LogisticRegression(C=c, solver="saga", max_iter=100, tol=1e-3).fit(features, labels)
+            model = LogisticRegression(C=c, solver="saga", max_iter=100, tol=1e-3).fit(features, labels)
         # Columns reordered to `classes` once, so a query is one sparse product (sklearn's predict_proba
-        # spends most of its time validating input).
-        position = {label: i for i, label in enumerate(self._model.classes_)}
+        # spends most of its time validating input); the fitted model itself is not kept (its own copy of the
+        # weights would double this model's memory in every worker).
+        position = {label: i for i, label in enumerate(model.classes_)}
         columns = [position.get(label) for label in classes]
-        coef = self._model.coef_ if len(self._model.classes_) > 2 else np.vstack([-self._model.coef_[0], self._model.coef_[0]])
-        bias = self._model.intercept_ if len(self._model.classes_) > 2 else np.array([-self._model.intercept_[0], self._model.intercept_[0]])
+        coef = model.coef_ if len(model.classes_) > 2 else np.vstack([-model.coef_[0], model.coef_[0]])
+        bias = model.intercept_ if len(model.classes_) > 2 else np.array([-model.intercept_[0], model.intercept_[0]])
         # float64 like the tf-idf rows: a float32 matrix would be copied and cast on every query.
         self._coef = np.ascontiguousarray(np.vstack([coef[c] if c is not None else np.zeros(coef.shape[1]) for c in columns]).T, dtype=np.float64)
         self._bias = np.array([bias[c] if c is not None else -1e9 for c in columns], dtype=np.float64)

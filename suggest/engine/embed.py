@@ -57,35 +57,66 @@ def resolve_model(name: str) -> str:
     return name
 
 
+def _onnx_path(location: str) -> Path:
+    """Where the graph exported from `location`'s weights is cached (one per model and torch version; the version
+    is read from the package metadata, so a process that never loads torch finds the same file)."""
+    import hashlib
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        torch_version = version("torch")
+    except PackageNotFoundError:
+        torch_version = "none"
+    key = hashlib.sha256(f"{location}|{torch_version}".encode()).hexdigest()[:16]
+    cache = Path(os.environ.get("SUGGEST_CACHE_DIR")
+                 or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "huashu-suggest")
+    return cache / f"encoder-{key}.onnx"
+
+
 class Embedder:
+    """Queries are embedded by ONNX Runtime; PyTorch and sentence-transformers are loaded only when something
+    needs them (a whole corpus to embed, the graph to export, or the torch backends), so a serving worker whose
+    index is current never holds them (a few hundred MB less per worker)."""
+
     def __init__(self, model: str, backend: str = "torch", cache_size: int = 4096) -> None:
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-        from sentence_transformers import SentenceTransformer
-
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.set_verbosity_error()
-        hf_logging.disable_progress_bar()  # "Loading weights" bars would pollute --json output on stderr
-        logging.getLogger("sentence_transformers").setLevel(logging.ERROR)
         if backend not in BACKENDS:
             raise ModelError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
         # The index must be built by an encoder giving the same vectors: int8 does not, so its name says so.
         # ONNX Runtime runs the very same fp32 graph (cosine 1.0 to torch), so an index serves both.
         self.name = f"{model}@int8" if backend == "int8" else model
-        location = resolve_model(model)
-        try:
-            # torch weights in every case: the ONNX graph is exported from them (see _OnnxTransformer)
-            self._model = SentenceTransformer(location, device="cpu")
-        except Exception as exc:  # any loader failure becomes one actionable message
-            raise ModelError(f"cannot load embedding model {model!r} from {location}: {exc}") from None
-        if backend == "int8":
-            self._model = _quantized(self._model)
-        self._runtime = _OnnxTransformer(self._model, location) if backend == "onnx" else None
-        dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
-        self.dimension = int(dimension())
+        self._model_name, self._backend = model, backend
+        self._location = resolve_model(model)
+        self._model = None
+        self._load_lock = Lock()
+        self._runtime = None
+        if backend == "onnx":
+            light = _LightEncoder.open(self._location, _onnx_path(self._location))
+            self._runtime = light or _OnnxTransformer(self._full_model(), self._location)
+        self.dimension = self._runtime.dimension if isinstance(self._runtime, _LightEncoder) else \
+            _dimension(self._full_model())
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._lock = Lock()
+
+    def _full_model(self):
+        """The sentence-transformers model (with PyTorch), loaded on first need."""
+        with self._load_lock:
+            if self._model is None:
+                from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
+
+                hf_logging.set_verbosity_error()
+                hf_logging.disable_progress_bar()  # "Loading weights" bars would pollute --json output on stderr
+                logging.getLogger("sentence_transformers").setLevel(logging.ERROR)
+                try:
+                    # torch weights in every case: the ONNX graph is exported from them (see _OnnxTransformer)
+                    model = SentenceTransformer(self._location, device="cpu")
+                except Exception as exc:  # any loader failure becomes one actionable message
+                    raise ModelError(f"cannot load embedding model {self._model_name!r} from {self._location}: "
+                                     f"{exc}") from None
+                self._model = _quantized(model) if self._backend == "int8" else model
+            return self._model
 
     def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
         """Unit-length float32 rows, ready for inner-product search."""
@@ -94,8 +125,8 @@ class Embedder:
         if self._runtime is not None and len(texts) <= ONNX_MAX_TEXTS:
             vectors = self._runtime.encode(list(texts), batch_size, progress)
         else:
-            vectors = self._model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
-                                         convert_to_numpy=True, show_progress_bar=progress)
+            vectors = self._full_model().encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
+                                                convert_to_numpy=True, show_progress_bar=progress)
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def encode_cached(self, texts: list[str]) -> np.ndarray:
@@ -121,6 +152,63 @@ class Embedder:
         return np.vstack(rows)
 
 
+def _dimension(model) -> int:
+    dimension = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+    return int(dimension())
+
+
+class _LightEncoder:
+    """The exported graph with the model's fast tokenizer and mean pooling in NumPy: what sentence-transformers
+    does for a plain BERT-style model (no modules.json: Transformer + mean pooling), without importing PyTorch.
+    `open` returns None for any model it cannot reproduce exactly, which then takes the full path."""
+
+    @classmethod
+    def open(cls, location: str, graph: Path) -> "_LightEncoder | None":
+        import json
+
+        folder = Path(location)
+        if not graph.is_file() or not (folder / "tokenizer.json").is_file() or (folder / "modules.json").exists():
+            return None
+        try:
+            config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+            tokenizer_config = json.loads((folder / "tokenizer_config.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if tokenizer_config.get("do_lower_case") or config.get("model_type") not in ("bert", "roberta"):
+            return None
+        limit = min(int(config.get("max_position_embeddings") or 512),
+                    int(tokenizer_config.get("model_max_length") or 512))
+        return cls(folder / "tokenizer.json", graph, limit, int(config["hidden_size"]),
+                   tokenizer_config.get("pad_token", "[PAD]"))
+
+    def __init__(self, tokenizer: Path, graph: Path, max_length: int, dimension: int, pad_token: str) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        self.dimension = dimension
+        self._tokenizer = Tokenizer.from_file(str(tokenizer))
+        self._tokenizer.enable_truncation(max_length)
+        self._tokenizer.enable_padding(pad_id=self._tokenizer.token_to_id(pad_token) or 0, pad_token=pad_token)
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = min(2, os.cpu_count() or 1)
+        options.log_severity_level = 3
+        self._session = onnxruntime.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
+        self._inputs = [i.name for i in self._session.get_inputs()]
+
+    def encode(self, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:
+        rows = []
+        for start in range(0, len(texts), batch_size):
+            batch = self._tokenizer.encode_batch([str(t).strip() for t in texts[start:start + batch_size]])
+            arrays = {"input_ids": np.array([e.ids for e in batch], dtype=np.int64),
+                      "attention_mask": np.array([e.attention_mask for e in batch], dtype=np.int64),
+                      "token_type_ids": np.array([e.type_ids for e in batch], dtype=np.int64)}
+            tokens = self._session.run(None, {n: arrays[n] for n in self._inputs})[0]
+            mask = arrays["attention_mask"][:, :, None].astype(np.float32)
+            vectors = (tokens * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
+            rows.append(vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12))
+        return np.vstack(rows)
+
+
 class _OnnxTransformer:
     """The model's transformer run by ONNX Runtime (3x faster than torch on this CPU, the same vectors);
     tokenisation, pooling and normalisation stay sentence-transformers' own modules, so any model's pooling
@@ -128,15 +216,10 @@ class _OnnxTransformer:
     """
 
     def __init__(self, model, location: str) -> None:
-        import hashlib
-
         import onnxruntime
-        import torch
 
         self._model = model
-        key = hashlib.sha256(f"{location}|{torch.__version__}".encode()).hexdigest()[:16]
-        cache = Path(os.environ.get("SUGGEST_CACHE_DIR") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "huashu-suggest")
-        path = cache / f"encoder-{key}.onnx"
+        path = _onnx_path(location)
         if not path.is_file():
             self._export(path)
         options = onnxruntime.SessionOptions()

@@ -11,6 +11,8 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 from ..errors import SuggestError
 from ..settings import Settings
@@ -22,9 +24,50 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class ServerProcess:
+    pid: int
+    parent: int
+    rss_mb: float
+    command: str
+
+
+def server_processes(group: int) -> list[ServerProcess]:
+    """The processes of a server's process group (the `suggest serve` shell, gunicorn's arbiter, its workers)
+    with their resident memory, from /proc (Linux)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            fields = stat[stat.rindex(")") + 2:].split()
+            if int(fields[2]) != group:  # fields: state, ppid, pgrp, ...
+                continue
+            rss_kb = next(int(line.split()[1]) for line in (entry / "status").read_text().splitlines()
+                          if line.startswith("VmRSS:"))
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+        except (OSError, ValueError, StopIteration):
+            continue
+        found.append(ServerProcess(int(entry.name), int(fields[1]), rss_kb / 1024, command))
+    return sorted(found, key=lambda p: p.pid)
+
+
+def workers_of(processes: list[ServerProcess]) -> list[ServerProcess]:
+    """The leaves of the group's tree: the processes that answer requests."""
+    parents = {p.parent for p in processes}
+    return [p for p in processes if p.pid not in parents]
+
+
+@dataclass(frozen=True)
+class RunningServer:
+    url: str
+    group: int  # its process group: `server_processes(group)`
+
+
 @contextlib.contextmanager
-def running_server(settings: Settings, timeout_s: float = 120.0) -> Iterator[str]:
-    """`suggest serve` (gunicorn) on a free loopback port; yields its base URL once /readyz answers 200."""
+def running_server(settings: Settings, timeout_s: float = 120.0) -> Iterator[RunningServer]:
+    """`suggest serve` (gunicorn) on a free loopback port; yields it once /readyz answers 200."""
     port = free_port()
     command = [sys.executable, "-m", "suggest.cli", "--home", str(settings.home), "serve",
                "--host", "127.0.0.1", "--port", str(port), "--workers", str(settings.workers)]
@@ -47,7 +90,7 @@ def running_server(settings: Settings, timeout_s: float = 120.0) -> Iterator[str
             if time.monotonic() > deadline:
                 raise SuggestError(f"`suggest serve` was not ready within {timeout_s:.0f} s")
             time.sleep(0.3)
-        yield base_url
+        yield RunningServer(base_url, process.pid)
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
