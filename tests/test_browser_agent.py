@@ -12,6 +12,7 @@ import urllib.request
 import pytest
 
 from suggest.settings import load_settings
+from tests.fixtures.product_shop import product_engine, product_ids, sheet, wait_for_options
 from webapp import create_app
 
 pytestmark = pytest.mark.browser
@@ -597,3 +598,216 @@ def test_accessibility_axe_contrast_one_h1_and_underlined_links(page_at, artifac
     assert page.locator("h1").count() == 1
     for link in page.locator("main a, .topnav a").all():
         assert "underline" in link.evaluate("a => getComputedStyle(a).textDecorationLine"), link.inner_text()
+
+
+# ---- the product in focus (商品) ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def product_server(embedder, tmp_path_factory, live_server):
+    """The app over the fixture corpus plus the shipped product sheet; yields (base_url, app, products by id)."""
+    engine = product_engine(tmp_path_factory.mktemp("product-home"), embedder)
+    app = create_app(engine.settings, engine=engine)
+    with live_server(app) as base_url:
+        yield base_url, app, sheet(engine)
+
+
+@pytest.fixture
+def product_page(browser, product_server):
+    """The agents' page on the product server, with clipboard access; console errors fail the test."""
+    base_url, _, _ = product_server
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(base_url + "/")
+    page.wait_for_selector("#status.status-ok")
+    yield page
+    context.close()
+    assert errors == [], errors
+
+
+def is_suggest(request) -> bool:
+    return request.url.endswith("/api/v1/suggest") and request.method == "POST"
+
+
+def product_option(page, product_id: str):
+    return page.locator(f'#product-list [role="option"][data-product-id="{product_id}"]')
+
+
+def first_card(page):
+    return page.locator('#results:not(.stale) .reply[data-number="1"]')
+
+
+def test_the_product_in_focus_is_chosen_by_name_and_sent_with_every_request(product_page, product_server):
+    base_url, _, products = product_server
+    page = product_page
+    hoodie, jeans = products["712300000101"], products["712300000103"]
+    assert page.inner_text("#product-current") == "未选择商品" and page.locator("#product-clear").is_hidden()
+
+    # part of the name, typed: the listbox opens with the match; ↓ highlights it, Enter chooses it
+    search = page.locator("#product-search")
+    search.focus()
+    page.keyboard.type("卫衣")
+    wait_for_options(page, product_ids(base_url, "卫衣"))
+    assert product_option(page, hoodie.id).is_visible()
+    assert search.get_attribute("aria-expanded") == "true"
+    assert page.locator("#product-list").get_attribute("role") == "listbox"
+    page.keyboard.press("ArrowDown")
+    active = search.get_attribute("aria-activedescendant")
+    assert active and page.get_attribute(f"#{active}", "aria-selected") == "true"
+    assert page.get_attribute(f"#{active}", "data-product-id") == hoodie.id
+    page.keyboard.press("Enter")
+    assert page.inner_text("#product-current") == hoodie.name
+    assert page.locator("#product-list").is_hidden() and search.get_attribute("aria-expanded") == "false"
+    assert page.locator("#product-clear").is_visible()
+    assert page.evaluate("document.activeElement.id") == "message"  # back to the buyer's message
+
+    # 「什么材质的」 names no product: the one in focus answers it, its 材质 cited from the sheet
+    with page.expect_request(is_suggest) as request:
+        page.keyboard.type("什么材质的")
+    page.wait_for_function("() => !document.body.classList.contains('loading')")
+    assert request.value.post_data_json["product"] == hoodie.id
+    card = first_card(page)
+    card.wait_for()
+    assert card.get_attribute("data-reply-id").startswith("product:")
+    assert hoodie.attributes["材质"] in card.locator(".reply-text").inner_text()
+    assert page.locator(".situation-name").first.inner_text() == "商品咨询"
+    # one question: the engine's segment for the sheet's answers is shown with the clause it answers
+    assert page.locator(".segment").count() == 1 and "个问题" not in page.inner_text("#summary")
+
+    # another product, while the answer for the first is on screen: the old cards go stale (not copyable) and the
+    # same message is asked again for the new product
+    held = []
+    page.route("**/api/v1/suggest", lambda route: held.append(route))
+    search.focus()
+    with page.expect_request(is_suggest) as request:
+        page.keyboard.type("牛仔")
+        page.keyboard.press("Enter")  # at once, nothing highlighted: the first match for 牛仔 when it comes
+    assert request.value.post_data_json == {"message": "什么材质的", "product": jeans.id}
+    assert page.inner_text("#product-current") == jeans.name
+    assert page.locator("#results.stale").count() == 1 and page.evaluate("document.getElementById('results').inert")
+    page.evaluate("document.getElementById('toast').className = 'toast'")
+    page.keyboard.press("Alt+1")
+    page.wait_for_selector(".toast.show")
+    assert "加载" in page.inner_text("#toast")
+    for route in held:
+        route.continue_()
+    page.unroute("**/api/v1/suggest")
+    page.wait_for_function("t => (document.querySelector('#results:not(.stale) .reply[data-number=\"1\"] .reply-text')"
+                           " || {}).textContent?.includes(t)", arg=jeans.attributes["材质"])
+
+    # the clear button: the message is asked again without a product
+    with page.expect_request(is_suggest) as request:
+        page.click("#product-clear")
+    assert request.value.post_data_json == {"message": "什么材质的"}
+    assert page.inner_text("#product-current") == "未选择商品"
+
+
+def test_a_note_for_the_agent_is_shown_but_never_copied(product_page, product_server):
+    _, app, products = product_server
+    page = product_page
+    hoodie = products["712300000101"]
+    assert "保质期" not in hoodie.attributes  # a garment: the sheet has no shelf life for it
+    page.fill("#product-search", "712300000101")
+    product_option(page, hoodie.id).click()
+    assert page.inner_text("#product-current") == hoodie.name
+
+    page.fill("#message", "保质期多久")
+    card = first_card(page)
+    card.wait_for()
+    assert card.get_attribute("data-reply-id").startswith("product:")
+    note = card.locator(".reply-note")
+    assert note.is_visible()
+    assert note.inner_text().startswith("提示：") and "保质期" in note.inner_text() and hoodie.name in note.inner_text()
+    text = card.locator(".reply-text").inner_text()
+    assert "提示" not in text and "保质期" not in text  # the buyer's reply says nothing invented
+
+    before = len(feedback_rows(app))
+    page.focus("#message")
+    page.keyboard.press("Alt+1")
+    page.wait_for_function("t => navigator.clipboard.readText().then(c => c === t)", arg=text)
+    rows = wait_for_feedback(app, before + 1)
+    assert rows[before:] == [("保质期多久", card.get_attribute("data-reply-id"), "copied")]
+
+    # without a product, the note says which one is missing
+    with page.expect_request(is_suggest):
+        page.click("#product-clear")
+    page.wait_for_function("() => (document.querySelector('#results:not(.stale) .reply[data-number=\"1\"]') || {})"
+                           ".dataset?.replyId?.startsWith('product:ask_product')")
+    assert "提示：" in first_card(page).locator(".reply-note").inner_text()
+
+
+def test_escape_closes_the_list_then_clears_the_product_with_the_message(product_page, product_server):
+    base_url, _, products = product_server
+    page = product_page
+    coat = products["712300000104"]
+    page.fill("#context", "在吗")
+    page.fill("#message", "什么材质的")
+    first_card(page).wait_for()
+
+    search = page.locator("#product-search")
+    search.click()  # opens the list (every product) …
+    wait_for_options(page, product_ids(base_url, ""))
+    page.keyboard.type("大衣")  # … and typing narrows it
+    wait_for_options(page, product_ids(base_url, "大衣"))
+    page.keyboard.press("ArrowUp")  # from nothing highlighted, ↑ goes to the last match
+    options = page.locator('#product-list [role="option"]')
+    assert options.last.get_attribute("aria-selected") == "true"
+    # Esc with the list open only closes the list; again, it empties the search box; the message stays
+    page.keyboard.press("Escape")
+    assert page.locator("#product-list").is_hidden() and search.get_attribute("aria-expanded") == "false"
+    assert page.input_value("#product-search") == "大衣" and page.input_value("#message") == "什么材质的"
+    page.keyboard.press("Escape")
+    assert page.input_value("#product-search") == "" and page.input_value("#message") == "什么材质的"
+    assert page.inner_text("#product-current") == "未选择商品"
+
+    # chosen with the mouse; then Esc in the message box clears everything, the product included
+    search.click()
+    page.keyboard.type("羊毛")
+    with page.expect_request(is_suggest) as request:
+        product_option(page, coat.id).click()
+    assert request.value.post_data_json == {"message": "什么材质的", "context": ["在吗"], "product": coat.id}
+    page.wait_for_function("t => (document.querySelector('#results:not(.stale) .reply[data-number=\"1\"] .reply-text')"
+                           " || {}).textContent?.includes(t)", arg=coat.attributes["材质"])
+    page.focus("#message")
+    page.keyboard.press("Escape")
+    assert page.input_value("#message") == "" and page.input_value("#context") == ""
+    assert page.inner_text("#product-current") == "未选择商品" and page.locator("#product-clear").is_hidden()
+    page.wait_for_selector(".placeholder")
+    with page.expect_request(is_suggest) as request:
+        page.fill("#message", "什么材质的")
+    assert request.value.post_data_json == {"message": "什么材质的"}  # nothing of the previous buyer
+
+
+def test_product_chooser_accessibility(product_page, product_server, artifacts):
+    from axe_playwright_python.sync_playwright import Axe
+
+    base_url, _, products = product_server
+    page = product_page
+    axe = Axe()
+
+    def serious(state: str) -> list[str]:
+        page.wait_for_function("document.getAnimations().length === 0")  # axe reads the colours as drawn
+        results = axe.run(page)
+        (artifacts / f"axe-agent-product-{state}.txt").write_text(results.generate_report(), encoding="utf-8")
+        return [f"{state}: {v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:5]}"
+                for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+
+    page.focus("#product-search")
+    page.keyboard.type("暖暖")
+    wait_for_options(page, product_ids(base_url, "暖暖"))
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    page.screenshot(path=str(artifacts / "agent-product-list.png"))
+    problems = serious("list")
+    page.keyboard.press("Enter")
+    page.fill("#message", "保质期多久")
+    first_card(page).locator(".reply-note").wait_for()
+    page.screenshot(path=str(artifacts / "agent-product-note.png"))
+    problems += serious("note")
+    assert problems == [], "\n".join(problems)
+    assert page.locator("h1").count() == 1
+    assert page.inner_text("#product-current") == products[product_ids(base_url, "暖暖")[1]].name  # the second

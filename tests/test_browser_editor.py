@@ -404,3 +404,40 @@ def contrast(foreground: str, background: str) -> float:
 
     light, dark = sorted((luminance(foreground), luminance(background)), reverse=True)
     return (light + 0.05) / (dark + 0.05)
+
+
+def test_products_page_lists_searches_and_passes_axe(server, context_at, artifacts):
+    from pathlib import Path
+
+    from axe_playwright_python.sync_playwright import Axe
+
+    from suggest.corpus.products import load_products
+    from suggest.engine.product_answers import load_templates
+
+    base_url, app, live = server
+    corpus_dir = live.settings.corpus_dir
+    shutil.copy(Path(__file__).resolve().parent.parent / "corpus" / "products.csv", corpus_dir / "products.csv")
+    live.set_products(load_products(corpus_dir), load_templates(corpus_dir))
+    page = context_at(1280, 900).new_page()
+    log_in(page, base_url)
+    page.get_by_role("link", name="商品", exact=True).click()
+    page.wait_for_selector("h1:has-text('商品表')")
+    assert page.locator("h1").count() == 1
+    assert page.locator(".editor-nav a[aria-current='page']").inner_text() == "商品"
+    rows = page.locator(".sheet-list > li")
+    assert rows.count() == len(live.products)
+
+    page.fill("#product-search", "牛肉干")
+    page.press("#product-search", "Enter")
+    page.wait_for_selector("#product-count:has-text('找到')")
+    assert rows.evaluate_all("n => n.map((li) => li.dataset.product)") == ["713300000201", "713300000202"]
+    rows.first.locator("summary").click()
+    page.wait_for_selector(".sheet-list > li:first-child textarea[name='skus']")
+
+    axe = Axe()
+    results = axe.run(page)
+    (artifacts / "axe-editor-products.txt").write_text(results.generate_report(), encoding="utf-8")
+    serious = [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:5]}"
+               for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == [], "\n".join(serious)
+    page.screenshot(path=str(artifacts / "editor-products.png"), full_page=True)

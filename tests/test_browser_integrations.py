@@ -10,6 +10,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from suggest.settings import load_settings
+from tests.fixtures.product_shop import product_engine, product_ids, sheet, wait_for_options
 from webapp import create_app
 from webapp.integrations import bp as integrations_bp
 
@@ -423,3 +424,207 @@ def test_api_keys(servers, page):
         assert page.errors == []
     finally:
         keys.unlink()
+
+
+# ---- (c) the product in focus, in the widget and the sidebar ---------------------------------------------------
+
+@pytest.fixture(scope="module")
+def product_servers(embedder, tmp_path_factory, live_server):
+    """(API base URL, other origin, OtherOrigin, products by id) for an engine with the shipped product sheet."""
+    other = OtherOrigin()
+    engine = product_engine(tmp_path_factory.mktemp("integrations-products"), embedder)
+    settings = load_settings(engine.settings.home, env={}, cors_origins=other.origin)
+    app = with_integrations(create_app(settings=settings, engine=engine))
+    with live_server(app) as api, live_server(other, other.server):
+        yield api, other.origin, other, sheet(engine)
+
+
+def is_suggest(request) -> bool:
+    return request.method == "POST" and request.url.endswith("/api/v1/suggest")
+
+
+def test_widget_product_from_the_host_page_and_the_agents_chooser(product_servers, page, artifacts):
+    api, origin, other, products = product_servers
+    hoodie, jeans, coat = products["712300000101"], products["712300000103"], products["712300000104"]
+    # the host page knows the product card the buyer sent: data-product
+    other.pages["/chat-product.html"] = CHAT_PAGE.replace("API", api).replace(
+        'data-k="4"', f'data-k="4" data-product="{hoodie.id}"')
+    suggests = api_posts(page, "/api/v1/suggest")
+    page.goto(origin + "/chat-product.html")
+    page.wait_for_function("HuashuWidget.suggestions().length > 0", timeout=15000)
+    name = page.locator("huashu-widget .product-current")
+    name.filter(has_text=hoodie.name).wait_for()
+    assert page.evaluate("HuashuWidget.product()") == {"id": hoodie.id, "name": hoodie.name}
+    assert all(body["product"] == hoodie.id for body in suggests)  # the first request carried it already
+
+    # 「什么材质的」 names no product: the one in focus answers it, from the sheet
+    with page.expect_response(lambda r: is_suggest(r.request)):
+        page.evaluate("addBuyer('什么材质的')")
+    page.wait_for_function("t => (HuashuWidget.suggestions()[0] || {}).text?.includes(t)", arg=hoodie.attributes["材质"])
+    assert suggests[-1] == {"message": "什么材质的", "k": 4, "context": ["在吗"], "product": hoodie.id}
+    assert page.evaluate("HuashuWidget.suggestions()[0].id").startswith("product:")
+
+    # the host page switches the product: the same message is asked again for it
+    with page.expect_request(is_suggest) as request:
+        page.evaluate(f"HuashuWidget.setProduct('{jeans.id}')")
+    assert request.value.post_data_json["product"] == jeans.id
+    name.filter(has_text=jeans.name).wait_for()
+    page.wait_for_function("t => (HuashuWidget.suggestions()[0] || {}).text?.includes(t)", arg=jeans.attributes["材质"])
+
+    # the agent chooses in the panel: 更换, type part of the name, ↓, Enter (keyboard only, in the shadow DOM)
+    page.locator("huashu-widget .product-change").click()
+    search = page.locator("huashu-widget .product-input")
+    assert page.evaluate("document.querySelector('huashu-widget').shadowRoot.activeElement?.id") == "hw-product-input"
+    search.press_sequentially("大衣")
+    wait_for_options(page, product_ids(api, "大衣"), selector=".option", host="huashu-widget")
+    assert search.get_attribute("aria-expanded") == "true"
+    search.press("ArrowDown")
+    active = search.get_attribute("aria-activedescendant")
+    assert page.locator(f"huashu-widget #{active}").get_attribute("aria-selected") == "true"
+    page.screenshot(path=str(artifacts / "widget-product-chooser.png"))
+    with page.expect_request(is_suggest) as request:
+        search.press("Enter")
+    assert request.value.post_data_json["product"] == coat.id
+    name.filter(has_text=coat.name).wait_for()
+    assert page.locator("huashu-widget .product-search").is_hidden()
+    assert page.evaluate("HuashuWidget.product()") == {"id": coat.id, "name": coat.name}
+
+    # a note for the agent shows under the reply, and is not what goes into the reply box
+    with page.expect_response(lambda r: is_suggest(r.request)):
+        page.evaluate("addBuyer('保质期多久')")
+    page.wait_for_function("(HuashuWidget.suggestions()[0] || {}).note")
+    hint = page.locator('huashu-widget .item[data-n="1"] .hint')
+    hint.wait_for()
+    assert hint.text_content().startswith("提示：") and "保质期" in hint.text_content()
+    first = page.evaluate("HuashuWidget.suggestions()[0]")
+    page.keyboard.press("Alt+1")
+    assert page.input_value("#reply") == first["text"] and "提示" not in first["text"]
+    page.screenshot(path=str(artifacts / "widget-product-note.png"))
+
+    # 清除: asked again without a product
+    with page.expect_request(is_suggest) as request:
+        page.locator("huashu-widget .product-clear").click()
+    assert "product" not in request.value.post_data_json
+    name.filter(has_text="未选择商品").wait_for()
+    assert page.evaluate("HuashuWidget.product()") is None
+    assert page.errors == []
+
+
+def test_widget_set_product_before_the_widget_starts(product_servers, page):
+    """setProduct() called before HuashuWidget.init (data-auto="false"): the first request carries it."""
+    api, origin, other, products = product_servers
+    tee = products["712300000102"]
+    other.pages["/chat-late.html"] = CHAT_PAGE.replace("API", api).replace('data-k="4"', 'data-k="4" data-auto="false"')
+    suggests = api_posts(page, "/api/v1/suggest")
+    page.goto(origin + "/chat-late.html")
+    page.wait_for_function("window.HuashuWidget && !document.querySelector('huashu-widget')")
+    page.evaluate(f"HuashuWidget.setProduct('{tee.name}')")  # by name this time
+    with page.expect_request(is_suggest):
+        page.evaluate("HuashuWidget.init()")
+    assert suggests[0]["product"] == tee.name
+    page.locator("huashu-widget .product-current").filter(has_text=tee.name).wait_for()
+    assert page.errors == []
+
+
+def test_sidebar_takes_the_product_from_the_conversation_and_the_agent_can_change_it(product_servers, page, artifacts):
+    api, origin, other, products = product_servers
+    hoodie, tee, coat = products["712300000101"], products["712300000102"], products["712300000104"]
+    other.pages["/chatwoot-products.html"] = PARENT_PAGE.replace("API", api)
+    suggests = api_posts(page, "/api/v1/suggest")
+    page.goto(origin + "/chatwoot-products.html")
+    page.wait_for_function(f"window.received.includes({json.dumps(FETCH_INFO)})")
+    frame = page.frame_locator("#app")
+
+    def send(conversation_id, text, attributes=None, at=1700000100):
+        payload = chatwoot_context([{"id": at, "content": text, "message_type": 0, "created_at": at}])
+        payload["data"]["conversation"]["id"] = conversation_id
+        if attributes is not None:
+            payload["data"]["conversation"]["custom_attributes"] = attributes
+        page.evaluate("(p) => sendContext(p)", json.dumps(payload, ensure_ascii=False))
+
+    # the conversation's custom attribute product_id: shown, and sent with the buyer's question
+    with page.expect_request(is_suggest):
+        send(42, "什么材质的", {"product_id": hoodie.id, "order_no": "A1"})
+    assert suggests[-1]["product"] == hoodie.id
+    current = frame.locator("#product-current")
+    assert current.text_content() == hoodie.name
+    assert frame.locator("#product-source").text_content() == "来自会话"
+    frame.locator('.sb-reply[data-number="1"] .sb-reply-text').filter(has_text=hoodie.attributes["材质"]).wait_for()
+    assert frame.locator('.sb-reply[data-number="1"]').get_attribute("data-reply-id").startswith("product:")
+    assert frame.locator(".sb-segment").count() == 1 and frame.locator(".sb-segment-head").count() == 0
+
+    # the agent changes it with the chooser (typing part of the name, Enter): the message is asked again
+    search = frame.locator("#product-search")
+    search.click()
+    search.press_sequentially("T恤")
+    wait_for_options(page.frame(url=lambda url: "/integrations/sidebar" in url), product_ids(api, "T恤"))
+    with page.expect_request(is_suggest):
+        search.press("Enter")
+    assert suggests[-1]["product"] == tee.id and suggests[-1]["message"] == "什么材质的"
+    assert current.text_content() == tee.name and frame.locator("#product-source").text_content() == "手动选择"
+    frame.locator('.sb-reply[data-number="1"] .sb-reply-text').filter(has_text=tee.attributes["材质"]).wait_for()
+    page.locator("#app").screenshot(path=str(artifacts / "sidebar-product.png"))
+
+    # a new message in the same conversation (its attribute unchanged) keeps the agent's choice
+    with page.expect_request(is_suggest):
+        send(42, "保质期多久", {"product_id": hoodie.id, "order_no": "A1"}, at=1700000200)
+    assert suggests[-1]["product"] == tee.id
+    note = frame.locator('.sb-reply[data-number="1"] .sb-reply-note')
+    note.wait_for()
+    assert note.text_content().startswith("提示：") and tee.name in note.text_content()
+    frame.locator('.sb-reply[data-number="1"]').click()  # copied: what the parent is told is the reply alone
+    page.wait_for_function("window.received.some(m => m.includes('huashu:reply'))")
+    announced = [json.loads(m) for m in page.evaluate("window.received") if "huashu:reply" in m]
+    assert "提示" not in announced[-1]["data"]["text"]
+    assert announced[-1]["data"]["text"] == frame.locator('.sb-reply[data-number="1"] .sb-reply-text').text_content()
+
+    # another conversation whose attribute `product` names the product: it takes over
+    with page.expect_request(is_suggest):
+        send(43, "什么材质的", {"product": coat.name}, at=1700000300)
+    assert suggests[-1]["product"] == coat.id
+    assert current.text_content() == coat.name and frame.locator("#product-source").text_content() == "来自会话"
+
+    # and a conversation without one starts with no product
+    with page.expect_request(is_suggest):
+        send(44, "能便宜点吗", {}, at=1700000400)
+    assert "product" not in suggests[-1]
+    assert current.text_content() == "未选择商品" and frame.locator("#product-clear").is_hidden()
+    assert page.errors == []
+
+
+def test_sidebar_product_by_hand_and_accessibility(product_servers, page, artifacts):
+    from axe_playwright_python.sync_playwright import Axe
+
+    api, _, _, products = product_servers
+    jeans = products["712300000103"]
+    page.set_viewport_size({"width": 360, "height": 760})
+    with page.expect_request(is_suggest) as request:
+        page.goto(api + "/integrations/sidebar?message=保质期多久&product=" + jeans.id)
+    assert request.value.post_data_json["product"] == jeans.id
+    assert page.locator("#product-current").text_content() == jeans.name
+    page.locator(".sb-reply-note").first.wait_for(timeout=15000)
+    axe = Axe()
+
+    def serious(state: str) -> list[str]:
+        page.wait_for_function("() => document.getAnimations().length === 0")  # axe reads the colours as drawn
+        results = axe.run(page)
+        (artifacts / f"axe-sidebar-{state}.txt").write_text(results.generate_report(), encoding="utf-8")
+        return [f"{state}: {v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:5]}"
+                for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+
+    problems = serious("note")
+    page.locator("#product-search").click()  # every product …
+    page.keyboard.type("暖暖")  # … then those matching (the same ones, here: the list waits for the search)
+    wait_for_options(page, product_ids(api, "暖暖"))
+    page.keyboard.press("ArrowDown")
+    page.screenshot(path=str(artifacts / "sidebar-product-list.png"))
+    problems += serious("list")
+    assert problems == [], "\n".join(problems)
+    assert page.locator("h1").count() == 1
+    # Esc closes the list; clearing asks again without the product
+    page.keyboard.press("Escape")
+    assert page.locator("#product-list").is_hidden()
+    with page.expect_request(is_suggest) as request:
+        page.locator("#product-clear").click()
+    assert "product" not in request.value.post_data_json
+    assert page.errors == []

@@ -171,7 +171,7 @@ def test_ids_are_generated_and_a_situation_may_be_given_by_its_chinese_name(home
     # only the text and a situation are required
     with pytest.raises(CorpusError, match=r"no-text.csv:1: missing column\(s\) 话术/text"):
         parse_import(write_csv(tmp_path / "no-text.csv", [["情境", "例句"], ["议价", "能便宜吗"]]), corpus)
-    with pytest.raises(CorpusError, match=r"missing column\(s\) 情境/situation"):
+    with pytest.raises(CorpusError, match=r"missing column\(s\) 场景/situation"):
         parse_import(write_csv(tmp_path / "no-situation.csv", [["编号", "话术"], ["x-01", "好的"]]), corpus)
     only_name = write_csv(tmp_path / "name.csv", [["情境名称", "话术"], ["包邮", "亲，满99包邮哦~"]], encoding="utf-8-sig")
     assert parse_import(only_name, corpus).replies["free_shipping-02"].situation == "free_shipping"

@@ -148,7 +148,7 @@ def test_placeholder_without_a_shop_value_needs_confirmation(service):
     draft = {"situation": "free_shipping", "text": "亲，满{满包邮金额}包邮，{赠品}送完即止", "examples": ["满多少包邮"]}
     check = service.check_reply(draft)
     warnings = [w for w in check.warnings if w["kind"] == "placeholder"]
-    assert [w["name"] for w in warnings] == ["赠品"] and "不会被推荐" in warnings[0]["message"]
+    assert [w["name"] for w in warnings] == ["赠品"] and "手动填写" in warnings[0]["message"]
     with pytest.raises(NeedsConfirmation):
         service.save_reply(draft, "alice")
 
@@ -362,7 +362,7 @@ def test_xlsx_round_trip_keeps_every_field_and_never_writes_formulas(live, tmp_p
     import openpyxl
 
     sheet = openpyxl.load_workbook(path)["话术"]
-    assert [c.value for c in sheet[1]] == ["编号", "情境", "情境名称", "阶段", "话术", "例句", "标签", "快捷编码", "停用"]
+    assert [c.value for c in sheet[1]] == ["编号", "场景", "场景名称", "阶段", "话术", "例句", "标签", "快捷编码", "停用"]
     formula_cell = next(row[4] for row in sheet.iter_rows(min_row=2) if row[0].value == "greeting-09")
     assert formula_cell.data_type == "s"
     # the CLI reads, lints and imports .xlsx too

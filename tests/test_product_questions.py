@@ -42,6 +42,18 @@ def test_an_attribute_question_is_answered_first_with_the_sheets_value(shop):
         assert shop.suggest("这个什么材质的呀", product=product.link).suggestions[0].text == first.text
 
 
+def test_the_answer_stands_in_the_clause_that_asks(shop):
+    product = a_product_with(shop, "材质")
+    one = shop.suggest("保质期多久", product=product.id)
+    assert len(one.segments) == 1 and one.segments[0].situations[0].id == "product_question"
+    for message in ("这个什么材质的呀？包邮吗", "能便宜点吗？几天能到？这个什么材质的"):
+        result = shop.suggest(message, product=product.id)
+        asking = [seg for seg in result.segments if seg.situations and seg.situations[0].id == "product_question"]
+        assert len(asking) == 1 and "材质" in asking[0].text, message
+        assert len({seg.text for seg in result.segments}) == len(result.segments)  # no clause shown twice
+    assert not any(word in asking[0].text for word in ("便宜", "几天"))  # not under another clause's question
+
+
 def test_an_unknown_product_is_asked_about_and_a_service_question_is_left_to_the_scripted_replies(shop):
     unknown = shop.suggest("这个M码多长").suggestions[0]
     assert unknown.id.startswith("product:ask_product") and "哪一款" in unknown.text and unknown.note

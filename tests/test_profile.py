@@ -79,15 +79,19 @@ def ids(engine, message: str) -> list[str]:
     return [s.id for s in engine.suggest(message, k=10).suggestions]
 
 
-def test_a_reply_needing_a_fact_the_shop_has_not_given_is_not_suggested(fresh_engine):
+def test_a_reply_stating_a_fact_the_shop_does_not_offer_is_not_suggested(fresh_engine):
     assert "free_shipping-01" in ids(fresh_engine, "包邮吗")
     profile = fresh_engine.profile
-    fresh_engine.set_profile(dataclasses.replace(profile, facts={k: v for k, v in profile.facts.items()
-                                                                  if k != "满包邮金额"}))
+    fresh_engine.set_profile(dataclasses.replace(profile, offered={**profile.offered, "满包邮金额": False}))
     assert "free_shipping-01" not in ids(fresh_engine, "包邮吗")
     assert fresh_engine.by_shortcut("by") == []  # not by its quick code either
+    # a fact not filled in yet hides nothing: the placeholder stays visible for the agent to fill
+    fresh_engine.set_profile(dataclasses.replace(profile, facts={k: v for k, v in profile.facts.items()
+                                                                  if k != "满包邮金额"}))
+    reply = next(s for s in fresh_engine.suggest("包邮吗").suggestions if s.id == "free_shipping-01")
+    assert "{满包邮金额}" in reply.text and "满包邮金额" in reply.unfilled
     fresh_engine.set_profile(profile)
-    assert "free_shipping-01" in ids(fresh_engine, "包邮吗")
+    assert "满99元就包邮" in fresh_engine.suggest("包邮吗").suggestions[0].text
 
 
 def test_requires_and_campaign_follow_the_facts_and_the_calendar(fresh_engine, tmp_path):
@@ -145,10 +149,13 @@ def test_another_workers_change_to_the_facts_is_seen_without_a_restart(fresh_eng
 
 def test_the_cli_lint_says_which_replies_are_never_suggested(fresh_engine):
     shop = fresh_engine.settings.corpus_dir / "shop.yaml"
-    shop.write_text(shop.read_text(encoding="utf-8").replace("  满包邮金额: 99元\n", ""), encoding="utf-8")
+    shop.write_text(shop.read_text(encoding="utf-8").replace("满包邮金额: 99元", "满包邮金额: 无"), encoding="utf-8")
     result = CliRunner().invoke(cli_module.main, ["--home", str(fresh_engine.settings.home), "corpus", "lint"])
-    assert "free_shipping-01: never suggested: 'text': needs '满包邮金额', which shop.yaml does not give" \
+    assert "free_shipping-01: never suggested: 'text': needs '满包邮金额', which the shop does not offer" \
         in result.output
+    shop.write_text(shop.read_text(encoding="utf-8").replace("满包邮金额: 无", ""), encoding="utf-8")
+    result = CliRunner().invoke(cli_module.main, ["--home", str(fresh_engine.settings.home), "corpus", "lint"])
+    assert "free_shipping-01: placeholder {满包邮金额} has no value in shop.yaml" in result.output
 
 
 def test_the_shop_page_saves_facts_and_shows_a_bad_one_again_with_what_was_typed(fresh_engine):
@@ -177,3 +184,20 @@ def test_the_shop_page_saves_facts_and_shows_a_bad_one_again_with_what_was_typed
     assert profile.offered["花呗"] is False and [c.name for c in profile.campaigns] == ["周年庆"]
     html = editor.get("/editor/shop?saved=1").get_data(as_text=True)
     assert "已保存" in html and 'value="16:00"' in html
+
+
+def test_the_history_shows_what_a_change_to_the_facts_changed(fresh_engine):
+    from tests.test_editor_api import Editor, PASSWORD  # noqa: F401
+    from suggest.authoring.accounts import set_editor_password
+    from webapp import create_app
+
+    service = _service(fresh_engine)
+    form = service.shop.form()
+    next(f for s in form["sections"] for f in s["facts"] if f["name"] == "满包邮金额")["value"] = "129"
+    change = service.shop.save(form, "alice", form["version"])
+    set_editor_password(fresh_engine.settings.home / "editors.toml", "alice", PASSWORD)
+    editor = Editor(create_app(fresh_engine.settings, engine=fresh_engine), "alice")
+    html = editor.get("/editor/history").get_data(as_text=True)
+    shown = html[html.index(f"#{change.id}"):]
+    shown = shown[:shown.index("</details>")]
+    assert "查看改动（1 项）" in shown and "店铺信息" in shown and "99元" in shown and "129元" in shown

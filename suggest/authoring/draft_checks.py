@@ -143,16 +143,16 @@ class DraftChecker:
             if not sid:
                 sid = self._next_id("situation", set(corpus.situations))
             elif not ID_PATTERN.match(sid):
-                problems.append({"field": f"{prefix}.id", "message": "情境编号只能用小写英文字母、数字、- 和 _（例如 invoice）"})
+                problems.append({"field": f"{prefix}.id", "message": "场景编号只能用小写英文字母、数字、- 和 _（例如 invoice）"})
             elif sid in corpus.situations:
-                problems.append({"field": f"{prefix}.id", "message": f"情境编号 {sid} 已被“{corpus.situations[sid].name}”使用"})
+                problems.append({"field": f"{prefix}.id", "message": f"场景编号 {sid} 已被“{corpus.situations[sid].name}”使用"})
         name = str(data.get("name") or "").strip()
         if not name:
-            problems.append({"field": f"{prefix}.name", "message": "请填写情境名称"})
+            problems.append({"field": f"{prefix}.name", "message": "请填写场景名称"})
         elif len(name) > MAX_SITUATION_NAME:
-            problems.append({"field": f"{prefix}.name", "message": f"情境名称最多 {MAX_SITUATION_NAME} 个字"})
+            problems.append({"field": f"{prefix}.name", "message": f"场景名称最多 {MAX_SITUATION_NAME} 个字"})
         elif any(s.name == name and s.id != sid for s in corpus.situations.values()):
-            problems.append({"field": f"{prefix}.name", "message": f"已有名为“{name}”的情境"})
+            problems.append({"field": f"{prefix}.name", "message": f"已有名为“{name}”的场景"})
         stage = data.get("stage")
         if stage not in STAGES:
             problems.append({"field": f"{prefix}.stage", "message": "请选择阶段：售前、售中、售后或通用"})
@@ -207,13 +207,13 @@ class DraftChecker:
 
         sid = draft.get("situation")
         if not isinstance(sid, (str, type(None))):
-            problems.append({"field": "situation", "message": "情境编号必须是文字"})
+            problems.append({"field": "situation", "message": "场景编号必须是文字"})
             sid = None
         elif not sid:
-            problems.append({"field": "situation", "message": "请选择话术所属的情境"})
+            problems.append({"field": "situation", "message": "请选择话术所属的场景"})
         elif sid not in situations:
             if not (new_situation and check.situation is None):
-                problems.append({"field": "situation", "message": f"情境 {sid} 不存在"})
+                problems.append({"field": "situation", "message": f"场景 {sid} 不存在"})
         stage = draft.get("stage") or None
         if stage is not None and stage not in STAGES:
             problems.append({"field": "stage", "message": "阶段只能是售前、售中、售后或通用"})
@@ -238,7 +238,7 @@ class DraftChecker:
             elif name not in self.engine.profile.names():
                 check.placeholder_warnings.append({
                     "kind": "placeholder", "field": "text", "name": name,
-                    "message": f"店铺信息里没有 {{{name}}} 的值：补上之前，这条话术不会被推荐"})
+                    "message": f"店铺信息里没有 {{{name}}} 的值：客服复制时需要手动填写（在“店铺信息”里补上后自动填好）"})
 
         examples = text_lines(draft.get("examples"))  # optional: the situation's bank understands buyers too
         for example in examples:
@@ -286,7 +286,7 @@ class DraftChecker:
             if other is not None and other.situation != reply.situation:
                 name = corpus.situations[other.situation].name if other.situation in corpus.situations else other.situation
                 check.notes.append({"kind": "example_elsewhere", "field": "examples",
-                                    "message": f"例句“{example}”也出现在情境“{name}”的话术 {other.id} 中，两边会互相抢匹配"})
+                                    "message": f"例句“{example}”也出现在场景“{name}”的话术 {other.id} 中，两边会互相抢匹配"})
         return check
 
     def near_duplicates(self, text: str, exclude: str | None = None, limit: int = 3) -> list[dict]:

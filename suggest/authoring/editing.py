@@ -37,6 +37,7 @@ from . import presentation, try_it
 from .draft_checks import Check, DraftChecker
 from .history import Change, History
 from .import_preview import PhrasePreview, preview_file
+from .product_sheet import ProductSheetEditor
 from .shop_facts import ShopFacts
 from .refusals import Blocked, Conflict, Invalid, Missing, NeedsConfirmation
 from .snapshots import corpus_state, reply_from_dict, reply_version, situation_from_dict, situation_version
@@ -81,6 +82,7 @@ class EditingService:
         self._lock_file = None
         self._known_stamp = None if verify_on_first_refresh else self._stamp()
         self.shop = ShopFacts(self)
+        self.products = ProductSheetEditor(self)
 
     @property
     def rules(self) -> tuple[compliance.Rule, ...]:
@@ -227,7 +229,7 @@ class EditingService:
     def get_situation(self, situation_id: str) -> Situation:
         situation = self.corpus.situations.get(situation_id)
         if situation is None:
-            raise Missing(f"没有编号为 {situation_id} 的情境（可能已被删除）")
+            raise Missing(f"没有编号为 {situation_id} 的场景（可能已被删除）")
         return situation
 
     # ---- checking a draft (suggest.authoring.draft_checks) ---------------------------------------------
@@ -320,7 +322,7 @@ class EditingService:
             if reply_id is None:
                 action, summary = "create_reply", f"新建话术 {reply.id}：{reply.text[:40]}"
                 if check.situation is not None:
-                    summary += f"（新情境“{check.situation.name}”）"
+                    summary += f"（新场景“{check.situation.name}”）"
             else:
                 old = corpus.replies[reply_id]
                 if old == reply:
@@ -328,7 +330,7 @@ class EditingService:
                 changed = [name for name in ("text", "examples", "tags", "shortcut", "situation", "stage")
                            if getattr(old, name) != getattr(reply, name)]
                 labels = {"text": "内容", "examples": "例句", "tags": "标签", "shortcut": "快捷编码",
-                          "situation": "情境", "stage": "阶段"}
+                          "situation": "场景", "stage": "阶段"}
                 action, summary = "update_reply", f"修改话术 {reply.id}（{'、'.join(labels[c] for c in changed)}）"
             change = self._commit(editor, action, reply.id, summary, corpus, new, {reply.id}, situation_ids)
             return SaveResult(new.replies[reply.id], change, check)
@@ -366,17 +368,17 @@ class EditingService:
             self.refresh_if_changed()
             corpus = self.corpus
             if not isinstance(data, dict):
-                raise Invalid([{"field": "situation", "message": "情境格式不对"}])
+                raise Invalid([{"field": "situation", "message": "场景格式不对"}])
             current = None
             if situation_id is not None:
                 current = corpus.situations.get(situation_id)
                 if current is None:
                     last = self.history.last_touching("situations", situation_id)
-                    raise Conflict(f"情境 {situation_id} 已被{self._who(last)}删除", theirs=None, yours=data,
+                    raise Conflict(f"场景 {situation_id} 已被{self._who(last)}删除", theirs=None, yours=data,
                                    extra={"changed_by": self._by(last)})
                 if version != situation_version(current):
                     last = self.history.last_touching("situations", situation_id)
-                    raise Conflict(f"情境 {situation_id} 在你编辑期间已被{self._who(last)}修改",
+                    raise Conflict(f"场景 {situation_id} 在你编辑期间已被{self._who(last)}修改",
                                    theirs=self.situation_dict(current), yours=data, extra={"changed_by": self._by(last)})
             problems: list[dict] = []
             situation = self.checks.check_situation(data, corpus, situation_id, problems, prefix="situation")
@@ -394,9 +396,9 @@ class EditingService:
                         reply_ids.add(reply.id)
             new = self._validated({**corpus.situations, situation.id: situation}, replies)
             if current is None:
-                action, summary = "create_situation", f"新建情境“{situation.name}”（{situation.id}）"
+                action, summary = "create_situation", f"新建场景“{situation.name}”（{situation.id}）"
             else:
-                action, summary = "update_situation", f"修改情境“{situation.name}”（{situation.id}）"
+                action, summary = "update_situation", f"修改场景“{situation.name}”（{situation.id}）"
             change = self._commit(editor, action, situation.id, summary, corpus, new, reply_ids, {situation.id})
             return situation, change
 
@@ -406,15 +408,15 @@ class EditingService:
             corpus = self.corpus
             current = corpus.situations.get(situation_id)
             if current is None:
-                raise Missing(f"没有编号为 {situation_id} 的情境")
+                raise Missing(f"没有编号为 {situation_id} 的场景")
             if version != situation_version(current):
-                raise Conflict(f"情境 {situation_id} 在你查看后已被修改", theirs=self.situation_dict(current), yours=None)
+                raise Conflict(f"场景 {situation_id} 在你查看后已被修改", theirs=self.situation_dict(current), yours=None)
             if corpus.replies_of(situation_id):
-                raise Invalid([{"field": "situation", "message": f"情境“{current.name}”下还有 "
-                                f"{len(corpus.replies_of(situation_id))} 条话术：先删除或移到别的情境"}])
+                raise Invalid([{"field": "situation", "message": f"场景“{current.name}”下还有 "
+                                f"{len(corpus.replies_of(situation_id))} 条话术：先删除或移到别的场景"}])
             situations = {sid: s for sid, s in corpus.situations.items() if sid != situation_id}
             new = self._validated(situations, dict(corpus.replies))
-            return self._commit(editor, "delete_situation", situation_id, f"删除情境“{current.name}”（{situation_id}）",
+            return self._commit(editor, "delete_situation", situation_id, f"删除场景“{current.name}”（{situation_id}）",
                                 corpus, new, set(), {situation_id})
 
     # ---- revert --------------------------------------------------------------------------------------------
@@ -429,6 +431,8 @@ class EditingService:
                 raise Missing(f"历史记录中没有第 {change_id} 号更改")
             if "shop" in original.before:
                 return self.shop.revert(original, editor, force)
+            if "products" in original.before:
+                return self.products.revert(original, editor, force)
             corpus = self.corpus
             reply_ids = set(original.before["replies"]) | set(original.after["replies"])
             situation_ids = set(original.before["situations"]) | set(original.after["situations"])
@@ -495,7 +499,7 @@ class EditingService:
             else:
                 summary = f"导入 {name}：新增 {len(preview.added)} 条，修改 {len(preview.changed)} 条"
             if situation_ids:
-                summary += f"，新情境 {len(situation_ids)} 个"
+                summary += f"，新场景 {len(situation_ids)} 个"
             change = self._commit(editor, "import", name, summary, corpus, new, reply_ids, situation_ids)
             return preview, change
 

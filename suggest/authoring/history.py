@@ -12,6 +12,7 @@ a written change always has one.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
@@ -42,14 +43,18 @@ ACTIONS = {
     "retire_reply": "停用话术",
     "restore_reply": "恢复话术",
     "delete_reply": "删除话术",
-    "create_situation": "新建情境",
-    "update_situation": "修改情境",
-    "delete_situation": "删除情境",
+    "create_situation": "新建场景",
+    "update_situation": "修改场景",
+    "delete_situation": "删除场景",
     "import": "导入",
     "revert": "撤销",
     "learn": "采纳学习例句",
     "unlearn": "拒绝或移除学习例句",
     "edit_shop": "修改店铺信息",
+    "add_product": "新增商品",
+    "edit_product": "修改商品",
+    "delete_product": "删除商品",
+    "import_products": "导入商品表",
 }
 
 
@@ -83,9 +88,19 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def _today_words(summary: str) -> str:
+    """A summary recorded before the editor said 场景 (it said 情境), in today's word; quoted text (an editor's own
+    names and examples, in “…”) is kept as written."""
+    if "情境" not in summary:
+        return summary
+    return "".join(part if part.startswith("“") else part.replace("情境", "场景")
+                   for part in re.split(r"(“[^”]*”)", summary))
+
+
 def _row(row: tuple) -> Change:
     cid, created, editor, action, target, summary, before, after, reverts = row
-    return Change(cid, created, editor, action, target, summary, json.loads(before), json.loads(after), reverts)
+    return Change(cid, created, editor, action, target, _today_words(summary), json.loads(before), json.loads(after),
+                  reverts)
 
 
 _COLUMNS = "id, created_at, editor, action, target, summary, before, after, reverts"

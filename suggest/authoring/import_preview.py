@@ -47,7 +47,7 @@ class PhrasePreview(ImportPreview):
         if counts["unchanged"]:
             parts.append(f"{counts['unchanged']} 条已在话术库里，保持不变")
         if counts["new_situations"]:
-            parts.append(f"新建情境 {counts['new_situations']} 个")
+            parts.append(f"新建场景 {counts['new_situations']} 个")
         return {"kind": "ready", "message": f"可以导入：{'，'.join(parts)}。确认后一次性写入，客服推荐立即更新；"
                                            "可在“历史”中撤销。"}
 

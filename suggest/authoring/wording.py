@@ -9,10 +9,9 @@ from __future__ import annotations
 import re
 
 
-# The one word editors and agents see for a situation is 场景 (the agents' page always said so). The files keep
-# their column header 情境 (and the import accepts it): where a message names the header, it is quoted as written.
+# The one word editors and agents see for a situation is 场景 (the agents' page always said so), in files too;
+# the import still accepts the header 情境 of earlier versions' exports.
 WORD = "场景"
-OLD_WORD = "情境"
 
 _FIELD_NAMES = {"id": "编号", "situation": WORD, "stage": "阶段", "text": "话术", "examples": "例句", "tags": "标签",
                 "shortcut": "快捷编码", "retired": "停用", "name": "名称", "description": "说明"}
@@ -41,8 +40,8 @@ _PHRASES = [  # the engine's English problem messages, in the editors' language
     (r"is required \(a situation id or its Chinese name\)", "必须填写（场景编号或中文名称，例如 议价）"),
     (r"the same text as reply (.*)", r"和现有话术 \1 的内容完全相同：导入后会多出一条重复的话术"),
     (r"missing column\(s\) (.*?) \(headers: .*?\)(; a 千牛 quick-phrase sheet.*)?", lambda m: (
-        "缺少列 " + "、".join(_column(part, quoted=False) for part in m.group(1).split(", "))
-        + "（表头：“情境”（填场景编号或中文名称）、“话术” 必填；编号、例句、“情境名称”、阶段、标签、快捷编码、停用 可选，"
+        "缺少列 " + "、".join(_column(part) for part in m.group(1).split(", "))
+        + "（表头：“场景”（填场景编号或中文名称；旧版导出的“情境”也可以）、“话术” 必填；编号、例句、“场景名称”、阶段、标签、快捷编码、停用 可选，"
           "也可以用英文表头 situation、text、id、examples…）"
         + ("。如果这是千牛快捷短语表，表头应为 分组、快捷编码、快捷短语" if m.group(2) else ""))),
     (r"missing column\(s\) (.*?)( \(headers.*\))?$", lambda m: "缺少列 " + "、".join(
@@ -62,38 +61,9 @@ _PHRASES = [  # the engine's English problem messages, in the editors' language
 ]
 
 
-def _column(part: str, quoted: bool = True) -> str:
-    """A missing column ("情境/situation") as editors say it: 场景, with the header the file needs quoted (unless the
-    message lists the headers anyway)."""
-    header = part.split("/")[0]
-    if header != OLD_WORD:
-        return header
-    return f"{WORD}（表头“{header}”）" if quoted else WORD
-
-
-def agents_word(text):
-    """情境 → 场景 outside “quotes” (a quoted name or example is the editors' own text, shown as written): for
-    messages made elsewhere (the service's refusals, the history kept since before) on their way to a page."""
-    if not isinstance(text, str) or OLD_WORD not in text:
-        return text
-    parts = re.split(r"(“[^”]*”)", text)
-    return "".join(part if part.startswith("“") else part.replace(OLD_WORD, WORD) for part in parts)
-
-
-# The keys whose strings are messages for the editor (never reply texts, examples, names or descriptions).
-_MESSAGE_KEYS = {"message", "summary", "action_name", "errors", "reasons", "warnings", "notes", "label",
-                 "changed_names", "kept", "removals", "title"}
-
-
-def agents_words(data, key: str | None = None):
-    """`data` (a JSON answer) with agents_word applied to the messages in it, and to nothing else."""
-    if isinstance(data, dict):
-        return {k: agents_words(v, k) for k, v in data.items()}
-    if isinstance(data, (list, tuple)):
-        return [agents_words(v, key) for v in data]
-    if isinstance(data, str) and key in _MESSAGE_KEYS:
-        return agents_word(data)
-    return data
+def _column(part: str) -> str:
+    """A missing column ("场景/situation") as editors say it: its Chinese header."""
+    return part.split("/")[0]
 
 
 def zh_problem(message: str) -> str:

@@ -259,6 +259,9 @@ def lint(corpus: Corpus, profile: ShopProfile) -> list[str]:
         for problem in profile.unmet(reply):
             if problem.code not in TIMING and not reply.retired:
                 warnings.append(f"reply {reply.id}: never suggested: {describe(problem).removeprefix('field ')}")
+        for name in profile.missing(reply):
+            if name in known and name not in CAMPAIGN_PLACEHOLDERS:
+                warnings.append(f"reply {reply.id}: placeholder {{{name}}} has no value in shop.yaml")
     # one buyer message under two situations teaches the engine both: the second place is named
     places = [(f"reply {r.id}", r.id, r.situation, r.examples) for r in corpus.replies.values()]
     places += [(f"situation {s.id}", s.id, s.id, s.examples) for s in corpus.situations.values()]

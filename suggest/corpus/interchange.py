@@ -299,7 +299,7 @@ def export_corpus(corpus: Corpus, path: Path) -> int:
 
 # ---- import preview ------------------------------------------------------------------------------------------
 
-LABELS = {"text": "内容", "examples": "例句", "tags": "标签", "shortcut": "快捷编码", "situation": "情境",
+LABELS = {"text": "内容", "examples": "例句", "tags": "标签", "shortcut": "快捷编码", "situation": "场景",
           "stage": "阶段", "retired": "停用"}
 DIFF_FIELDS = ("text", "situation", "stage", "examples", "tags", "shortcut", "retired")
 
@@ -430,7 +430,7 @@ class ImportPreview:
             return {"kind": "nothing", "message": "文件里的话术和现有语料完全一致，没有需要导入的内容。"}
         parts = [f"新增 {counts['add']} 条", f"修改 {counts['change']} 条"]
         if counts["new_situations"]:
-            parts.append(f"新建情境 {counts['new_situations']} 个")
+            parts.append(f"新建场景 {counts['new_situations']} 个")
         if counts["removed"]:
             parts.append(f"删除 {counts['removed']} 条")
         return {"kind": "ready", "message": f"可以导入：{'，'.join(parts)}。确认后一次性写入，客服推荐立即更新；"

@@ -121,19 +121,22 @@ class ShopProfile:
         return out
 
     def unmet(self, reply: Reply, now: datetime | None = None) -> tuple[Problem, ...]:
-        """Why `reply` must not be suggested at `now` (empty: it may be)."""
+        """Why `reply` must not be suggested at `now` (empty: it may be): what it states is false for this shop
+        now. A placeholder the profile simply has no value for is not such a reason: the reply is suggested with
+        the placeholder left visible for the agent to fill (a shop that has not filled shop.yaml in yet loses
+        nothing), and `missing` names it for the editor."""
         now = now or shop_now()
         problems: list[Problem] = []
-        running = {c.name for c in self.running(now)}
+        running = self.running(now)
         if reply.campaign:
             known = {c.name: c for c in self.campaigns}
             if reply.campaign not in known:
                 problems.append(Problem("campaign", "unknown_campaign", {"campaign": reply.campaign}))
-            elif reply.campaign not in running:
+            elif reply.campaign not in {c.name for c in running}:
                 c = known[reply.campaign]
                 problems.append(Problem("campaign", "campaign_not_running",
                                         {"campaign": c.name, "start": _show(c.start), "end": _show(c.end)}))
-        for name in reply.requires:
+        for name in reply.requires:  # declared dependencies: an unknown answer is not a yes
             if not self.offered.get(name, False):
                 code = "fact_not_offered" if name in self.facts else "fact_missing"
                 problems.append(Problem("requires", code, {"fact": name}))
@@ -141,18 +144,17 @@ class ShopProfile:
             if name in PER_CONVERSATION or any(p.values.get("fact") == name for p in problems):
                 continue
             if name in CAMPAIGN_PLACEHOLDERS:
-                if not reply.campaign and not running:
+                if not reply.campaign and self.campaigns and not running:
                     problems.append(Problem("text", "no_running_campaign", {"fact": name}))
-                elif not reply.campaign and not any(name in c.values for c in self.running(now)):
-                    problems.append(Problem("text", "fact_missing", {"fact": name}))
-                elif reply.campaign and reply.campaign in running and not any(
-                        name in c.values for c in self.campaigns if c.name == reply.campaign):
-                    problems.append(Problem("text", "fact_missing", {"fact": name, "campaign": reply.campaign}))
-            elif name not in self.facts:
-                problems.append(Problem("text", "fact_missing", {"fact": name}))
-            elif not self.offered.get(name, True):
+            elif name in self.facts and not self.offered.get(name, True):
                 problems.append(Problem("text", "fact_not_offered", {"fact": name}))
         return tuple(problems)
+
+    def missing(self, reply: Reply, now: datetime | None = None) -> tuple[str, ...]:
+        """The shop placeholders of `reply` this profile has no value for (at `now`): left visible when filled."""
+        values = self.values(now, reply.campaign)
+        return tuple(name for name in dict.fromkeys(placeholders(reply.text))
+                     if name not in PER_CONVERSATION and name not in values)
 
 
 def shop_now() -> datetime:

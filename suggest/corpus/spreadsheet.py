@@ -23,24 +23,26 @@ from .profile import PER_CONVERSATION, fill
 from ..records import STAGE_NAMES, STAGES, Corpus
 
 REPLIES_SHEET = "话术"
-SITUATIONS_SHEET = "情境"
+SITUATIONS_SHEET = "场景"
+OLD_SITUATIONS_SHEET = "情境"  # the sheet's name in exports of earlier versions, still read
 MAX_ROWS = 50_000
 QIANNIU_HEADERS = ("分组", "快捷编码", "快捷短语")
 
 # column header (as written) -> field; the English CSV headers map to themselves
-REPLY_COLUMNS = (("编号", "id"), ("情境", "situation"), ("情境名称", "situation_name"), ("阶段", "stage"),
+REPLY_COLUMNS = (("编号", "id"), ("场景", "situation"), ("场景名称", "situation_name"), ("阶段", "stage"),
                  ("话术", "text"), ("例句", "examples"), ("标签", "tags"), ("快捷编码", "shortcut"), ("停用", "retired"))
 _ALIASES = {"id": "id", "编号": "id", "话术编号": "id",
-            "situation": "situation", "情境": "situation", "情境编号": "situation",
-            "situation_name": "situation_name", "情境名称": "situation_name",
+            "situation": "situation", "场景": "situation", "场景编号": "situation",
+            "情境": "situation", "情境编号": "situation",  # the headers of earlier versions' exports
+            "situation_name": "situation_name", "场景名称": "situation_name", "情境名称": "situation_name",
             "stage": "stage", "阶段": "stage",
             "text": "text", "话术": "text", "话术内容": "text", "回复": "text",
             "examples": "examples", "例句": "examples", "买家例句": "examples",
             "tags": "tags", "标签": "tags",
             "shortcut": "shortcut", "快捷编码": "shortcut",
             "retired": "retired", "停用": "retired", "已停用": "retired"}
-_SITUATION_ALIASES = {"id": "id", "编号": "id", "情境": "id", "情境编号": "id", "name": "name", "名称": "name",
-                      "情境名称": "name", "stage": "stage", "阶段": "stage", "description": "description",
+_SITUATION_ALIASES = {"id": "id", "编号": "id", "场景": "id", "场景编号": "id", "情境": "id", "情境编号": "id",
+                      "name": "name", "名称": "name", "场景名称": "name", "情境名称": "name", "stage": "stage", "阶段": "stage", "description": "description",
                       "说明": "description", "描述": "description"}
 _STAGE_BY_NAME = {name: code for code, name in STAGE_NAMES.items()}
 _TRUE = {"1", "true", "yes", "y", "是", "停用", "已停用", "√", "x"}
@@ -122,7 +124,7 @@ def column_problem(where: str, missing: list[str], header: list[str]) -> str:
     hint = ""
     if {str(h or "").strip() for h in header} & {"分组", "快捷短语", "group"}:
         hint = "; a 千牛 quick-phrase sheet needs the headers 分组, 快捷编码, 快捷短语"
-    return (f"{where}: missing column(s) {names} (headers: 情境, 话术, optional 编号, 例句, 情境名称, 阶段, 标签, 快捷编码, "
+    return (f"{where}: missing column(s) {names} (headers: 场景, 话术, optional 编号, 例句, 场景名称, 阶段, 标签, 快捷编码, "
             f"停用; or situation, text, id, examples ...){hint}")
 
 
@@ -176,12 +178,13 @@ def read_rows(path: Path) -> list[tuple[str, dict]]:
 
 
 def read_situations(path: Path) -> dict[str, dict]:
-    """Names, stages and descriptions from the 情境 sheet, if the workbook has one."""
+    """Names, stages and descriptions from the 场景 sheet (情境 in earlier exports), if the workbook has one."""
     workbook = _open_workbook(path)
     try:
-        if SITUATIONS_SHEET not in workbook.sheetnames:
+        sheet = next((n for n in (SITUATIONS_SHEET, OLD_SITUATIONS_SHEET) if n in workbook.sheetnames), None)
+        if sheet is None:
             return {}
-        rows = _sheet_rows(workbook[SITUATIONS_SHEET])
+        rows = _sheet_rows(workbook[sheet])
     finally:
         workbook.close()
     if not rows:

@@ -314,13 +314,15 @@ class _Snapshot:
         if self.products.products and not is_shortcut(message):
             answers = product_answers(message, self.products, self.product_templates, product, context)
             if answers:
-                result = self._with_product_answers(result, answers, k or self.settings.default_k, variables)
+                result = self._with_product_answers(result, answers, k or self.settings.default_k, variables,
+                                                    product, context)
         return result
 
     def _with_product_answers(self, result: Result, answers: list[ProductAnswer], k: int,
-                              variables: dict[str, str] | None) -> Result:
+                              variables: dict[str, str] | None, product: str | None, context: list[str]) -> Result:
         """A question about the product is answered from the sheet first: a scripted reply of another situation
-        would only talk around it. The answers form their own situation and segment, like any reply."""
+        would only talk around it. The answers form their own situation, placed first in the clause that asks
+        (in a message of several clauses, the first whose text alone is a product question)."""
         situation = self.product_templates.situation
         top = max((s.score for s in result.suggestions), default=0.0)
         values = {**self._facts_now()[1][None], **(variables or {})}
@@ -333,8 +335,16 @@ class _Snapshot:
                                       unfilled=unfilled, note=found.note))
         hit = SituationHit(id=situation.id, name=situation.name, stage=situation.stage, score=scored[0].score,
                            replies=tuple(scored))
-        segment = Segment(text=result.message, situations=(hit,), abstained=False)
-        return replace(result, segments=(segment, *result.segments), abstained=False,
+        clauses = split_clauses(result.normalized) if result.normalized else [result.message]
+        clause = next((c for c in clauses if len(clauses) > 1 and
+                       product_answers(c, self.products, self.product_templates, product, context)), None)
+        segments = list(result.segments)
+        at = next((i for i, seg in enumerate(segments) if clause is None or clause in seg.text), None)
+        if at is None:  # the question no scripted reply answers gets its own segment, first
+            segments.insert(0, Segment(text=clause or result.message, situations=(), abstained=True))
+            at = 0
+        segments[at] = replace(segments[at], situations=(hit, *segments[at].situations), abstained=False)
+        return replace(result, segments=tuple(segments), abstained=False,
                        suggestions=tuple([*scored, *result.suggestions][:max(k, len(scored))]))
 
     def _suggest_scripted(self, message, k, stage, variables, weights, split, context) -> Result:

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..engine.suggester import Suggester, Weights
+from ..engine.suggester import PRODUCT_REPLY_PREFIX, Suggester, Weights
 from ..errors import InputError
 
 
@@ -69,13 +69,17 @@ def evaluate(engine: Suggester, queries: list[Query], name: str = "engine", weig
     report = Report(name=name, counts={"single": len(single), "multi": len(multi), "out_of_scope": len(oos)})
     per_situation: dict[str, list[int]] = defaultdict(list)
     hit1 = hit3 = rr = 0.0
-    covered = abstained_oos = false_abstain = 0
+    covered = abstained_oos = false_abstain = product_first = 0
     for q in queries:
         context = list(q.context) if use_context else None
         result = engine.suggest(q.message, k=5, weights=weights, split=split, context=context)
-        ranked = [s.situation for s in result.suggestions]
+        # Answers built from the product sheet are measured by the product set (suggest.tools.product_eval);
+        # here the scripted replies behind them are ranked.
+        scripted = [s for s in result.suggestions if not s.id.startswith(PRODUCT_REPLY_PREFIX)]
+        product_first += len(scripted) < len(result.suggestions)
+        ranked = [s.situation for s in scripted]
         if gold_texts is not None:
-            ranked = [gold_texts.get(s.text, "") for s in result.suggestions]
+            ranked = [gold_texts.get(s.text, "") for s in scripted]
         if not abstains:
             ranked = [h.id for seg in result.segments for h in seg.situations]
         is_abstained = result.abstained and abstains
@@ -97,6 +101,7 @@ def evaluate(engine: Suggester, queries: list[Query], name: str = "engine", weig
     n = max(len(single), 1)
     report.hit1, report.hit3, report.mrr = hit1 / n, hit3 / n, rr / n
     report.multi_coverage = covered / max(len(multi), 1)
+    report.counts["product_answers"] = product_first
     report.abstention = abstained_oos / max(len(oos), 1)
     report.false_abstention = false_abstain / max(len(single) + len(multi), 1)
     report.worst = sorted(((s, sum(v) / len(v), len(v)) for s, v in per_situation.items()), key=lambda x: (x[1], -x[2]))[:5]
@@ -130,6 +135,9 @@ def format_reports(reports: list[Report], show_misses: bool = False) -> str:
                      f"{r.abstention:9.3f}{r.false_abstention:11.3f}")
     c = reports[0].counts
     lines.append(f"queries: {c['single']} single-intent, {c['multi']} multi-intent, {c['out_of_scope']} out of scope")
+    if c.get("product_answers"):
+        lines.append(f"messages answered first from the product sheet (scripted replies ranked behind them): "
+                     f"{c['product_answers']}")
     if "context_drops" in c:
         lines.append(f"conversations where the context put the right reply lower: {c['context_drops']}")
     lines.append("worst situations (engine, hit@1): " +

@@ -85,7 +85,7 @@ def init_editor(app: Flask) -> None:
                         app.config["EDITOR_SECRET_KEY_FILE"], exc)
             app.secret_key = secrets.token_bytes(32)
 
-    from . import learning, shop  # noqa: F401 - their routes join the blueprint
+    from . import learning, products, shop  # noqa: F401 - their routes join the blueprint
     from .views import bp
 
     app.register_blueprint(bp)

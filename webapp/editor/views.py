@@ -23,7 +23,7 @@ from suggest.corpus import compliance
 from suggest.corpus.files import MAX_EXAMPLE_CHARS, MAX_REPLY_CHARS
 from suggest.authoring.editing import EditingService
 from suggest.authoring.refusals import EditError, Invalid
-from suggest.authoring.wording import agents_word, agents_words, zh_problem
+from suggest.authoring.wording import zh_problem
 from suggest.errors import ConfigError, CorpusError, InputError
 from suggest.authoring.history import ACTIONS
 from suggest.corpus.profile import KNOWN_PLACEHOLDERS, PER_CONVERSATION
@@ -58,7 +58,7 @@ def _is_api() -> bool:
 
 
 def api_error(status: int, code: str, message: str, field: str | None = None, **extra):
-    response = jsonify(agents_words({"error": {"code": code, "message": message, "field": field}, **extra}))
+    response = jsonify({"error": {"code": code, "message": message, "field": field}, **extra})
     response.status_code = status
     return response
 
@@ -118,12 +118,6 @@ def _when(iso: str) -> str:
     from datetime import timedelta
 
     return (moment.astimezone(timezone(timedelta(hours=8)))).strftime("%Y-%m-%d %H:%M")
-
-
-@bp.app_template_filter("agents_word")
-def _agents_word(value: str) -> str:
-    """情境 → 场景 in messages kept from before (the history's summaries)."""
-    return agents_word(value)
 
 
 @bp.app_template_filter("editor_time")
@@ -291,7 +285,32 @@ def _diff(change) -> list[dict]:
                                "after": _show(key, new) if after else None})
             rows.append({"kind": "场景" if kind == "situations" else "话术", "id": item_id,
                          "state": "新建" if before is None else "删除" if after is None else "修改", "fields": fields})
+    product_labels = {"name": "商品名", "link": "链接", "category": "类目", "aliases": "别名", "attributes": "属性",
+                      "size_chart": "尺码表", "skus": "SKU"}
+    for item_id in sorted(set(change.before.get("products", {})) | set(change.after.get("products", {}))):
+        before = change.before["products"].get(item_id) if "products" in change.before else None
+        after = change.after.get("products", {}).get(item_id)
+        fields = [{"label": label, "before": _product_value((before or {}).get(key)) if before else None,
+                   "after": _product_value((after or {}).get(key)) if after else None}
+                  for key, label in product_labels.items()
+                  if not (before and after and before.get(key) == after.get(key))
+                  and ((before or {}).get(key) or (after or {}).get(key))]
+        rows.append({"kind": "商品", "id": item_id,
+                     "state": "新建" if before is None else "删除" if after is None else "修改", "fields": fields})
+    if "shop" in change.before:  # the shop's facts: the file's lines that changed
+        old = (change.before.get("shop") or "").splitlines()
+        new = (change.after.get("shop") or "").splitlines()
+        fields = [{"label": "店铺信息", "before": "\n".join(line for line in old if line not in new) or None,
+                   "after": "\n".join(line for line in new if line not in old) or None}]
+        rows.append({"kind": "店铺信息", "id": "shop.yaml", "state": "修改", "fields": fields})
     return rows
+
+
+def _product_value(value) -> str:
+    """A product field of a history state as text: attributes are [name, value] pairs, aliases a list."""
+    if isinstance(value, list):
+        return "\n".join(f"{k}：{v}" for k, v in value) if value and isinstance(value[0], list) else "、".join(value)
+    return str(value or "")
 
 
 def _show(key: str, value) -> str:
@@ -432,7 +451,7 @@ def api_create_reply():
     data = body()
     draft, new_situation = _draft_args(data)
     result = service().save_reply(draft, g.editor, new_situation=new_situation, confirm=bool(data.get("confirm")))
-    response = jsonify(agents_words(result.to_dict()))
+    response = jsonify(result.to_dict())
     response.status_code = 201
     return response
 
@@ -443,14 +462,14 @@ def api_update_reply(reply_id: str):
     draft, new_situation = _draft_args(data)
     result = service().save_reply(draft, g.editor, reply_id=reply_id, version=data.get("version"),
                                   new_situation=new_situation, confirm=bool(data.get("confirm")))
-    return jsonify(agents_words(result.to_dict()))
+    return jsonify(result.to_dict())
 
 
 @bp.post("/api/replies/<reply_id>/retire")
 def api_retire_reply(reply_id: str):
     data = body()
     result = service().set_retired(reply_id, g.editor, data.get("version"), retired=bool(data.get("retired", True)))
-    return jsonify(agents_words(result.to_dict()))
+    return jsonify(result.to_dict())
 
 
 @bp.delete("/api/replies/<reply_id>")
@@ -460,7 +479,7 @@ def api_delete_reply(reply_id: str):
         data = request.get_json(silent=True) or {}
         version = data.get("version") if isinstance(data, dict) else None
     result = service().delete_reply(reply_id, g.editor, version)
-    return jsonify(agents_words(result.to_dict()))
+    return jsonify(result.to_dict())
 
 
 @bp.post("/api/check")
@@ -468,7 +487,7 @@ def api_check():
     data = body()
     draft, new_situation = _draft_args(data)
     reply_id = data.get("reply_id") or None
-    return jsonify(agents_words(service().check_reply(draft, reply_id=reply_id, new_situation=new_situation).to_dict()))
+    return jsonify(service().check_reply(draft, reply_id=reply_id, new_situation=new_situation).to_dict())
 
 
 @bp.post("/api/try")
@@ -493,7 +512,7 @@ def api_create_situation():
     data = body()
     situation, change = service().save_situation(data.get("situation") or {}, g.editor)
     svc = service()
-    response = jsonify({"situation": svc.situation_dict(situation), "change": agents_words(change.to_dict())})
+    response = jsonify({"situation": svc.situation_dict(situation), "change": change.to_dict()})
     response.status_code = 201
     return response
 
@@ -504,13 +523,13 @@ def api_update_situation(situation_id: str):
     svc = service()
     situation, change = svc.save_situation(data.get("situation") or {}, g.editor, situation_id=situation_id,
                                            version=data.get("version"))
-    return jsonify({"situation": svc.situation_dict(situation), "change": agents_words(change.to_dict())})
+    return jsonify({"situation": svc.situation_dict(situation), "change": change.to_dict()})
 
 
 @bp.delete("/api/situations/<situation_id>")
 def api_delete_situation(situation_id: str):
     change = service().delete_situation(situation_id, g.editor, request.args.get("version"))
-    return jsonify({"change": agents_words(change.to_dict())})
+    return jsonify({"change": change.to_dict()})
 
 
 # ---- JSON: history -------------------------------------------------------------------------------------------
@@ -521,14 +540,14 @@ def api_history():
     limit = max(1, min(request.args.get("limit", default=50, type=int) or 50, 200))
     changes = svc.history.list(limit=limit, before_id=request.args.get("before", type=int),
                                target=request.args.get("target") or None)
-    return jsonify({"changes": agents_words([c.to_dict() for c in changes])})
+    return jsonify({"changes": [c.to_dict() for c in changes]})
 
 
 @bp.post("/api/history/<int:change_id>/revert")
 def api_revert(change_id: int):
     data = request.get_json(silent=True) or {}
     change = service().revert(change_id, g.editor, force=bool(isinstance(data, dict) and data.get("force")))
-    return jsonify({"change": agents_words(change.to_dict())})
+    return jsonify({"change": change.to_dict()})
 
 
 # ---- JSON: import --------------------------------------------------------------------------------------------
@@ -553,7 +572,7 @@ def _preview_json(preview) -> dict:
     for row in data["rows"]:
         row["reasons"] = [zh_problem(r) for r in row["reasons"]]
         row["warnings"] = [zh_problem(w) for w in row["warnings"]]
-    return agents_words(data)
+    return data
 
 
 def _overrides(data: dict) -> dict[str, str] | None:
@@ -618,7 +637,7 @@ def api_import_commit():
                                               overrides=_overrides(data))
     path.unlink(missing_ok=True)
     meta_path.unlink(missing_ok=True)
-    return jsonify({"change": agents_words(change.to_dict()), "counts": preview.counts(), "kind": meta.get("kind", "corpus")})
+    return jsonify({"change": change.to_dict(), "counts": preview.counts(), "kind": meta.get("kind", "corpus")})
 
 
 @bp.get("/api/qianniu")

@@ -12,7 +12,7 @@
 
   // Shared helpers (common.js, loaded before this file).
   const {el, clearNode, svgIcon, flash, toaster, stageNames, checkedStage, percent, markUnfilled, saveApiKey,
-         apiHeaders, writeClipboard} = window.Huashu;
+         apiHeaders, writeClipboard, productPicker, oneSegmentPerClause} = window.Huashu;
 
   // Settings come from data attributes of <body> (no inline script: the page runs under a strict CSP).
   const CONFIG = {
@@ -40,6 +40,20 @@
   const statusEl = $("status");
   const apiKeyBox = $("apikey-box");
   const apiKeyInput = $("apikey");
+
+  // The product in focus (商品): sent as `product` with every suggestion request. Choosing another one makes the
+  // results on screen stale and asks again for the message on screen; Esc (a new buyer) clears it.
+  const picker = productPicker({
+    root: $("product"), input: $("product-search"), list: $("product-list"), current: $("product-current"),
+    clear: $("product-clear"), status: $("product-status"),
+  }, {
+    onChange: () => {
+      if (!box.value.trim()) return;
+      formChanged();
+      run(false);
+    },
+    onChosen: () => box.focus(), // back to the buyer's message: the product is set, the agent goes on working
+  });
 
   const state = {
     timer: null,
@@ -69,7 +83,8 @@
 
   // ---- what the page says about API errors: one Chinese sentence per error code ---------------------------
 
-  const FIELD_NAMES = {message: "消息", context: "上一条消息", stage: "会话阶段", k: "条数", variables: "占位符"};
+  const FIELD_NAMES = {message: "消息", context: "上一条消息", stage: "会话阶段", k: "条数", variables: "占位符",
+                       product: "商品"};
 
   function fieldName(field) {
     const base = String(field || "message").split(/[.[]/)[0];
@@ -139,6 +154,8 @@
     if (stage) body.stage = stage;
     const context = contextBox.value.trim();
     if (context) body.context = [context];
+    const product = isShortcut(message) ? "" : picker.value(); // a /code lookup is the same for every product
+    if (product) body.product = product;
     return JSON.stringify(body);
   }
 
@@ -335,6 +352,12 @@
       card.appendChild(num);
     }
     card.appendChild(replyText(reply));
+    if (reply.note) {
+      // for the agent, not the buyer: shown under the text, never copied with it
+      const note = el("p", "reply-note", `提示：${reply.note}`);
+      note.title = "给客服的提示，不会随话术复制";
+      card.appendChild(note);
+    }
     const meta = el("div", "reply-meta");
     if (opts.situation) meta.appendChild(el("span", "tag tag-situation", opts.situation));
     if (reply.shortcut) meta.appendChild(el("span", "tag tag-code", "/" + reply.shortcut));
@@ -444,7 +467,7 @@
     }
 
     const flatIds = new Set(flat.map((reply) => reply.id));
-    const segments = data.segments || [];
+    const segments = oneSegmentPerClause(data.segments || []);
     const home = homes(segments, flatIds);
     const multi = segments.length > 1;
     const extraShown = new Set(); // replies outside the flat list, shown once in a "more" fold
@@ -605,10 +628,12 @@
 
   // ---- wiring -----------------------------------------------------------------------------------------
 
-  /* Esc: a new buyer. Both the message and the previous message go, so no context leaks into the next one. */
+  /* Esc: a new buyer. The message, the previous message and the product in focus go, so nothing of one buyer's
+   * conversation leaks into the next one. */
   function clearAll() {
     box.value = "";
     contextBox.value = "";
+    picker.clear({silent: true});
     updateCounter();
     showIntro();
     box.focus();

@@ -5,7 +5,12 @@
  * JSON.stringify({event: 'appContext', data: {conversation, contact, currentAgent}}). The payload comes from
  * another application and is treated as untrusted: only JSON strings from the parent window, at most 1 MB, only
  * the last 50 messages, each cut to the API's length limit, and every piece of it shown with textContent.
- * ?message=… on the page's own URL asks for one message by hand. When a reply is copied, the app also posts
+ * ?message=… on the page's own URL asks for one message by hand (with ?product=… for the product in focus).
+ *
+ * The product in focus (商品) is sent as `product`: the conversation's custom attribute `product_id` (or `product`;
+ * an id, a link or a name) when it has one, otherwise the one the agent chose with the chooser. The agent may change
+ * it; the conversation's value comes back when the helpdesk switches to another conversation or the attribute
+ * changes, and a conversation without one starts with none (nothing of one buyer's product leaks into the next). When a reply is copied, the app also posts
  * JSON.stringify({event: 'huashu:reply', data: {text, reply_id, situation, message}}) to the parent, for helpdesks
  * whose app SDK can put text into the reply box.
  */
@@ -20,7 +25,9 @@
   const K = 6;
   // Shared helpers (common.js, loaded before this file).
   const {el, clearNode, svgIcon, flash, toaster, stageNames, checkedStage, stageBadge, percent, markUnfilled,
-         saveApiKey, apiHeaders, writeClipboard} = window.Huashu;
+         saveApiKey, apiHeaders, writeClipboard, productPicker, oneSegmentPerClause} = window.Huashu;
+  // The conversation's custom attributes that name the product it is about, in order of preference.
+  const PRODUCT_ATTRIBUTES = ["product_id", "product"];
   const STAGE_NAMES = stageNames();
 
   const body = document.body;
@@ -40,7 +47,31 @@
     gotContext: false,
     contextKey: "",     // the helpdesk's latest buyer message last seen: polling answers only act on a change
     forceNext: false,   // 刷新 was pressed: act on the next answer even if nothing changed
+    conversationId: null, // the conversation and its product attribute last applied to the product in focus
+    productRef: null,
+    turn: 0,            // appContext answers handled: a newer one wins over one still resolving its product
+    productReady: Promise.resolve(),
   };
+
+  // ---- the product in focus ---------------------------------------------------------------------------
+
+  const productSource = $("product-source");
+
+  function showProductSource(text) {
+    productSource.textContent = text;
+    productSource.hidden = !text;
+  }
+
+  const picker = productPicker({
+    root: $("product"), input: $("product-search"), list: $("product-list"), current: $("product-current"),
+    clear: $("product-clear"), status: $("product-status"),
+  }, {
+    api: API,
+    onChange: (product) => {
+      showProductSource(product ? "手动选择" : "");
+      if (state.source) ask(state.source, true); // the message on screen, for this product
+    },
+  });
 
   // ---- helpers ----------------------------------------------------------------------------------------
 
@@ -105,6 +136,19 @@
     return typeof value === "string" ? clip(value.trim(), max) : "";
   }
 
+  /* The product a conversation is about, from its custom attributes (product_id, else product): a string or a
+   * number (an id, a link or a name), "" when it has none. */
+  function conversationProduct(conversation) {
+    const attributes = isPlainObject(conversation.custom_attributes) ? conversation.custom_attributes : {};
+    for (const name of PRODUCT_ATTRIBUTES) {
+      const value = attributes[name];
+      if (typeof value === "number" && isFinite(value)) return String(value);
+      const text = shortText(value, 500);
+      if (text) return text;
+    }
+    return "";
+  }
+
   /* From Chatwoot's {conversation, contact, currentAgent}: the buyer's latest message and the earlier ones. */
   function extract(data) {
     const conversation = isPlainObject(data.conversation) ? data.conversation : {};
@@ -121,18 +165,29 @@
       context: incoming.slice(Math.max(0, incoming.length - 1 - CONTEXT_MESSAGES), -1).map((m) => m.text),
       contact: shortText(contact.name, 200),
       conversationId: (typeof id === "number" || typeof id === "string") ? clip(String(id), 20) : "",
+      product: conversationProduct(conversation),
     };
   }
 
-  function onAppContext(data) {
+  async function onAppContext(data) {
     state.gotContext = true;
     const info = extract(data);
     setConn(info.conversationId ? `会话 #${info.conversationId}` : "已连接会话", "ok");
     const contextKey = JSON.stringify([info.conversationId, info.latest && info.latest.text,
-                                       info.latest && info.latest.at, info.context, info.contact]);
+                                       info.latest && info.latest.at, info.context, info.contact, info.product]);
     if (contextKey === state.contextKey && !state.forceNext) return; // e.g. a manual question stays on screen
     state.contextKey = contextKey;
     state.forceNext = false;
+    const turn = ++state.turn;
+    if (info.conversationId !== state.conversationId || info.product !== state.productRef) {
+      // another conversation, or its product attribute changed: that attribute decides (none: no product)
+      state.conversationId = info.conversationId;
+      state.productRef = info.product;
+      state.productReady = picker.setRef(info.product, {silent: true})
+        .then((product) => showProductSource(product ? "来自会话" : ""));
+    }
+    await state.productReady; // the product is looked up before the message is asked about
+    if (turn !== state.turn) return; // a newer answer from the helpdesk took over meanwhile
     if (!info.latest) {
       showSource(null);
       state.key = "";
@@ -160,6 +215,8 @@
     if (stage) request.stage = stage;
     if (source.context && source.context.length) request.context = source.context;
     if (source.contact) request.variables = {"买家昵称": source.contact};
+    const product = picker.value();
+    if (product) request.product = product;
     const key = JSON.stringify(request);
     if (!force && key === state.key) return;
     state.key = key;
@@ -278,6 +335,10 @@
     card.title = `点击复制第 ${number} 条`;
     card.appendChild(el("span", "sb-reply-num", number));
     card.appendChild(replyText(reply));
+    if (reply.note) {
+      // for the agent, not the buyer: shown under the text, never copied with it
+      card.appendChild(el("span", "sb-reply-note", `提示：${reply.note}`));
+    }
     if (reply.unfilled && reply.unfilled.length) {
       card.appendChild(el("span", "sb-tag-warn", "待填写：" + reply.unfilled.join("、")));
     }
@@ -298,7 +359,7 @@
       return;
     }
     const numbers = new Map(state.suggestions.map((reply, i) => [reply.id, i + 1]));
-    const segments = data.segments || [];
+    const segments = oneSegmentPerClause(data.segments || []); // a product answer's segment joins its clause's
     const multi = segments.length > 1;
     const shown = new Set();
     segments.forEach((segment, index) => {
@@ -440,13 +501,21 @@
     history.replaceState(null, "", location.pathname + location.search);
   }
 
-  const manual = new URLSearchParams(location.search).get("message");
-  if (manual && manual.trim()) {
-    const text = clip(manual.trim(), MAX_CHARS);
-    $("manual-text").value = text;
-    $("manual").open = true;
-    ask({message: text, context: [], contact: "", at: NaN, manual: true}, true);
-  }
+  const params = new URLSearchParams(location.search);
+  const manual = params.get("message");
+  const manualProduct = (params.get("product") || "").trim();
+  (async () => {
+    if (manualProduct) {
+      const product = await picker.setRef(manualProduct, {silent: true});
+      showProductSource(product ? "来自链接" : "");
+    }
+    if (manual && manual.trim()) {
+      const text = clip(manual.trim(), MAX_CHARS);
+      $("manual-text").value = text;
+      $("manual").open = true;
+      ask({message: text, context: [], contact: "", at: NaN, manual: true}, true);
+    }
+  })();
   if (window.parent !== window) {
     setConn("正在读取会话…");
     requestContext();

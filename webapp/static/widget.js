@@ -10,6 +10,10 @@
  * in a small floating panel rendered in a Shadow DOM (its styles neither leak into the page nor take the page's).
  * A click or Alt+1…9 puts a reply into the reply box, the way a person typing would be seen by React/Vue: it never
  * sends anything by itself. All text is inserted with textContent: nothing from the page or the API is parsed as HTML.
+ *
+ * The product in focus (商品) goes along as `product`: `data-product` / `product` (an id, a link or a name, e.g. from
+ * the product card the buyer sent), `HuashuWidget.setProduct(ref)`, or the agent's choice in the panel's chooser
+ * (search by name over GET /api/v1/products?q=).
  */
 (function () {
   "use strict";
@@ -58,6 +62,7 @@
     title: "话术推荐",
     variables: null,       // extra placeholder values for every request, e.g. {"客服名": "小暖"}
     getMessages: null,     // function () -> [buyer message strings, oldest first]: replaces `incoming`
+    product: "",           // the product in focus: an id, a link or a name (the agent can change it in the panel)
     zIndex: 2147483000
   };
 
@@ -70,7 +75,7 @@
                container: "container", buyerName: "buyerName", k: "k", stage: "stage", context: "context",
                maxChars: "maxChars", insert: "insert", position: "position", offsetX: "offsetX",
                offsetY: "offsetY", collapsed: "collapsed",
-               hotkeys: "hotkeys", title: "title"};
+               hotkeys: "hotkeys", title: "title", product: "product"};
     Object.keys(map).forEach(function (name) {
       if (d[map[name]] !== undefined && d[map[name]] !== "") out[name] = d[map[name]];
     });
@@ -107,6 +112,7 @@
     c.title = String(c.title || DEFAULTS.title).slice(0, 40);
     c.variables = c.variables && typeof c.variables === "object" ? c.variables : null;
     c.getMessages = typeof c.getMessages === "function" ? c.getMessages : null;
+    c.product = productRef(c.product);
     return c;
   }
 
@@ -120,6 +126,12 @@
 
   function textOf(node) {
     return (node.textContent || "").replace(/[ \t\r\f\v\u00a0\u3000]+/g, " ").replace(/\s*\n\s*/g, "\n").trim();
+  }
+
+  /* A product reference as the API takes it (id, link or name): a trimmed string, "" for none. */
+  function productRef(value) {
+    if (typeof value === "number" && isFinite(value)) return String(value);
+    return typeof value === "string" ? clip(value.trim(), 500) : "";
   }
 
   function same(a, b) {
@@ -162,13 +174,39 @@
     ".title{font-weight:600;font-size:14px;white-space:nowrap}",
     ".count{padding:0 7px;border-radius:999px;background:#eaf0fc;color:#2456c9;font-size:12px;line-height:20px;",
     "font-weight:600;font-variant-numeric:tabular-nums}",
-    ".status{flex:1;min-width:0;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;color:#8a919d;",
+    ".status{flex:1;min-width:0;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;color:#5f6672;",
     "font-size:12px;text-align:right}",
     ".status.ok{color:#14804a}.status.warn{color:#a65b00}",
     ".spin{width:12px;height:12px;border-radius:50%;border:2px solid #c9d5f2;border-top-color:#2456c9;flex:none;",
     "animation:spin .8s linear infinite}",
     "@keyframes spin{to{transform:rotate(360deg)}}",
-    "button{font:inherit;color:inherit;margin:0}",
+    "button,input{font:inherit;color:inherit;margin:0}",
+    ".vh{position:absolute !important;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;",
+    "clip:rect(0 0 0 0);white-space:nowrap;border:0}",
+    ".product{flex:none;padding:7px 10px 8px 12px;border-bottom:1px solid #e8ebf0;background:#fff}",
+    ".collapsed .product{display:none}",
+    ".product-head{display:flex;align-items:center;gap:8px;min-height:26px}",
+    ".product-label{flex:none;color:#4e5561;font-size:12px;font-weight:600}",
+    ".product-current{flex:1;min-width:0;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;font-size:13px;",
+    "font-weight:600;color:#1f2329}",
+    ".product-current.none{color:#5f6672;font-weight:400}",
+    ".pbtn{flex:none;height:26px;padding:0 9px;border:1px solid #cfd4dc;border-radius:6px;background:#fff;",
+    "color:#1b44a3;font-size:12.5px;cursor:pointer}",
+    ".pbtn:hover{border-color:#a9bdec;background:#f3f6fd}",
+    ".product-search{margin-top:6px}",
+    ".product-input{display:block;width:100%;height:32px;padding:0 9px;border:1px solid #cfd4dc;border-radius:6px;",
+    "background:#fff;color:#1f2329;font-size:13px}",
+    ".product-input::placeholder{color:#6b7280}",
+    ".product-input:focus{outline:none;border-color:#2456c9;box-shadow:0 0 0 3px #eaf0fc}",
+    ".product-list{list-style:none;margin:4px 0 0;padding:4px;max-height:196px;overflow-y:auto;",
+    "border:1px solid #cfd4dc;border-radius:6px;background:#fff}",
+    ".option{display:flex;align-items:baseline;justify-content:space-between;gap:8px;padding:5px 8px;",
+    "border-radius:5px;font-size:13px;line-height:1.45;cursor:pointer;color:#1f2329}",
+    ".option:hover{background:#f3f6fd}",
+    ".option[aria-selected=true]{background:#eaf0fc;color:#1b44a3;box-shadow:inset 2px 0 0 #2456c9}",
+    ".option-name{min-width:0;overflow-wrap:anywhere}",
+    ".option-meta{flex:none;color:#5f6672;font-size:11.5px;font-variant-numeric:tabular-nums}",
+    ".option-none{padding:6px 8px;color:#5f6672;font-size:12.5px}",
     ".toggle{display:grid;place-items:center;width:30px;height:30px;border:0;border-radius:6px;background:transparent;",
     "color:#4e5561;cursor:pointer;flex:none;padding:0}",
     ".toggle:hover{background:#e8ebf0}",
@@ -189,7 +227,10 @@
     ".num{grid-row:1/3;display:grid;place-items:center;width:22px;height:22px;margin-top:1px;border-radius:6px;",
     "background:#1f2329;color:#fff;font:600 12px/1 ui-monospace,Menlo,Consolas,monospace}",
     ".text{font-size:14px;line-height:1.6;white-space:pre-wrap;overflow-wrap:anywhere;color:#1f2329}",
-    ".meta{display:flex;flex-wrap:wrap;align-items:center;gap:6px;margin-top:4px;font-size:11.5px;color:#8a919d}",
+    ".item>.text,.item>.hint,.item>.meta{grid-column:2}",
+    ".hint{justify-self:start;margin-top:4px;padding:1px 6px;border-radius:4px;background:#fff4e0;color:#8a4b00;",
+    "font-size:12px;line-height:1.55;overflow-wrap:anywhere}",
+    ".meta{display:flex;flex-wrap:wrap;align-items:center;gap:6px;margin-top:4px;font-size:11.5px;color:#5f6672}",
     ".chip{padding:0 6px;border-radius:4px;line-height:18px;background:#eef0f3;color:#4e5561}",
     ".chip-presale{background:#eaf0fc;color:#2456c9}.chip-order{background:#fff2df;color:#a35a00}",
     ".chip-aftersale{background:#e3f4ee;color:#0f7358}",
@@ -198,13 +239,13 @@
     ".note{margin:4px 2px 10px;padding:14px 12px;border:1px dashed #cfd4dc;border-radius:8px;text-align:center;",
     "color:#4e5561}",
     ".note strong{display:block;color:#1f2329;font-weight:600;margin-bottom:2px}",
-    ".note small{display:block;color:#8a919d;font-size:12px}",
+    ".note small{display:block;color:#5f6672;font-size:12px}",
     ".note.error{border:1px solid #f3c3bf;background:#fdeceb}",
     ".note.error strong{color:#c4332b}",
     ".retry{margin-top:8px;height:28px;padding:0 12px;border:1px solid #cfd4dc;border-radius:6px;background:#fff;",
     "cursor:pointer;font-size:12.5px}",
     ".retry:hover{border-color:#a9bdec;color:#2456c9}",
-    ".foot{display:flex;justify-content:space-between;gap:8px;padding:6px 12px 8px;color:#8a919d;font-size:11.5px;",
+    ".foot{display:flex;justify-content:space-between;gap:8px;padding:6px 12px 8px;color:#5f6672;font-size:11.5px;",
     "flex:none}",
     "kbd{display:inline-block;min-width:1.4em;padding:0 .3em;border:1px solid #cfd4dc;border-bottom-width:2px;",
     "border-radius:4px;background:#fff;color:#4e5561;font:500 10.5px/1.5 ui-monospace,Menlo,Consolas,monospace;",
@@ -220,6 +261,12 @@
     this.config = config;
     this.state = {key: "", seq: 0, controller: null, message: "", suggestions: [], names: {},
                   pending: null, retryTimer: null, timer: null};
+    // The product in focus: {id: what is sent as `product`, name: what is shown} or null; `turn` makes a later
+    // choice win over a name still being looked up; the chooser's list: items, active option, search seq.
+    // `searching`: a search for newer text is on its way (arrows and Enter wait for it; Enter meanwhile sets
+    // `enterPending`: the first match is chosen when it comes).
+    this.product = {current: null, turn: 0, items: [], active: -1, open: false, seq: 0, timer: null,
+                    searching: false, enterPending: false};
     this.onMutations = this.onMutations.bind(this);
     this.onKeyDown = this.onKeyDown.bind(this);
     this.build();
@@ -276,6 +323,7 @@
     toggle.appendChild(chevron());
     head.appendChild(toggle);
     panel.appendChild(head);
+    panel.appendChild(this.buildProduct());
 
     this.bodyEl = el("div", "body");
     this.quoteEl = el("p", "quote");
@@ -325,12 +373,312 @@
     try { stored = localStorage.getItem(STORAGE_KEY); } catch (err) { stored = null; }
     this.setCollapsed(c.collapsed !== null ? c.collapsed : stored === "1", false);
     this.showNote("idle");
+    if (c.product) this.setProduct(c.product, true); // asked with the first message, no extra request
     var saved = null;
     try { saved = JSON.parse(localStorage.getItem(POSITION_KEY) || "null"); } catch (err) { saved = null; }
     this.place(saved && typeof saved.right === "number" && typeof saved.bottom === "number" ? saved : null);
     this.onResize = function () { self.place(self.offsets); };
     window.addEventListener("resize", this.onResize);
     this.mount();
+  };
+
+  // ---- the product in focus -----------------------------------------------------------------------------
+
+  /* The product line: 商品 <name | 未选择商品> [选择/更换] [清除], and a search box (an ARIA combobox with a listbox)
+   * that 选择/更换 opens. Keys in the box: typing searches; ↓/↑ move through the list; Enter chooses (the first
+   * match when none is highlighted); Esc closes the list, then empties the box, then closes the search. */
+  Widget.prototype.buildProduct = function () {
+    var self = this;
+    var box = el("div", "product");
+    box.setAttribute("role", "group");
+    box.setAttribute("aria-label", "商品");
+    var headRow = el("div", "product-head");
+    headRow.appendChild(el("span", "product-label", "商品"));
+    this.productName = el("span", "product-current none", "未选择商品");
+    headRow.appendChild(this.productName);
+    this.productChange = el("button", "pbtn product-change", "选择");
+    this.productChange.type = "button";
+    this.productChange.setAttribute("aria-expanded", "false");
+    this.productChange.setAttribute("aria-controls", "hw-product-search");
+    headRow.appendChild(this.productChange);
+    this.productClear = el("button", "pbtn product-clear", "清除");
+    this.productClear.type = "button";
+    this.productClear.setAttribute("aria-label", "清除商品");
+    this.productClear.hidden = true;
+    headRow.appendChild(this.productClear);
+    box.appendChild(headRow);
+
+    var search = el("div", "product-search");
+    search.id = "hw-product-search";
+    search.hidden = true;
+    var label = el("label", "vh", "搜索商品（名称、ID 或类目）");
+    label.setAttribute("for", "hw-product-input");
+    search.appendChild(label);
+    var input = el("input", "product-input");
+    input.id = "hw-product-input";
+    input.type = "text";
+    input.autocomplete = "off";
+    input.spellcheck = false;
+    input.maxLength = 200;
+    input.placeholder = "搜索商品：名称、ID 或类目";
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-autocomplete", "list");
+    input.setAttribute("aria-expanded", "false");
+    input.setAttribute("aria-controls", "hw-product-list");
+    search.appendChild(input);
+    var list = el("ul", "product-list");
+    list.id = "hw-product-list";
+    list.setAttribute("role", "listbox");
+    list.setAttribute("aria-label", "商品搜索结果");
+    list.hidden = true;
+    search.appendChild(list);
+    this.productStatus = el("span", "vh");
+    this.productStatus.setAttribute("aria-live", "polite");
+    search.appendChild(this.productStatus);
+    box.appendChild(search);
+    this.productSearch = search;
+    this.productInput = input;
+    this.productList = list;
+
+    this.productChange.addEventListener("click", function () {
+      if (search.hidden) self.openSearch();
+      else self.closeSearch(false);
+    });
+    this.productClear.addEventListener("click", function () { self.setProduct("", false); });
+    input.addEventListener("input", function () {
+      var p = self.product;
+      self.openList();
+      p.items = [];
+      self.setActive(-1);
+      self.productBusy(true);
+      clearTimeout(p.timer);
+      p.timer = setTimeout(function () { self.searchProducts(input.value.trim()); }, 150);
+    });
+    input.addEventListener("click", function () {
+      if (!self.product.open) { self.openList(); self.searchProducts(input.value.trim()); }
+    });
+    input.addEventListener("keydown", function (event) { self.onProductKey(event); });
+    // Keys typed here are the widget's: the host page's own shortcuts must not see them.
+    ["keydown", "keyup", "keypress"].forEach(function (type) {
+      input.addEventListener(type, function (event) { event.stopPropagation(); });
+    });
+    box.addEventListener("focusout", function (event) {
+      var next = event.relatedTarget;
+      if (!next || !box.contains(next)) self.closeList();
+    });
+    this.productBox = box;
+    return box;
+  };
+
+  Widget.prototype.renderProduct = function () {
+    var product = this.product.current;
+    this.productName.textContent = product ? product.name : "未选择商品";
+    this.productName.className = "product-current" + (product ? "" : " none");
+    this.productName.title = product ? (product.id === product.name ? product.id : product.name + "（" + product.id + "）") : "";
+    this.productChange.textContent = product ? "更换" : "选择";
+    this.productChange.setAttribute("aria-label", product ? "更换商品" : "选择商品");
+    this.productClear.hidden = !product;
+  };
+
+  Widget.prototype.openSearch = function () {
+    this.productSearch.hidden = false;
+    this.productChange.setAttribute("aria-expanded", "true");
+    this.productInput.value = "";
+    this.productInput.focus();
+    this.openList();
+    this.searchProducts("");
+  };
+
+  /* Hide the search box; `refocus`: put the focus back on the 选择/更换 button (after a choice or Esc). */
+  Widget.prototype.closeSearch = function (refocus) {
+    this.closeList();
+    this.productInput.value = "";
+    this.productSearch.hidden = true;
+    this.productChange.setAttribute("aria-expanded", "false");
+    if (refocus) this.productChange.focus();
+  };
+
+  Widget.prototype.openList = function () {
+    this.product.open = true;
+    this.productList.hidden = false;
+    this.productInput.setAttribute("aria-expanded", "true");
+  };
+
+  Widget.prototype.closeList = function () {
+    var p = this.product;
+    clearTimeout(p.timer);
+    p.timer = null;
+    p.seq++;
+    this.productBusy(false);
+    p.enterPending = false;
+    p.open = false;
+    p.items = [];
+    p.active = -1;
+    clear(this.productList);
+    this.productList.hidden = true;
+    this.productInput.setAttribute("aria-expanded", "false");
+    this.productInput.removeAttribute("aria-activedescendant");
+  };
+
+  /* A search is on its way (true) or done (false): the list says so with aria-busy. */
+  Widget.prototype.productBusy = function (on) {
+    this.product.searching = on;
+    if (on) this.productList.setAttribute("aria-busy", "true");
+    else this.productList.removeAttribute("aria-busy");
+  };
+
+  Widget.prototype.setActive = function (index) {
+    this.product.active = index;
+    var nodes = this.productList.querySelectorAll(".option");
+    for (var i = 0; i < nodes.length; i++) nodes[i].setAttribute("aria-selected", String(i === index));
+    if (index >= 0 && nodes[index]) {
+      this.productInput.setAttribute("aria-activedescendant", nodes[index].id);
+      if (nodes[index].scrollIntoView) nodes[index].scrollIntoView({block: "nearest"});
+    } else {
+      this.productInput.removeAttribute("aria-activedescendant");
+    }
+  };
+
+  /* GET /api/v1/products?q= (no Content-Type: without an API key this is a simple request, no preflight). */
+  Widget.prototype.fetchProducts = function (query) {
+    var headers = {};
+    if (this.config.apiKey) headers["X-API-Key"] = this.config.apiKey;
+    return fetch(this.config.server + "/api/v1/products?q=" + encodeURIComponent(query), {
+      mode: "cors", credentials: "omit", headers: headers
+    }).then(function (response) {
+      return response.json().catch(function () { return null; }).then(function (data) {
+        if (!response.ok || !data || !Array.isArray(data.products)) {
+          var error = new Error("product search failed");
+          error.status = response.status;
+          throw error;
+        }
+        return data.products.filter(function (p) { return p && typeof p.id === "string" && p.id; }).map(function (p) {
+          return {id: clip(p.id, 200), name: clip(typeof p.name === "string" && p.name ? p.name : p.id, 200),
+                  category: typeof p.category === "string" ? clip(p.category, 100) : ""};
+        });
+      });
+    });
+  };
+
+  Widget.prototype.listMessage = function (text) {
+    clear(this.productList);
+    var item = el("li", "option-none", text);
+    item.id = "hw-product-none";
+    item.setAttribute("role", "option");
+    item.setAttribute("aria-disabled", "true");
+    item.setAttribute("aria-selected", "false");
+    this.productList.appendChild(item);
+    this.product.items = [];
+    this.setActive(-1);
+  };
+
+  Widget.prototype.searchProducts = function (query) {
+    var self = this;
+    var p = this.product;
+    clearTimeout(p.timer);
+    p.timer = null;
+    this.productBusy(true);
+    var seq = ++p.seq;
+    this.fetchProducts(query).then(function (items) {
+      if (seq !== p.seq || !p.open) return;
+      self.productBusy(false);
+      p.items = items;
+      clear(self.productList);
+      if (!items.length) {
+        p.enterPending = false;
+        self.listMessage(query ? "没有找到「" + query + "」相关的商品" : "商品表里还没有商品");
+        self.productStatus.textContent = "没有找到商品";
+        return;
+      }
+      items.forEach(function (product, index) {
+        var item = el("li", "option");
+        item.id = "hw-product-" + index;
+        item.setAttribute("role", "option");
+        item.setAttribute("aria-selected", "false");
+        item.setAttribute("data-product-id", product.id);
+        item.appendChild(el("span", "option-name", product.name));
+        item.appendChild(el("span", "option-meta", [product.category, product.id].filter(Boolean).join(" · ")));
+        item.addEventListener("mousedown", function (event) { event.preventDefault(); });
+        item.addEventListener("click", function () { self.chooseProduct(product); });
+        self.productList.appendChild(item);
+      });
+      self.setActive(-1);
+      self.productStatus.textContent = "找到 " + items.length + " 个商品，按上下键选择，回车确定";
+      if (p.enterPending) {
+        p.enterPending = false;
+        self.chooseProduct(items[0]);
+      }
+    }, function (err) {
+      if (seq !== p.seq || !p.open) return;
+      self.productBusy(false);
+      p.enterPending = false;
+      self.listMessage(err && err.status === 401 ? "需要 API Key 才能搜索商品" : "商品搜索失败，请稍后再试");
+    });
+  };
+
+  Widget.prototype.onProductKey = function (event) {
+    if (event.isComposing || event.keyCode === 229) return;
+    var p = this.product;
+    var count = p.items.length;
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      if (!p.open) {
+        this.openList();
+        this.searchProducts(this.productInput.value.trim());
+        return;
+      }
+      if (!count) return;
+      var step = event.key === "ArrowDown" ? 1 : -1;
+      var from = p.active < 0 ? (step > 0 ? -1 : count) : p.active;
+      this.setActive((from + step + count) % count);
+    } else if (event.key === "Enter" && !event.ctrlKey && !event.metaKey && !event.altKey && !event.shiftKey) {
+      event.preventDefault();
+      if (!p.open) return;
+      if (p.searching) { // typed faster than the search: the first match for what is typed, when it comes
+        p.enterPending = true;
+        if (p.timer) this.searchProducts(this.productInput.value.trim());
+        return;
+      }
+      if (count) this.chooseProduct(p.items[p.active >= 0 ? p.active : 0]);
+    } else if (event.key === "Escape") {
+      event.preventDefault();
+      if (p.open) this.closeList();
+      else if (this.productInput.value) this.productInput.value = "";
+      else this.closeSearch(true);
+    }
+  };
+
+  Widget.prototype.chooseProduct = function (product) {
+    this.closeSearch(true);
+    this.product.turn++;
+    this.product.current = {id: product.id, name: product.name};
+    this.renderProduct();
+    this.productStatus.textContent = "已选择商品：" + product.name;
+    this.refresh(); // the buyer's latest message, for this product
+  };
+
+  /* Put `ref` (an id, a link or a name; "" or null for none) in focus. It is sent as given; its name is looked up
+   * for the product line. `quiet`: do not ask again now (the first request will carry it). */
+  Widget.prototype.setProduct = function (ref, quiet) {
+    var self = this;
+    var wanted = productRef(ref);
+    var turn = ++this.product.turn;
+    this.product.current = wanted ? {id: wanted, name: wanted} : null;
+    this.renderProduct();
+    if (!quiet) this.refresh();
+    if (!wanted) return;
+    this.fetchProducts(wanted).then(function (items) {
+      if (turn !== self.product.turn) return;
+      var exact = null;
+      for (var i = 0; i < items.length; i++) {
+        if (items[i].id === wanted || items[i].name === wanted) { exact = items[i]; break; }
+      }
+      if (!exact && items.length === 1) exact = items[0];
+      if (exact) {
+        self.product.current = {id: wanted, name: exact.name};
+        self.renderProduct();
+      }
+    }, function () { /* the reference itself stays on show */ });
   };
 
   /* Pin the panel: to the configured corner, or `offsets` {right, bottom} (px) where the agent dragged it. The
@@ -424,6 +772,9 @@
     window.removeEventListener("resize", this.onResize);
     clearTimeout(this.state.timer);
     clearTimeout(this.state.retryTimer);
+    clearTimeout(this.product.timer);
+    this.product.turn++;
+    this.product.seq++;
     if (this.state.controller) this.state.controller.abort();
     if (this.host.parentNode) this.host.parentNode.removeChild(this.host);
   };
@@ -467,7 +818,8 @@
     }
     var latest = texts[texts.length - 1];
     var context = this.config.context ? texts.slice(Math.max(0, texts.length - 1 - this.config.context), -1) : [];
-    var key = JSON.stringify([latest, context]);
+    var product = this.product.current ? this.product.current.id : "";
+    var key = JSON.stringify([latest, context, product]);
     if (key === this.state.key) return;
     this.state.key = key;
     this.request(latest, context);
@@ -524,6 +876,7 @@
     var body = {message: message, k: c.k};
     if (c.stage) body.stage = c.stage;
     if (context.length) body.context = context;
+    if (this.product.current) body.product = this.product.current.id;
     var vars = this.variables();
     if (vars) body.variables = vars;
 
@@ -642,6 +995,10 @@
       item.title = self.config.hotkeys ? "点击或按 Alt+" + (i + 1) + " 填入回复框" : "点击填入回复框";
       item.appendChild(el("span", "num", i + 1));
       item.appendChild(el("span", "text", reply.text));
+      if (reply.note) {
+        // for the agent, not the buyer: shown under the text, never inserted with it
+        item.appendChild(el("span", "hint", "提示：" + reply.note));
+      }
       var meta = el("span", "meta");
       meta.appendChild(el("span", "chip", names[reply.situation] || reply.situation));
       meta.appendChild(el("span", "chip chip-" + (STAGE_NAMES[reply.stage] ? reply.stage : "general"),
@@ -859,11 +1216,16 @@
     else document.addEventListener("DOMContentLoaded", fn, {once: true});
   }
 
+  var pendingProduct = null; // setProduct() before the widget is up: the next init takes it
+
   var api = {
     version: VERSION,
     /* Start (or restart) the widget. Options not given come from the script tag's data-* attributes. */
     init: function (options) {
-      var config = normalizeConfig(Object.assign({}, fromScriptTag(), window.HuashuWidgetConfig || {}, options || {}));
+      var raw = Object.assign({}, fromScriptTag(), window.HuashuWidgetConfig || {}, options || {});
+      if (pendingProduct !== null && !(options && options.product !== undefined)) raw.product = pendingProduct;
+      pendingProduct = null;
+      var config = normalizeConfig(raw);
       if (!config.incoming && !config.getMessages) {
         throw new Error("HuashuWidget.init: set `incoming` (a CSS selector of the buyer's messages) or `getMessages`");
       }
@@ -888,6 +1250,17 @@
     /* Back to the configured corner after the agent dragged the panel elsewhere. */
     resetPosition: function () {
       if (current) current.resetPosition();
+    },
+    /* Put a product in focus (an id, a link or a name: the product card the buyer sent), or none with null/"";
+     * the buyer's latest message is asked about again for it. The agent can still change it in the panel. */
+    setProduct: function (ref) {
+      if (current) current.setProduct(ref, false);
+      else pendingProduct = productRef(ref);
+    },
+    /* The product in focus: {id (what is sent as `product`), name} or null. */
+    product: function () {
+      var p = current ? current.product.current : null;
+      return p ? {id: p.id, name: p.name} : (!current && pendingProduct ? {id: pendingProduct, name: pendingProduct} : null);
     },
     /* The suggestions shown now (copies of the API's objects). */
     suggestions: function () {

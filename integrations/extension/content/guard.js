@@ -18,6 +18,7 @@
     init: function () { return window.HuashuWidget; },
     destroy: noop, refresh: noop, resetPosition: noop,
     insert: function () { return false; },
-    suggestions: function () { return []; }
+    suggestions: function () { return []; },
+    setProduct: noop, product: function () { return null; }
   });
 })();
