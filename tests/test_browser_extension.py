@@ -426,9 +426,9 @@ def test_chatwoot_like_page_follows_new_messages_and_fills_the_editor(extension,
     assert not overlaps(page.locator(f"{PANEL} .hw").bounding_box(), page.locator(".ProseMirror").bounding_box())
 
     # A new buyer message arrives (MutationObserver): suggestions follow, the two earlier ones as context.
-    page.evaluate("buyerSays('包邮吗')")
-    wait_for_situation(page, "包邮")
-    call = wait_for_suggest(server, "包邮吗")
+    page.evaluate("buyerSays('发什么快递')")
+    wait_for_situation(page, "快递")
+    call = wait_for_suggest(server, "发什么快递")
     assert call["body"]["context"] == ["在吗", "这件衣服能便宜点吗"]
 
     # Alt+2 writes the second reply into the contenteditable editor, as typing would.
@@ -440,11 +440,11 @@ def test_chatwoot_like_page_follows_new_messages_and_fills_the_editor(extension,
     assert page.locator(".ProseMirror").text_content() == second_text
     assert page.evaluate("window.inputs") >= 1
     assert page.locator(".right-bubble").count() == 1  # nothing sent
-    wait_for_feedback(server.app, ("包邮吗", second_id, "copied"))
+    wait_for_feedback(server.app, ("发什么快递", second_id, "copied"))
 
     # The agent sends it: the reply shows up as the agent's message, which the extension logs as "sent".
     page.locator("#send").click()
-    wait_for_feedback(server.app, ("包邮吗", second_id, "sent"))
+    wait_for_feedback(server.app, ("发什么快递", second_id, "sent"))
     assert page.errors == []
     page.close()
 

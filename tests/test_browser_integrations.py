@@ -204,9 +204,9 @@ def test_widget_on_another_origin(servers, page, artifacts):
 
     # Programmatic init on a contenteditable reply box; Alt+2 inserts the second suggestion.
     page.evaluate("HuashuWidget.init({replyBox: '#editor'})")
-    page.evaluate("addBuyer('包邮吗')")
+    page.evaluate("addBuyer('发什么快递')")
     page.wait_for_function("HuashuWidget.suggestions().length >= 2 && "
-                           "HuashuWidget.suggestions()[0].situation === 'free_shipping'", timeout=15000)
+                           "HuashuWidget.suggestions()[0].situation === 'express_choice'", timeout=15000)
     assert page.locator("huashu-widget").count() == 1  # re-init replaced the panel
     second = page.evaluate("HuashuWidget.suggestions()[1]")
     page.keyboard.press("Alt+2")

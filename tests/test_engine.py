@@ -149,3 +149,9 @@ def test_shortcut_lists_sort_as_qianniu_does(fresh_engine):
              for n in (10, 11, 3)}
     fresh_engine.update_corpus(replace(corpus, replies={**corpus.replies, **extra}), write=False)
     assert [r.shortcut for r in fresh_engine.by_shortcut("yj")] == ["yj1", "yj2", "yj3", "yj10", "yj11"]
+
+
+def test_context_never_pulls_in_what_a_clear_message_is_not_about(engine):
+    plain = {s.situation for s in engine.suggest("能便宜点吗", k=5).suggestions}
+    after = {s.situation for s in engine.suggest("能便宜点吗", k=5, context=["还有M码吗 什么时候发货"]).suggestions}
+    assert "bargain" in after and after <= plain | {"bargain"}, after - plain

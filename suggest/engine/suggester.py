@@ -39,6 +39,7 @@ EMOTICON_PREFIX = ("/:", "／:", "／：")  # 旺旺 emoticon codes such as /:so
 PRODUCT_REPLY_PREFIX = "product:"  # ids of replies built from the product sheet (not in the corpus)
 SHORTCUT_K = 9  # default for shortcut lookups: every hit gets a number key on the agents' page
 CONTEXT_DECAY = 0.6  # weight of a message one turn older
+CLEAR_MESSAGE = 0.5  # a message whose best situation scores this much says what it is about by itself
 # How much less similar (cosine, message to nearest example) a situation of the agent's chosen stage may be than
 # the best situation of another stage, and still go first: near-synonymous questions differ by less.
 STAGE_COMPARABLE = 0.12
@@ -402,12 +403,20 @@ class _Snapshot:
         clauses = split_clauses(text) if split else [text]
         texts = [text] + (clauses if len(clauses) > 1 else [])
         scores = self.score(texts, weights)
+        # The conversation (its topic, its inferred stage) decides a vague message: 「怎么办」 takes its topic from
+        # what came before. For a clear one it only raises what the message itself makes plausible, so
+        # 「能便宜点吗」 after 「还有M码吗」 is about price, with no size or stock replies pulled in beside it.
+        own = scores.situations
+        clear = own.max(axis=1, keepdims=True) >= CLEAR_MESSAGE
+        plausible = np.where(clear, own >= self.settings.suggest_threshold, True)
         if prior is not None:
             share = self.settings.context_weight
-            scores.situations = (1 - share) * scores.situations + share * prior
+            scores.situations = (1 - share) * own + share * prior * plausible
         if stage:
             in_stage = np.array([self._stage_of(l) in (stage, "general") for l in self.labels])
-            scores.situations = scores.situations + self.settings.stage_boost * in_stage
+            # a stage the agent chose applies to every situation; one inferred from the conversation, like its topic
+            boosted = in_stage if given_stage else in_stage & plausible
+            scores.situations = scores.situations + self.settings.stage_boost * boosted
             if given_stage:
                 self._let_stage_decide(scores, in_stage)
         threshold = self.settings.suggest_threshold
