@@ -58,6 +58,19 @@ def fresh_engine(home: Path, embedder: Embedder) -> Suggester:
     return Suggester.load(load_settings(home, env={}), embedder=embedder)
 
 
+@pytest.fixture
+def shop(fresh_engine: Suggester) -> Suggester:
+    """A fresh engine with the bundled shop's product sheet and answer templates, loaded."""
+    from suggest.corpus.products import load_products
+    from suggest.engine.product_answers import load_templates
+
+    corpus_dir = fresh_engine.settings.corpus_dir
+    for name in ("products.csv", "product_replies.yaml"):
+        shutil.copy(Path(__file__).parent.parent / "corpus" / name, corpus_dir / name)
+    fresh_engine.set_products(load_products(corpus_dir), load_templates(corpus_dir))
+    return fresh_engine
+
+
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

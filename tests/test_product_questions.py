@@ -2,28 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
-import pytest
 from click.testing import CliRunner
 
 from suggest import cli as cli_module
-from suggest.corpus.products import load_products
-from suggest.engine.product_answers import load_templates
 from webapp import create_app
-
-SHIPPED = Path(__file__).resolve().parent.parent / "corpus"
-
-
-@pytest.fixture
-def shop(fresh_engine):
-    """The test home with the bundled shop's product sheet and answer templates."""
-    corpus_dir = fresh_engine.settings.corpus_dir
-    for name in ("products.csv", "product_replies.yaml"):
-        shutil.copy(SHIPPED / name, corpus_dir / name)
-    fresh_engine.set_products(load_products(corpus_dir), load_templates(corpus_dir))
-    return fresh_engine
 
 
 def a_product_with(engine, column: str):

@@ -7,7 +7,6 @@ from __future__ import annotations
 import html as markup
 import io
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,21 +16,10 @@ from suggest.authoring.history import History
 from suggest.authoring.product_sheet import comparable, product_dict, product_form
 from suggest.authoring.refusals import Conflict, Invalid
 from suggest.corpus.products import load_products, read_products
-from suggest.engine.product_answers import load_templates
 
 SHIPPED = Path(__file__).resolve().parent.parent / "corpus"
 HOODIE = "712300000101"  # 暖暖加绒连帽卫衣 in the shipped sheet
 JERKY = "713300000201"  # 暖暖五香牛肉干
-
-
-@pytest.fixture
-def shop(fresh_engine):
-    """The test home with the bundled shop's product sheet and answer templates, loaded."""
-    corpus_dir = fresh_engine.settings.corpus_dir
-    for name in ("products.csv", "product_replies.yaml"):
-        shutil.copy(SHIPPED / name, corpus_dir / name)
-    fresh_engine.set_products(load_products(corpus_dir), load_templates(corpus_dir))
-    return fresh_engine
 
 
 @pytest.fixture
