@@ -28,9 +28,7 @@ from typing import Iterator
 
 from ..corpus import compliance
 from ..corpus.files import RawReply, check_corpus, load_corpus
-from ..corpus.products import load_products
 from ..corpus.profile import load_profile
-from ..engine.product_answers import load_templates
 from ..errors import CorpusError
 from ..records import Corpus, Reply, Situation
 from . import presentation, try_it
@@ -45,7 +43,8 @@ from .wording import field_of, zh_problem
 
 log = logging.getLogger(__name__)
 # Files beside situations/ whose change on disk reaches every worker at its next request.
-SIDE_FILES = ("shop.yaml", "products.csv", "products.xlsx", "product_replies.yaml")
+PROFILE_FILES = ("shop.yaml",)
+PRODUCT_FILES = ("products.csv", "products.xlsx", "product_replies.yaml")
 
 
 @dataclass
@@ -133,11 +132,13 @@ class EditingService:
             self._lock.release()
 
     def _stamp(self) -> tuple | None:
+        """(situations folder, shop facts, product sheet): each part says whether that part changed."""
         try:
             stat = (self.engine.settings.corpus_dir / "situations").stat()
         except FileNotFoundError:
             return None
-        return (stat.st_ino, stat.st_mtime_ns, *map(self._file_stamp, SIDE_FILES))
+        return ((stat.st_ino, stat.st_mtime_ns), tuple(map(self._file_stamp, PROFILE_FILES)),
+                tuple(map(self._file_stamp, PRODUCT_FILES)))
 
     def _file_stamp(self, name: str) -> tuple | None:
         try:
@@ -149,7 +150,8 @@ class EditingService:
     def refresh_if_changed(self, wait: bool = True) -> bool:
         """Reload the corpus if its files changed under this process (another worker, a hand edit, the CLI).
 
-        Costs one stat() when nothing changed, so it can run before every request. With `wait=False` it gives
+        Costs a few stat() calls when nothing changed, so it can run before every request, and reloads only the
+        part that changed (the situations, the shop's facts, the product sheet). With `wait=False` it gives
         up at once while a change is being written (here: the writer updates the engine itself; elsewhere:
         the next request looks again), so agents' requests never wait for an editor's save."""
         stamp = self._stamp()
@@ -159,17 +161,16 @@ class EditingService:
             if not held:
                 return False
             stamp = self._stamp()
-            if stamp is None or stamp == self._known_stamp:
+            known = self._known_stamp
+            if stamp is None or stamp == known:
                 return False
-            try:
-                profile = load_profile(self.engine.settings.corpus_dir / "shop.yaml")
-            except CorpusError as exc:
-                log.warning("shop.yaml changed on disk but does not load; keeping the loaded facts: %s", exc.message)
-            else:
-                if profile != self.engine.profile:
-                    log.info("shop.yaml changed on disk; reloading the shop's facts")
-                    self.engine.set_profile(profile)
-            self._reload_products()
+            if known is None or stamp[1] != known[1]:
+                self._reload_profile()
+            if known is None or stamp[2] != known[2]:
+                self._reload_products()
+            if known is not None and stamp[0] == known[0]:
+                self._known_stamp = stamp
+                return True
             try:
                 corpus = load_corpus(self.engine.settings.corpus_dir)
             except CorpusError as exc:
@@ -182,17 +183,24 @@ class EditingService:
             self._known_stamp = self._stamp()
             return True
 
-    def _reload_products(self) -> None:
-        corpus_dir = self.engine.settings.corpus_dir
+    def _reload_profile(self) -> None:
         try:
-            sheet, templates = load_products(corpus_dir), load_templates(corpus_dir)
+            profile = load_profile(self.engine.settings.corpus_dir / "shop.yaml")
+        except CorpusError as exc:
+            log.warning("shop.yaml changed on disk but does not load; keeping the loaded facts: %s", exc.message)
+            return
+        if profile != self.engine.profile:
+            log.info("shop.yaml changed on disk; reloading the shop's facts")
+            self.engine.set_profile(profile)
+
+    def _reload_products(self) -> None:
+        try:
+            self.engine.reload_products()
         except CorpusError as exc:
             log.warning("the product sheet changed on disk but does not load; keeping the loaded one: %s",
                         exc.message)
             return
-        if sheet != self.engine.products:
-            log.info("the product sheet changed on disk; reloading it")
-        self.engine.set_products(sheet, templates)
+        log.info("the product sheet changed on disk; reloaded it")
 
     @property
     def corpus(self) -> Corpus:

@@ -160,10 +160,11 @@ class _Snapshot:
         other.products, other.product_templates = sheet, templates
         return other
 
-    def with_profile(self, profile: ShopProfile) -> "_Snapshot":
-        """The same snapshot with other shop facts: nothing is refitted."""
+    def with_profile(self, profile: ShopProfile, clock: Callable[[], datetime] | None = None) -> "_Snapshot":
+        """The same snapshot with other shop facts (or another clock): nothing is refitted."""
         other = copy.copy(self)
         other.profile = profile
+        other.clock = clock or self.clock
         other._facts = None
         return other
 
@@ -204,8 +205,12 @@ class _Snapshot:
             raise NotFound(f"no reply with id {reply_id!r}", field="id") from None
 
     def filled(self, reply: Reply, variables: dict[str, str] | None = None) -> tuple[str, tuple[str, ...]]:
+        return self._fill(reply.text, reply.campaign, variables)
+
+    def _fill(self, text: str, campaign: str | None, variables: dict[str, str] | None) -> tuple[str, tuple[str, ...]]:
+        """`text` with the shop's facts now (and `campaign`'s, or the running one's) and the caller's values."""
         values = self._facts_now()[1]
-        return fill(reply.text, {**values.get(reply.campaign, values[None]), **(variables or {})})
+        return fill(text, {**values.get(campaign, values[None]), **(variables or {})})
 
     def by_shortcut(self, prefix: str, k: int = 10, variables: dict[str, str] | None = None) -> list[ScoredReply]:
         """Replies whose 快捷编码 starts with `prefix`, then those whose text contains it (as in 千牛)."""
@@ -326,10 +331,9 @@ class _Snapshot:
         (in a message of several clauses, the first whose text alone is a product question)."""
         situation = self.product_templates.situation
         top = max((s.score for s in result.suggestions), default=0.0)
-        values = {**self._facts_now()[1][None], **(variables or {})}
         scored = []
         for i, found in enumerate(answers):
-            text, unfilled = fill(found.text, values)
+            text, unfilled = self._fill(found.text, None, variables)
             scored.append(ScoredReply(id=f"{PRODUCT_REPLY_PREFIX}{found.kind}-{i + 1}", text=text,
                                       situation=situation.id, stage=situation.stage,
                                       score=round(max(float(found.confidence), top + 0.01 * (len(answers) - i)), 4),
@@ -568,7 +572,7 @@ class Suggester:
         if any(counts.values()):
             log.info("index updated: %s", counts)
         engine = cls(settings, corpus, profile, embedder, index, default_segmenter(), lender)
-        engine.set_products(load_products(settings.corpus_dir), load_templates(settings.corpus_dir))
+        engine.reload_products()
         return engine
 
     def update_corpus(self, corpus: Corpus, write: bool = True, touched: set[str] | None = None) -> dict[str, int]:
@@ -608,6 +612,11 @@ class Suggester:
         with self._update_lock:
             self._snapshot = self._snapshot.with_profile(profile)
 
+    def reload_products(self) -> None:
+        """The home's product sheet and answer templates, read again (CorpusError names a bad file and row)."""
+        corpus_dir = self.settings.corpus_dir
+        self.set_products(load_products(corpus_dir), load_templates(corpus_dir))
+
     def set_products(self, sheet: ProductSheet, templates: ProductTemplates) -> None:
         """Another product sheet (and answer templates), visible to the next query."""
         with self._update_lock:
@@ -619,9 +628,7 @@ class Suggester:
 
     def set_clock(self, clock: Callable[[], datetime]) -> None:
         with self._update_lock:
-            snapshot = self._snapshot.with_profile(self._snapshot.profile)
-            snapshot.clock = clock
-            self._snapshot = snapshot
+            self._snapshot = self._snapshot.with_profile(self._snapshot.profile, clock)
 
     # Reads go to the snapshot current when they start.
 
