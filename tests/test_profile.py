@@ -61,7 +61,8 @@ def test_every_bad_fact_is_named_with_its_field_and_line(tmp_path):
     (tmp_path / "shop.yaml").write_text(text, encoding="utf-8")
     with pytest.raises(CorpusError) as err:
         load_profile(tmp_path / "shop.yaml")
-    assert "shop.yaml:5: field '发货与快递.截单时间': must be a time of day such as 16:00" in str(err.value)
+    assert "shop.yaml:5: field '发货与快递.截单时间': must be a time of day such as 16:00 (got '25:00')" \
+        in str(err.value)  # as written, not as YAML 1.1 reads an unquoted 25:00 (1500)
 
 
 def test_the_flat_profile_of_earlier_versions_still_loads():

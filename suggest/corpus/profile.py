@@ -282,6 +282,8 @@ class _Reader:
         path = f"{fact.section}.{fact.name}" if fact.section != OTHER_SECTION else f"{OTHER_SECTION}.{fact.name}"
         shown, is_offered = typed_value(fact.kind, value)
         if shown is None:
+            if fact.kind == "time" and isinstance(value, int) and not isinstance(value, bool):
+                value = _sexagesimal(value)  # say 25:00 as written, not YAML 1.1's 1500
             self.problem(path, _KIND_CODES[fact.kind], {"value": value}, node)
             return
         if shown == "":
@@ -375,11 +377,15 @@ def typed_value(kind: str, value: Any) -> tuple[str | None, bool]:
         return (f"{match.group(1)}元", True) if match else (None, False)
     if kind == "time":
         if isinstance(value, int):  # YAML 1.1 reads an unquoted 16:00 as sexagesimal 960
-            value = f"{value // 60}:{value % 60:02d}"
+            value = _sexagesimal(value)
         match = _TIME.match(str(value).strip())
         return (f"{int(match.group(1))}:{match.group(2)}", True) if match else (None, False)
     word = _plain(value)
     return word, word.lower() not in NOT_OFFERED
+
+
+def _sexagesimal(value: int) -> str:
+    return f"{value // 60}:{value % 60:02d}"
 
 
 def _plain(value: Any) -> str:
