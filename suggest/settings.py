@@ -35,6 +35,8 @@ class Settings:
     weight_classifier: float = _s(0.35, "Weight of the situation classifier's probability.")
     weight_lexical: float = _s(0.10, "Weight of the BM25 evidence.")
     weight_chars: float = _s(0.20, "Weight of the character n-gram situation model (typos, shorthand).")
+    retrieval_candidates: int = _s(200, "Nearest indexed texts (dense and BM25 each) a message is scored against; 0 "
+                                   "scores every text (exhaustive: slower on large corpora, same ranking here).")
     knn_temperature: float = _s(0.03, "Softmax temperature turning example similarities into a distribution.")
     bank: str = _s("bundled", "Corpus whose buyer-intent banks are lent to a home's situations that have none: "
                    "'bundled' (the project's corpus/), a corpus directory, or 'off'.")

@@ -34,3 +34,11 @@ class LexicalIndex:
         if not known:
             return np.zeros(self._size, dtype=np.float32)
         return np.asarray(self._retriever.get_scores(known), dtype=np.float32)
+
+    def top(self, text: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The rows of the `k` best-scoring texts that share a term with `text`, and their scores (unordered)."""
+        scores = self.scores(text)
+        matched = np.flatnonzero(scores > 0)
+        if len(matched) > k:
+            matched = matched[np.argpartition(-scores[matched], k - 1)[:k]]
+        return matched, scores[matched]

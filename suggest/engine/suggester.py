@@ -18,11 +18,10 @@ import numpy as np
 
 from .borrow import Lender, lender_for
 from .build import OOS, BuiltIndex, sync_index
-from .classifier import CharModel
 from ..corpus.files import load_corpus, write_corpus, write_situation
 from .embed import Embedder
+from .scoring import Learned, Scorer, Scores, Weights
 from ..errors import InputError, NotFound
-from .lexical import LexicalIndex
 from ..corpus.products import ProductSheet, load_products
 from ..corpus.profile import ShopProfile, fill, load_profile, shop_now
 from .product_answers import ProductAnswer, ProductTemplates, answer as product_answers, load_templates
@@ -56,56 +55,6 @@ def is_shortcut(message: str) -> bool:
     return stripped.startswith(SHORTCUT_PREFIXES) and not stripped.startswith(EMOTICON_PREFIX)
 
 
-def _label_groups(label_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Columns in label order, where each label's run starts, and the labels present: one `reduceat` then gives
-    every label's maximum."""
-    order = np.argsort(label_rows, kind="stable")
-    sorted_rows = label_rows[order]
-    starts = np.flatnonzero(np.r_[True, sorted_rows[1:] != sorted_rows[:-1]])
-    return order, starts, sorted_rows[starts]
-
-
-@dataclass(frozen=True)
-class Weights:
-    """How the three kinds of evidence are mixed; the baselines in `suggest eval` are other weights."""
-
-    knn: float
-    classifier: float
-    lexical: float
-    chars: float = 0.0
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> "Weights":
-        return cls(settings.weight_knn, settings.weight_classifier, settings.weight_lexical, settings.weight_chars)
-
-
-@dataclass(frozen=True)
-class Learned:
-    """What agents' choices taught, laid over the index without a refit: learned buyer messages per situation
-    (nearest-example evidence, like the corpus's own examples) and dismissed (message, situation) pairs, which
-    count against that situation for messages nearly the same."""
-
-    situations: tuple[str, ...] = ()
-    vectors: np.ndarray | None = None  # (learned, dim)
-    dismissed_situations: tuple[str, ...] = ()
-    dismissed_vectors: np.ndarray | None = None  # (dismissed, dim)
-
-
-LEARNED_SIMILARITY = 0.85  # from here on a learned message adds to its situation's score, fully at 1.0
-LEARNED_BOOST = 0.3
-DISMISSED_SIMILARITY = 0.9  # a dismissal counts against messages at least this similar to the dismissed one
-DISMISSED_PENALTY = 0.15  # taken off the situation's score per such dismissal (at most three)
-
-
-@dataclass
-class _Scores:
-    """Per text: fused situation scores (over labels) and per-entry similarity, for ranking replies."""
-
-    situations: np.ndarray  # (n, labels)
-    entry_sims: np.ndarray  # (n, entries)
-    entry_lex: np.ndarray  # (n, entries), scaled to [0, 1] per text
-
-
 class _Snapshot:
     """One corpus with its index and everything derived from them, never changed after construction.
 
@@ -126,12 +75,13 @@ class _Snapshot:
         self.embedder = embedder
         self.corpus = corpus
         self.index = index
+        self.scorer = Scorer(settings, embedder, segmenter, index, previous.scorer if previous else None)
+        self.labels = self.scorer.labels
         entries = index.entries
-        self.labels = labels = index.classifier.classes
-        label_of = {label: i for i, label in enumerate(labels)}
-        self.groups = _label_groups(np.array([label_of[e.situation] for e in entries], dtype=np.int64))
-        self.vid_row = np.full(max((e.vid for e in entries), default=0) + 1, -1, dtype=np.int64)
-        self.vid_row[[e.vid for e in entries]] = np.arange(len(entries))
+        self.active_replies: dict[str, list[Reply]] = {}
+        for reply in corpus.replies.values():
+            if not reply.retired:
+                self.active_replies.setdefault(reply.situation, []).append(reply)
         self.reply_rows: dict[str, list[int]] = {}
         for row, e in enumerate(entries):
             if e.reply:
@@ -139,20 +89,11 @@ class _Snapshot:
         text_rows = [row for row, e in enumerate(entries) if e.kind == "reply"]
         vectors = index.dense.vectors(np.array([entries[r].vid for r in text_rows], dtype=np.int64))
         self.reply_vectors = {entries[row].reply: vector for row, vector in zip(text_rows, vectors)}
-        self.lexical = LexicalIndex([e.text for e in entries], segmenter, previous.lexical if previous else None)
-        if previous is not None and previous.chars.classes == list(labels):
-            # A few changed examples move this model less than its fit tolerance (a warm-started refit stops at
-            # once); it is refitted from scratch when the engine loads or the situations change.
-            self.chars = previous.chars
-        else:
-            self.chars = CharModel([e.text for e in entries], [e.situation for e in entries], labels,
-                                   settings.classifier_c)
-        self._lay(Learned())
 
     def with_learned(self, learned: Learned) -> "_Snapshot":
         """The same snapshot with other learned examples: nothing is refitted."""
         other = copy.copy(self)
-        other._lay(learned)
+        other.scorer = self.scorer.with_learned(learned)
         return other
 
     def with_products(self, sheet: ProductSheet, templates: ProductTemplates) -> "_Snapshot":
@@ -184,17 +125,6 @@ class _Snapshot:
     def unavailable(self) -> frozenset[str]:
         """Ids of the replies that must not be suggested now (their facts are false for this shop)."""
         return self._facts_now()[0]
-
-    def _lay(self, learned: Learned) -> None:
-        label_of = {label: i for i, label in enumerate(self.labels)}
-        keep = [i for i, sid in enumerate(learned.situations) if sid in label_of]
-        self.learned_vectors = learned.vectors[keep] if keep else None
-        self.learned_groups = _label_groups(np.array([label_of[learned.situations[i]] for i in keep],
-                                                     dtype=np.int64)) if keep else None
-        drop = [i for i, sid in enumerate(learned.dismissed_situations) if sid in label_of]
-        self.dismissed_vectors = learned.dismissed_vectors[drop] if drop else None
-        self.dismissed_rows = np.array([label_of[learned.dismissed_situations[i]] for i in drop], dtype=np.int64)
-        self.learned = learned
 
     # ---- lookups -------------------------------------------------------------------------------------------
 
@@ -240,53 +170,8 @@ class _Snapshot:
 
     # ---- scoring -------------------------------------------------------------------------------------------
 
-    def _per_label_max(self, matrix: np.ndarray, groups: tuple | None = None, empty: float | None = None) -> np.ndarray:
-        """Per text, the largest value of each label's columns (`groups`: the index entries' unless given);
-        labels without columns get `empty` (default: the matrix's smallest value)."""
-        order, starts, present = self.groups if groups is None else groups
-        fill = empty if empty is not None else (matrix.min() if matrix.size else 0.0)
-        out = np.full((matrix.shape[0], len(self.labels)), fill, dtype=np.float32)
-        out[:, present] = np.maximum.reduceat(matrix[:, order], starts, axis=1)
-        return out
-
-    def score(self, texts: list[str], weights: Weights | None = None) -> _Scores:
-        """Fused situation scores for normalised texts, in [0, 1]: 1 when every kind of evidence is certain."""
-        weights = weights or Weights.from_settings(self.settings)
-        queries = self.embedder.encode_cached(texts)
-        found, ids = self.index.dense.search(queries, len(self.index.entries))
-        sims = np.zeros((len(texts), len(self.index.entries)), dtype=np.float32)
-        rows = self.vid_row[ids]
-        np.put_along_axis(sims, rows, found, axis=1)
-        lex = np.vstack([self.lexical.scores(t) for t in texts])
-        lex = lex / np.maximum(lex.max(axis=1, keepdims=True), 1e-6)
-        fused = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
-        if weights.knn:
-            knn = self._per_label_max(sims)
-            if self.learned_vectors is not None:  # what agents' choices taught counts like the corpus's examples
-                learned = self._per_label_max(queries @ self.learned_vectors.T, self.learned_groups, empty=-1.0)
-                knn = np.maximum(knn, learned)
-                # and a message nearly the same as one agents answered is answered the same way
-                recall = np.clip((learned - LEARNED_SIMILARITY) / (1.0 - LEARNED_SIMILARITY), 0.0, 1.0)
-            knn = knn / self.settings.knn_temperature
-            knn = np.exp(knn - knn.max(axis=1, keepdims=True))
-            fused += weights.knn * knn / knn.sum(axis=1, keepdims=True)
-        if weights.classifier:
-            fused += weights.classifier * self.index.classifier.probabilities(queries)
-        if weights.lexical:
-            fused += weights.lexical * self._per_label_max(lex)
-        if weights.chars:
-            fused += weights.chars * self.chars.probabilities(texts)
-        total = weights.knn + weights.classifier + weights.lexical + weights.chars
-        fused = fused / max(total, 1e-6)
-        if weights.knn and self.learned_vectors is not None:
-            fused = fused + LEARNED_BOOST * recall
-        if self.dismissed_vectors is not None:
-            near = (queries @ self.dismissed_vectors.T) >= DISMISSED_SIMILARITY  # (texts, dismissed)
-            counts = np.zeros_like(fused)
-            for j, row in enumerate(self.dismissed_rows):
-                counts[:, row] += near[:, j]
-            fused = np.maximum(fused - DISMISSED_PENALTY * np.minimum(counts, 3), 0.0)
-        return _Scores(fused, sims, lex)
+    def score(self, texts: list[str], weights: Weights | None = None) -> Scores:
+        return self.scorer.score(texts, weights)
 
     def situation_score(self, message: str, situation: str) -> float:
         """How well `message` fits `situation` (0 when the situation is unknown or the message says nothing)."""
@@ -433,12 +318,12 @@ class _Snapshot:
         return Result(message=message, normalized=text, segments=tuple(segments), suggestions=tuple(suggestions),
                       abstained=abstained, stage=stage)
 
-    def _let_stage_decide(self, scores: _Scores, in_stage: np.ndarray) -> None:
+    def _let_stage_decide(self, scores: Scores, in_stage: np.ndarray) -> None:
         """An agent's chosen stage decides between comparable situations: when the best situation is of another
         stage and one of the chosen stage is nearly as close to the message (a buyer's 「运费谁出」 before buying
         is about the order's postage, after it about a return's), the chosen stage's goes first. A situation the
         message is not close to is never pulled in."""
-        knn = self._per_label_max(scores.entry_sims)
+        knn = scores.knn
         floor = 0.5 * self.settings.suggest_threshold
         for row in range(scores.situations.shape[0]):
             fused = scores.situations[row]
@@ -454,7 +339,7 @@ class _Snapshot:
         situation = self.corpus.situations.get(label)
         return situation.stage if situation else None
 
-    def _intent_groups(self, clauses: list[str], scores: _Scores, threshold: float) -> list[tuple[str, list[int]]]:
+    def _intent_groups(self, clauses: list[str], scores: Scores, threshold: float) -> list[tuple[str, list[int]]]:
         """Clauses grouped by their confident top situation; two or more groups make a multi-intent message."""
         whole_top = self.labels[int(np.argmax(scores.situations[0]))]
         groups: dict[str, list[int]] = {}
@@ -467,11 +352,9 @@ class _Snapshot:
         ordered = sorted(groups.items(), key=lambda item: (item[0] != whole_top, item[1][0]))
         return [(" ".join(clauses[r - 1] for r in rows), rows) for _, rows in ordered]
 
-    def _segment(self, seg_text: str, rows: list[int], scores: _Scores, threshold: float,
+    def _segment(self, seg_text: str, rows: list[int], scores: Scores, threshold: float,
                  variables: dict[str, str] | None) -> Segment:
         situation_scores = scores.situations[rows].max(axis=0)
-        sims = scores.entry_sims[rows].max(axis=0)
-        lex = scores.entry_lex[rows].max(axis=0)
         ranked = np.argsort(-situation_scores)
         top_label = self.labels[int(ranked[0])]
         abstained = top_label == OOS or float(situation_scores[ranked[0]]) < self.settings.abstain_threshold
@@ -481,21 +364,23 @@ class _Snapshot:
             score = float(situation_scores[label_index])
             if label == OOS or score < threshold * 0.5 and hits:
                 continue
-            hits.append(self._situation_hit(label, score, sims, lex, variables))
+            hits.append(self._situation_hit(label, score, scores, rows, variables))
         hits = hits[:MAX_SITUATIONS]
         return Segment(text=seg_text, situations=tuple(hits), abstained=abstained)
 
-    def _situation_hit(self, label: str, score: float, sims: np.ndarray, lex: np.ndarray,
+    def _situation_hit(self, label: str, score: float, scores: Scores, texts: list[int],
                        variables: dict[str, str] | None) -> SituationHit:
+        """One situation's replies, ordered by how close the message is to each (its text or examples)."""
         situation = self.corpus.situations[label]
-        fits = []
         blocked = self.unavailable()
-        for reply in self.corpus.active_replies_of(label):
-            if reply.id in blocked:
-                continue
-            rows = self.reply_rows.get(reply.id, [])
-            fit = float(sims[rows].max() + 0.1 * lex[rows].max()) if rows else 0.0
-            fits.append((fit, reply))
+        replies = [r for r in self.active_replies.get(label, ()) if r.id not in blocked]
+        spans = [self.reply_rows.get(r.id, []) for r in replies]
+        sims, lex = self.scorer.fit(scores, texts, [row for span in spans for row in span])
+        fits, at = [], 0
+        for reply, span in zip(replies, spans):
+            part = slice(at, at + len(span))
+            at += len(span)
+            fits.append((float(sims[part].max() + 0.1 * lex[part].max()) if span else 0.0, reply))
         fits.sort(key=lambda item: -item[0])
         chosen: list[tuple[float, Reply]] = []
         for fit, reply in fits:
@@ -590,7 +475,7 @@ class Suggester:
                                        lender=self.lender)
             previous = self._snapshot
             self._snapshot = _Snapshot(self.settings, previous.profile, self.embedder, self._segmenter, corpus,
-                                       index, previous, previous.clock).with_learned(previous.learned)
+                                       index, previous, previous.clock).with_learned(previous.scorer.learned)
             return counts
 
     def set_learned(self, examples: list[tuple[str, str]], dismissed: list[tuple[str, str]] = ()) -> None:
@@ -665,7 +550,7 @@ class Suggester:
                 split: bool = True, context: list[str] | None = None, product: str | None = None) -> Result:
         return self._snapshot.suggest(message, k, stage, variables, weights, split, context, product)
 
-    def score(self, texts: list[str], weights: Weights | None = None) -> _Scores:
+    def score(self, texts: list[str], weights: Weights | None = None) -> Scores:
         return self._snapshot.score(texts, weights)
 
     def situation_score(self, message: str, situation: str) -> float:
