@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Sequence
+
+if TYPE_CHECKING:
+    from .records import Problem
+
 
 class SuggestError(Exception):
     """Base class: `str(err)` is a complete message meant for the person who has to fix it."""
@@ -23,14 +28,18 @@ class InputError(SuggestError):
 
 
 class CorpusError(SuggestError):
-    """The corpus files are broken; the message names every problem with file, line and field."""
+    """The corpus files are broken. `problems` says what is wrong as data (field, code, values, file:line), for
+    each interface to word in its language; the message is their English wording, for the CLI and logs."""
 
     code = "invalid_corpus"
 
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
+    def __init__(self, problems: Sequence[Problem | str]) -> None:
+        # Worded on demand: this module is imported by every package, the wording lives with the corpus checks.
+        from .corpus.problems import as_problem, describe
+
+        self.problems: list[Problem] = [as_problem(p) for p in problems]
         head = f"{len(problems)} problem(s) in the corpus:" if len(problems) > 1 else "problem in the corpus:"
-        super().__init__(head + "\n  " + "\n  ".join(problems))
+        super().__init__(head + "\n  " + "\n  ".join(describe(p) for p in self.problems))
 
 
 class IndexError_(SuggestError):

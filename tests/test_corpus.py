@@ -194,3 +194,120 @@ def test_a_column_the_file_lacks_leaves_the_field_as_it_is_and_an_empty_cell_cle
     # the column is there but the cell is empty: the editor cleared it
     cleared = write_csv(tmp_path / "cleared.csv", [["编号", "情境", "话术", "快捷编码"], ["bargain-01", "bargain", old.text, ""]])
     assert parse_import(cleared, corpus).replies["bargain-01"].shortcut is None
+
+
+# ---- problems as data: one wording table per language, keyed by code ---------------------------------------------
+
+ROOT = Path(__file__).parent.parent
+# The modules whose checks make problems; each spells a problem's code out where it makes it.
+CHECK_MODULES = ("suggest/corpus/files.py", "suggest/corpus/interchange.py", "suggest/corpus/spreadsheet.py",
+                 "suggest/corpus/products.py", "suggest/corpus/product_cells.py", "suggest/authoring/quick_phrases.py",
+                 "suggest/authoring/import_preview.py", "suggest/authoring/draft_checks.py")
+MAKERS = {"Problem", "bad"}  # Problem(field, code, …) and the checks' bad(field, code, …)
+
+
+def codes_in(source: str) -> tuple[set[str], list[int]]:
+    """The codes `source` makes problems with, and the lines where a problem's code is not written out (a code
+    in a variable would escape the test below)."""
+    import ast
+
+    tree = ast.parse(source)
+    inside_makers = {id(node) for f in ast.walk(tree) if isinstance(f, ast.FunctionDef) and f.name in MAKERS
+                     for node in ast.walk(f)}
+
+    def literals(node) -> list[str] | None:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return [node.value]
+        if isinstance(node, ast.IfExp):
+            body, orelse = literals(node.body), literals(node.orelse)
+            return body + orelse if body is not None and orelse is not None else None
+        return None
+
+    codes: set[str] = set()
+    unreadable: list[int] = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or id(node) in inside_makers:
+            continue
+        name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
+        if name not in MAKERS:
+            continue
+        code = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "code"), None)
+        found = literals(code) if code is not None else None
+        if found is None:
+            unreadable.append(node.lineno)
+        else:
+            codes.update(found)
+    return codes, unreadable
+
+
+def unworded(codes: set[str]) -> set[str]:
+    from suggest.authoring.wording import CHINESE
+    from suggest.corpus.problems import ENGLISH
+
+    return {code for code in codes if code not in ENGLISH or code not in CHINESE}
+
+
+def test_every_code_a_check_raises_is_worded_in_english_and_in_chinese():
+    from suggest.authoring.shop_facts import ZH_WORDING
+    from suggest.authoring.wording import CHINESE, CORPUS_ZH
+    from suggest.corpus.problems import CORPUS_WORDING, ENGLISH
+    from suggest.corpus.profile import PROFILE_WORDING
+
+    raised: set[str] = set()
+    for module in CHECK_MODULES:
+        codes, unreadable = codes_in((ROOT / module).read_text(encoding="utf-8"))
+        assert not unreadable, f"{module}: problems made with a code not written out, at lines {unreadable}"
+        raised |= codes
+    assert {"too_long", "missing_columns", "bad_stock", "shortcut_dropped_taken", "few_examples"} <= raised
+    assert not unworded(raised)
+    assert set(ENGLISH) == set(CHINESE)  # nothing worded in one language only
+    # the shop profile's codes are the same vocabulary: none of them reworded by the corpus tables
+    assert not set(PROFILE_WORDING) & set(CORPUS_WORDING) and not set(ZH_WORDING) & set(CORPUS_ZH)
+
+
+def test_the_code_scan_sees_a_new_code_and_a_code_it_cannot_read():
+    source = ('problems.append(Problem("text", "brand_new", {}))\n'
+              'bad("tags", "too_long" if long else "other_new", limit=3)\n'
+              'Problem("x", code)\n'
+              'def bad(field, code):\n    problems.append(Problem(field, code, {}))\n')
+    codes, unreadable = codes_in(source)
+    assert codes == {"brand_new", "too_long", "other_new"} and unreadable == [3]
+    assert unworded(codes) == {"brand_new", "other_new"}
+
+
+def test_rewording_the_english_leaves_the_chinese_as_it_is(monkeypatch):
+    from suggest.authoring.wording import zh_problem
+    from suggest.corpus import problems
+    from suggest.corpus.files import MAX_REPLY_CHARS
+    from suggest.records import Problem
+
+    problem = Problem("text", "too_long", {"length": 600, "limit": MAX_REPLY_CHARS}, "bargain.yaml:12")
+    assert problems.describe(problem) == "bargain.yaml:12: field 'text': is 600 characters; at most 500"
+    assert zh_problem(problem) == "bargain.yaml:12: 话术：有 600 个字，最多 500 个字"
+    monkeypatch.setitem(problems.ENGLISH, "too_long", "has {length} characters, {limit} at most")
+    assert str(CorpusError([problem])) == "problem in the corpus:\n  bargain.yaml:12: field 'text': has 600 " \
+                                          "characters, 500 at most"
+    assert zh_problem(problem) == "bargain.yaml:12: 话术：有 600 个字，最多 500 个字"
+
+
+def test_a_load_error_carries_problems_with_the_limit_in_their_values(home):
+    from suggest.authoring.wording import zh_problem
+    from suggest.corpus.files import MAX_REPLY_CHARS
+
+    path = home / "corpus" / "situations" / "bargain.yaml"
+    long_text = "亲" * (MAX_REPLY_CHARS + 1)
+    text = path.read_text(encoding="utf-8")
+    first = load_corpus(home / "corpus").replies["bargain-01"].text
+    path.write_text(text.replace(first, long_text, 1), encoding="utf-8")
+    with pytest.raises(CorpusError) as err:
+        load_corpus(home / "corpus")
+    problem = err.value.problems[0]
+    assert (problem.field, problem.code) == ("text", "too_long")
+    assert problem.values == {"length": MAX_REPLY_CHARS + 1, "limit": MAX_REPLY_CHARS}
+    assert problem.where.startswith(f"{path}:")
+    assert f"最多 {MAX_REPLY_CHARS} 个字" in zh_problem(problem)
+
+
+def test_a_message_a_module_still_words_itself_is_kept_as_written():
+    err = CorpusError(["shop.yaml:5: field 'x': must be a time"])
+    assert err.problems[0].code == "said" and str(err).endswith("shop.yaml:5: field 'x': must be a time")

@@ -25,6 +25,8 @@ from suggest.errors import CorpusError
 from suggest.usage.feedback import FeedbackStore
 from suggest.authoring.history import History
 from suggest.corpus.interchange import export_corpus, parse_import, preview_import
+from suggest.corpus.problems import describe
+from suggest.authoring.wording import zh_problem
 from suggest.settings import load_settings
 from suggest.corpus.spreadsheet import read_qianniu, write_qianniu
 
@@ -193,7 +195,7 @@ def test_conflicting_saves_get_both_versions_and_lose_nothing(service, live):
     with pytest.raises(Conflict) as caught:
         service.save_reply(mine, "alice", reply_id="bargain-01", version=start)
     details = caught.value.details()
-    assert caught.value.status == 409
+    assert caught.value.code == "conflict"  # answered with 409 by the web layer (webapp/errors.py)
     assert details["theirs"]["text"] == theirs["text"] and details["theirs"]["version"] != start
     assert details["yours"]["text"] == mine["text"]
     assert details["changed_by"]["editor"] == "bob"
@@ -308,10 +310,13 @@ def test_import_preview_adds_changes_and_rejects_with_reasons_then_commits_all_o
     status = {r.id: r.status for r in preview.rows}
     assert status == {"invoice-01": "add", "bargain-01": "change", "bargain-02": "unchanged", "bad-1": "reject",
                       "bad-2": "reject", "bad-3": "reject"}
-    reasons = {r.id: " ".join(r.reasons) for r in preview.rows}
+    reasons = {r.id: " ".join(describe(p) for p in r.reasons) for r in preview.rows}
     assert "全网最低" in reasons["bad-1"]
     assert "examples" in reasons["bad-2"]
     assert "'yj2' is already used by bargain-02" in reasons["bad-3"]
+    shortcut = next(p for p in preview.rows[5].reasons if p.field == "shortcut")
+    assert (shortcut.code, shortcut.values) == ("shortcut_taken", {"shortcut": "yj2", "owner": "bargain-02"})
+    assert zh_problem(shortcut) == "快捷编码：yj2 已被 bargain-02 使用"  # the editors' words, from the same data
     assert [r.changed for r in preview.rows if r.id == "bargain-01"] == [["text"]]
     assert [s.id for s in preview.new_situations] == ["invoice"]
     assert preview.rows[0].where == "new.jsonl:1"
@@ -469,7 +474,7 @@ def test_a_qianniu_phrase_with_a_forbidden_word_stops_the_whole_import(service, 
     path = write_csv(tmp_path / "bad.csv", QIANNIU_SHEET + [("售后", "hp1", "亲，给个好评返现5元哦")])
     preview = service.import_preview(path, "bad.csv")
     assert not preview.ok and preview.verdict()["kind"] == "reject"
-    assert [r.line for r in preview.rejected] == [6] and "好评返现" in preview.rejected[0].reasons[0]
+    assert [r.line for r in preview.rejected] == [6] and "好评返现" in zh_problem(preview.rejected[0].reasons[0])
     before = files(live)
     with pytest.raises(Invalid):
         service.import_commit(path, "alice", "bad.csv")

@@ -115,6 +115,19 @@ def test_a_bad_number_names_the_sku(tmp_path):
     assert "p.csv:2: column SKU (白色/M 价格)" in text and "not a number" in text
 
 
+def test_a_cell_problem_is_data_the_editor_words_in_chinese(tmp_path):
+    from suggest.authoring.product_sheet import zh_cell_problem, zh_file_problem
+
+    path = write_gbk(tmp_path / "p.csv", HOODIE.replace("价格139", "价格一百"))
+    with pytest.raises(CorpusError) as info:
+        read_products(path)
+    problem = info.value.problems[0]
+    assert (problem.field, problem.code, problem.where) == ("SKU", "not_a_number", f"{path}:2")
+    assert problem.values == {"value": "一百", "part": "白色/M 价格"}
+    assert zh_file_problem(problem, path, "商品.csv") == "商品.csv 第 2 行：SKU（白色/M 价格）列：“一百”不是数字"
+    assert zh_cell_problem(problem) == "SKU（白色/M 价格）：“一百”不是数字"
+
+
 def test_an_xlsx_bad_number_names_sheet_and_row(tmp_path):
     import openpyxl
 

@@ -7,8 +7,10 @@ import pytest
 from click.testing import CliRunner
 
 from suggest.authoring.quick_phrases import import_quick_phrases, with_placeholders
+from suggest.authoring.wording import zh_problem
 from suggest.cli import main
 from suggest.corpus.files import load_corpus
+from suggest.corpus.problems import describe
 from suggest.corpus.spreadsheet import read_quick_phrases, write_qianniu
 from suggest.engine.suggester import Suggester
 from suggest.errors import CorpusError
@@ -52,6 +54,18 @@ def test_the_projects_own_qianniu_export_imports_back_unchanged(fresh_engine, tm
     result = import_quick_phrases(fresh_engine, read_quick_phrases(path), replace=True)
     assert not result.added and not result.removed
     assert result.corpus.replies == fresh_engine.corpus.replies
+
+
+def test_a_taken_or_bad_shortcut_is_left_empty_with_a_note_in_both_languages(fresh_engine, tmp_path):
+    taken = next(r.shortcut for r in fresh_engine.corpus.replies.values() if r.shortcut)
+    path = write_sheet(tmp_path / "s.csv", [("讲价回复", taken, "亲，这是一句全新的话术，和现有的都不一样哦~"),
+                                            ("讲价回复", "不合规!", "亲，这又是一句全新的话术呢~")])
+    result = import_quick_phrases(fresh_engine, read_quick_phrases(path))
+    assert [n.code for n in result.notes] == ["shortcut_dropped_taken", "shortcut_dropped_invalid"]
+    assert all(r.shortcut is None for r in result.added)
+    assert describe(result.notes[0]) == f"{path}:2: 快捷编码 {taken!r} is taken; left empty"
+    assert f"note: {path}:3: 快捷编码 '不合规!' is not 1-16 letters or digits" in result.format()
+    assert zh_problem(result.notes[0]) == f"{path}:2: 快捷编码 {taken} 已被别的话术占用，这条导入后不设快捷编码"
 
 
 def test_shop_values_become_placeholders_again():

@@ -18,17 +18,17 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..corpus import compliance
-from ..corpus.files import ID_PATTERN, MAX_EXAMPLE_CHARS, MAX_REPLY_CHARS, SHORTCUT_PATTERN, validate_reply
+from ..corpus.files import (ID_PATTERN, MAX_EXAMPLE_CHARS, MAX_REPLY_CHARS, MIN_GOOD_EXAMPLES, SHORTCUT_PATTERN,
+                            validate_reply)
 from ..corpus.profile import KNOWN_PLACEHOLDERS, PER_CONVERSATION, placeholders
-from ..records import STAGES, Corpus, Reply, Situation
+from ..records import STAGES, Corpus, Problem, Reply, Situation
 from ..engine.text import normalize
-from .wording import field_of, zh_problem
+from .wording import zh_problem, zh_text
 
 MAX_TAG_CHARS = 20
 MAX_TAGS = 10
 MAX_SITUATION_NAME = 40
 MAX_DESCRIPTION = 300
-MIN_GOOD_EXAMPLES = 3
 
 
 def text_lines(value: object) -> list[str]:
@@ -268,10 +268,10 @@ class DraftChecker:
         raw["requires"] = draft["requires"] if "requires" in draft else list(current.requires if current else ())
         raw["campaign"] = draft["campaign"] if "campaign" in draft else (current.campaign if current else None)
         raw["campaign"] = raw["campaign"] or None
-        leftovers: list[str] = []
-        reply = validate_reply(raw, "draft", situations, leftovers)
-        for problem in leftovers:  # anything the checks above did not phrase (kept in the engine's words)
-            problems.append({"field": field_of(problem), "message": zh_problem(problem.split(": ", 1)[-1])})
+        leftovers: list[Problem] = []
+        reply = validate_reply(raw, "", situations, leftovers)
+        for problem in leftovers:  # anything the checks above did not phrase themselves
+            problems.append({"field": problem.field or "reply", "message": zh_problem(problem)})
         if reply is None:
             return check
         check.reply = reply
@@ -279,7 +279,8 @@ class DraftChecker:
         check.duplicates = self.near_duplicates(reply.text, exclude=reply.id)
         if len(reply.examples) < MIN_GOOD_EXAMPLES:
             check.notes.append({"kind": "examples", "field": "examples",
-                                "message": f"只有 {len(reply.examples)} 条例句；写 {MIN_GOOD_EXAMPLES} 条以上不同说法，匹配会更准"})
+                                "message": zh_text(Problem("examples", "few_examples", {
+                                    "count": len(reply.examples), "good": MIN_GOOD_EXAMPLES}))})
         owners = {e: r for r in corpus.replies.values() if r.id != reply.id for e in r.examples}
         for example in reply.examples:
             other = owners.get(example)

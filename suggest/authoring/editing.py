@@ -39,7 +39,7 @@ from .product_sheet import ProductSheetEditor
 from .shop_facts import ShopFacts
 from .refusals import Blocked, Conflict, Invalid, Missing, NeedsConfirmation
 from .snapshots import corpus_state, reply_from_dict, reply_version, situation_from_dict, situation_version
-from .wording import field_of, zh_problem
+from .wording import zh_problem
 
 log = logging.getLogger(__name__)
 # Files beside situations/ whose change on disk reaches every worker at its next request.
@@ -257,7 +257,7 @@ class EditingService:
         try:
             return check_corpus(situations, raws)
         except CorpusError as exc:
-            raise Invalid([{"field": field_of(p), "message": zh_problem(p)} for p in exc.problems]) from None
+            raise Invalid([{"field": p.field or "reply", "message": zh_problem(p)} for p in exc.problems]) from None
 
     def _commit(self, editor: str, action: str, target: str, summary: str, old: Corpus, new: Corpus,
                 reply_ids: set[str], situation_ids: set[str], reverts: int | None = None) -> Change:

@@ -8,15 +8,15 @@ treat both alike.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
 from ..corpus import compliance
-from ..corpus.interchange import ImportPreview
+from ..corpus.interchange import ImportPreview, compliance_problems
 from ..corpus.profile import KNOWN_PLACEHOLDERS, fill, placeholders
 from ..errors import CorpusError
-from ..records import STAGE_NAMES
+from ..records import STAGE_NAMES, Problem
 from .presentation import list_situations
 
 
@@ -114,17 +114,16 @@ def _phrase_preview(engine, path: Path, display_name: str | None, overrides: dic
         phrases = read_quick_phrases(path)
         result = import_quick_phrases(engine, phrases, replace=False, overrides=overrides)
     except CorpusError as exc:
-        preview.errors = [show(p) for p in exc.problems]
+        preview.errors = [replace(p, where=show(p.where)) for p in exc.problems]
         return preview
     preview.groups = result.groups
     for phrase in phrases:
         samples = preview.samples.setdefault(phrase.group, [])
         if len(samples) < 3:
             samples.append(phrase.text)
-    notes: dict[str, list[str]] = {}
+    notes: dict[str, list[Problem]] = {}  # a row's notes, placed by the row
     for note in result.notes:
-        where, _, message = note.partition(": ")
-        notes.setdefault(where, []).append(message)
+        notes.setdefault(note.where, []).append(replace(note, where=""))
     # the phrases in the order import_quick_phrases took them: a phrase already in the home keeps its reply
     profile = engine.profile.values()
     existing = {fill(r.text, profile)[0]: r for r in corpus.replies.values()}
@@ -136,18 +135,14 @@ def _phrase_preview(engine, path: Path, display_name: str | None, overrides: dic
         reply = same if same is not None else next(added, None)
         if reply is None:  # pragma: no cover - the same walk as import_quick_phrases
             continue
-        reasons: list[str] = []
+        reasons: list[Problem] = []
         warnings = list(notes.get(phrase.where, []))
         if same is None:
-            for finding in compliance_of(reply.text, reply.requires):
-                message = f"compliance ({finding.category}): “{finding.word}”"
-                if finding.severity == "block":
-                    reasons.append(message + " is not allowed")
-                else:
-                    warnings.append(message + " needs a second look")
-            for name in dict.fromkeys(placeholders(reply.text)):
-                if name not in allowed:
-                    reasons.append(f"field 'text': unknown placeholder {{{name}}}")
+            refused, doubtful = compliance_problems(compliance_of(reply.text, reply.requires), enforce=True)
+            reasons += refused
+            warnings += doubtful
+            reasons += [Problem("text", "unknown_placeholder", {"name": name})
+                        for name in dict.fromkeys(placeholders(reply.text)) if name not in allowed]
         status = "unchanged" if same is not None else "reject" if reasons else "add"
         situation = situations.get(reply.situation)
         preview.rows.append(RowPreview(

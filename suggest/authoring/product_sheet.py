@@ -21,15 +21,18 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..corpus.products import (Product, ProductSheet, fold, format_size_row, format_size_chart, format_skus,
-                               parse_size_chart, parse_skus, products_path, read_products, write_products)
+from ..corpus.product_cells import (fold, format_size_chart, format_size_row, format_skus, parse_size_chart,
+                                    parse_skus)
+from ..corpus.products import Product, ProductSheet, place_of, products_path, read_products, write_products
 # The header aliases decide which columns a file reads as fixed fields: an attribute named like one of them
 # would come back as that field, so the editor refuses such names (the products module owns the table).
 from ..corpus.products import _MAIN_ALIASES, _key
 from ..engine.product_answers import load_templates
 from ..errors import CorpusError
+from ..records import Problem
 from .history import Change
 from .refusals import Conflict, Invalid, Missing
+from .wording import zh_label, zh_text
 
 if TYPE_CHECKING:
     from .editing import EditingService
@@ -179,83 +182,25 @@ def validate_form(form: dict) -> tuple[Product | None, list[dict]]:
                    size_chart=cells["size_chart"], skus=cells["skus"], aliases=aliases), []
 
 
-# ---- the products module's English problems in the editors' Chinese -------------------------------------------
+# ---- the products module's problems in the editors' Chinese ---------------------------------------------------
 
-_Q = r"(?P<q>['\"])(?P<v>.*)(?P=q)"  # a value as Python's repr quotes it
-_CELL_PHRASES = [
-    (rf"{_Q} needs the size first, as in .*", "“{v}”前面要先写尺码和冒号，例如 S: 衣长66 胸围112 身高150-158 体重40-50kg"),
-    (rf"{_Q} needs the colour/size first, as in .*", "“{v}”前面要先写颜色/尺码和冒号，例如 黑色/M: 价格129 库存12"),
-    (rf"size (?P<size>.*?): {_Q} is not a name followed by a number or range, as in .*",
-     "尺码 {size} 的“{v}”应当是名称加数字或范围，例如 衣长66、身高150-158"),
-    (rf"{_Q} is not a number or a range like 155-160", "“{v}”应当是数字或范围，例如 155-160"),
-    (rf"{_Q} is not a number or range", "“{v}”应当是数字或范围"),
-    (rf"the range {_Q} runs backwards", "范围“{v}”前大后小"),
-    (r"a size appears twice", "有尺码写了两次"),
-    (rf"stock {_Q} must be a whole number, 0 or more", "库存“{v}”应当是 0 或正整数（缺货写 0）"),
-    (r"a price may not be negative", "价格不能是负数"),
-    (rf"{_Q} is not a number", "“{v}”不是数字"),
-    (rf"(?P<label>.*?): {_Q} should be 价格<元> or 库存<件数>", "{label} 的“{v}”应当写成 价格129 或 库存12"),
-    (r"is empty(?: \(product .*\))?", "是空的"),
-    (rf"duplicate id {_Q} \(first at line (?P<line>\d+)\)", "商品ID“{v}”重复了（第一次出现在第 {line} 行）"),
-    (rf"{_Q} is not in the 商品 sheet", "商品ID“{v}”不在“商品”工作表里"),
-]
-_FILE_PHRASES = [
-    (r"the product sheet is empty", "商品表是空的"),
-    (r"missing column\(s\) (?P<v>.*)", "缺少列 {v}（商品ID、商品名必填）"),
-    (r"missing column (?P<v>.*)", "缺少列 {v}"),
-    (r"product (?P<v>.*) has a size chart both here and in its 尺码表 cell", "商品 {v} 的尺码表在“尺码表”工作表和尺码表列里都写了"),
-    (r"product (?P<v>.*) has SKUs both here and in its SKU cell", "商品 {v} 的 SKU 在“SKU”工作表和 SKU 列里都写了"),
-    (r"not valid CSV \((?P<v>.*)\)", "不是有效的 CSV 文件（{v}）"),
-    (r"neither UTF-8 nor GBK text", "既不是 UTF-8 也不是 GBK 编码的文本"),
-    (r"not an Excel \.xlsx workbook.*", "不是 Excel .xlsx 文件"),
-    (r"more than (?P<v>\d+) rows", "超过 {v} 行"),
-    (r"no such file", "文件不存在"),
-]
+def zh_cell_problem(problem: Problem) -> str:
+    """A size chart or SKU cell's problem in Chinese, led by the column and entry it names (尺码表（S 身高）：…)."""
+    label = zh_label(problem)
+    return f"{label}：{zh_text(problem)}" if label else zh_text(problem)
 
 
-def _translate(text: str, phrases: list[tuple[str, str]]) -> str | None:
-    for pattern, words in phrases:
-        match = re.fullmatch(pattern, text, re.S)
-        if match:
-            values = {k: v for k, v in match.groupdict().items() if v is not None}
-            if "v" in values and values["v"].startswith("商品ID/"):  # "商品ID/id, 商品名/name"
-                values["v"] = "、".join(part.split("/")[0] for part in values["v"].split(", "))
-            return words.format(**values)
-    return None
-
-
-def _column(column: str) -> str:
-    return column.replace(" (", "（").replace(")", "）")
-
-
-def zh_cell_problem(message: str) -> str:
-    """A size chart or SKU cell's problem (``form: column 尺码表 (S 身高): '1x' is not …``) in Chinese, led by
-    the column it names (尺码表（S 身高）：…)."""
-    match = re.match(r"^.*?: column (?P<column>.+?): (?P<rest>.*)$", message, re.S)
-    if not match:
-        return message
-    words = _translate(match.group("rest"), _CELL_PHRASES) or match.group("rest")
-    return f"{_column(match.group('column'))}：{words}"
-
-
-def zh_file_problem(message: str, path: Path, name: str) -> str:
-    """A problem of an uploaded sheet in Chinese, located by the name it was uploaded as (sheet and line)."""
-    rest = message
+def zh_file_problem(problem: Problem, path: Path, name: str) -> str:
+    """A problem of an uploaded sheet in Chinese, placed by the name it was uploaded as (sheet and line), never by
+    the server's path: "bad.csv 第 3 行：商品名列：是空的"."""
+    place = place_of(problem.where, path)
     where = ""
-    if message.startswith(str(path)):
-        match = re.match(r"^(?: \[(?P<sheet>[^\]]+)\])?(?::(?P<line>\d+))?: (?P<rest>.*)$", message[len(str(path)):],
-                         re.S)
-        if match:
-            where = name + (f"［{match.group('sheet')}］" if match.group("sheet") else "")
-            where += f" 第 {match.group('line')} 行" if match.group("line") else ""
-            rest = match.group("rest")
-    column = re.match(r"^column (?P<column>.+?): (?P<rest>.*)$", rest, re.S)
-    if column:
-        words = _translate(column.group("rest"), _CELL_PHRASES) or column.group("rest")
-        rest = f"{_column(column.group('column'))}列：{words}"
-    else:
-        rest = _translate(rest, _FILE_PHRASES) or rest
-    return f"{where}：{rest}" if where else rest
+    if place is not None:
+        sheet, line = place
+        where = name + (f"［{sheet}］" if sheet else "") + (f" 第 {line} 行" if line else "")
+    label = zh_label(problem)
+    words = f"{label}列：{zh_text(problem)}" if label else zh_text(problem)
+    return f"{where}：{words}" if where else words
 
 
 def _folded_duplicates(products: list[Product]) -> list[tuple[str, str]]:

@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..corpus.files import SHORTCUT_PATTERN, RawReply, check_corpus
+from ..corpus.problems import describe
 from ..corpus.profile import PER_CONVERSATION, fill
 from ..corpus.spreadsheet import QuickPhrase
 from ..engine.build import OOS
 from ..engine.suggester import Suggester
 from ..engine.text import normalize
-from ..records import Corpus, Reply, Situation
+from ..records import Corpus, Problem, Reply, Situation
 
 NEW_SITUATION_BELOW = 0.36  # a group whose best situation is less certain than this becomes a situation of its own
 NAME_BASELINE = 0.7  # cosine of two unrelated short situation names under m3e-small
@@ -49,7 +50,7 @@ class PhraseImport:
     added: list[Reply] = field(default_factory=list)
     unchanged: list[Reply] = field(default_factory=list)  # phrases that are already replies of the home
     removed: list[Reply] = field(default_factory=list)  # with `replace`: the home's replies no phrase kept
-    notes: list[str] = field(default_factory=list)  # e.g. a 快捷编码 dropped because it was taken
+    notes: list[Problem] = field(default_factory=list)  # e.g. a 快捷编码 dropped because it was taken (at its row)
     rows: dict[str, str] = field(default_factory=dict)  # added reply id -> the sheet's "file:line"
 
     def format(self) -> str:
@@ -57,7 +58,7 @@ class PhraseImport:
         for g in self.groups:
             target = f"new situation {g.situation} ({g.name})" if g.new else f"{g.situation} ({g.name})"
             lines.append(f"  {g.group or UNGROUPED}: {g.phrases} phrase(s) -> {target}, confidence {g.confidence:.2f}")
-        return "\n".join(lines + [f"  note: {n}" for n in self.notes])
+        return "\n".join(lines + [f"  note: {describe(n)}" for n in self.notes])
 
 
 def assign_groups(engine: Suggester, phrases: list[QuickPhrase],
@@ -131,8 +132,8 @@ def import_quick_phrases(engine: Suggester, phrases: list[QuickPhrase], replace:
         sid = target[phrase.group].situation
         shortcut = phrase.shortcut.lower() or None
         if shortcut and (not SHORTCUT_PATTERN.match(shortcut) or shortcut in shortcuts):
-            result.notes.append(f"{phrase.where}: 快捷编码 {phrase.shortcut!r} "
-                                f"{'is taken' if shortcut in shortcuts else 'is not 1-16 letters or digits'}; left empty")
+            result.notes.append(Problem("", "shortcut_dropped_taken" if shortcut in shortcuts
+                                        else "shortcut_dropped_invalid", {"shortcut": phrase.shortcut}, phrase.where))
             shortcut = None
         if shortcut:
             shortcuts.add(shortcut)

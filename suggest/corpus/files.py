@@ -1,8 +1,8 @@
 """The corpus on disk: one YAML file per situation under corpus/situations/, plus corpus/shop.yaml.
 
-Loading validates everything and raises one CorpusError listing every problem with file, line and field;
-nothing is half-loaded. Writing is atomic (temporary file, then rename), so an editor's crash never leaves a
-truncated file behind.
+Loading validates everything and raises one CorpusError listing every problem (suggest.records.Problem: field,
+code, values and file:line; each interface words them, see corpus.problems); nothing is half-loaded. Writing is
+atomic (temporary file, then rename), so an editor's crash never leaves a truncated file behind.
 """
 
 from __future__ import annotations
@@ -18,13 +18,15 @@ from pathlib import Path
 import yaml
 
 from ..errors import CorpusError
-from .profile import CAMPAIGN_PLACEHOLDERS, KNOWN_PLACEHOLDERS, TIMING, ShopProfile, describe, placeholders
-from ..records import STAGES, Corpus, Reply, Situation
+from .problems import describe
+from .profile import CAMPAIGN_PLACEHOLDERS, KNOWN_PLACEHOLDERS, TIMING, ShopProfile, placeholders
+from ..records import STAGES, Corpus, Problem, Reply, Situation
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")
 SHORTCUT_PATTERN = re.compile(r"^[a-z0-9]{1,16}$")
 MAX_REPLY_CHARS = 500
 MAX_EXAMPLE_CHARS = 200
+MIN_GOOD_EXAMPLES = 3  # fewer example messages than this (and no situation bank) match less well
 SITUATIONS_DIR = "situations"
 SITUATION_FIELDS = {"id", "name", "stage", "description", "examples", "replies"}
 
@@ -68,69 +70,75 @@ def _text_list(value: object) -> list[str] | None:
     return None
 
 
-def _problem(data: dict, where: str, field: str, message: str) -> str:
-    """'file:line: field 'x': message', pointing at the field's own line when the YAML loader recorded it."""
+def _where(data: dict, where: str, field: str) -> str:
+    """`where` ("file:line") pointing at the field's own line when the YAML loader recorded it."""
     line = data.line_of(field) if isinstance(data, _Located) else None
-    loc = re.sub(r":\d+$", f":{line}", where) if line else where
-    return f"{loc}: field '{field}': {message}"
+    return re.sub(r":\d+$", f":{line}", where) if line else where
 
 
 REPLY_FIELDS = frozenset({"id", "situation", "stage", "text", "examples", "tags", "shortcut", "retired", "requires",
                           "campaign"})
 
 
-def validate_reply(raw: dict, where: str, situations: dict[str, Situation], problems: list[str]) -> Reply | None:
-    """One reply's fields checked; problems appended as 'where: field: message'."""
+def validate_reply(raw: dict, where: str, situations: dict[str, Situation], problems: list[Problem]) -> Reply | None:
+    """One reply's fields checked; a Problem appended for each bad field (placed at the field's line)."""
     start = len(problems)
 
-    def bad(field: str, message: str) -> None:
-        problems.append(_problem(raw, where, field, message))
+    def bad(field: str, code: str, **values: object) -> None:
+        problems.append(Problem(field, code, values, _where(raw, where, field)))
 
     rid = raw.get("id")
-    if not isinstance(rid, str) or not ID_PATTERN.match(rid):
-        bad("id", f"must be lowercase letters, digits, '-' or '_' (got {rid!r})")
+    if rid is None:
+        bad("id", "missing")
+    elif not isinstance(rid, str) or not ID_PATTERN.match(rid):
+        bad("id", "bad_id", value=rid)
     situation = raw.get("situation")
     if not isinstance(situation, str) or situation not in situations:
-        bad("situation", f"unknown situation {situation!r}")
+        if situation is None:
+            bad("situation", "missing")
+        else:
+            bad("situation", "unknown_situation", situation=situation)
         situation = None
     stage = raw.get("stage") or (situations[situation].stage if situation else None)
-    if stage not in STAGES:
-        bad("stage", f"must be one of {', '.join(STAGES)} (got {stage!r})")
+    if stage is None:
+        bad("stage", "missing")
+    elif stage not in STAGES:
+        bad("stage", "bad_stage", value=stage, stages=STAGES)
     text = raw.get("text")
     if not isinstance(text, str) or not text.strip():
-        bad("text", "is required and may not be empty")
+        bad("text", "empty")
     elif len(text) > MAX_REPLY_CHARS:
-        bad("text", f"is {len(text)} characters; at most {MAX_REPLY_CHARS}")
+        bad("text", "too_long", length=len(text), limit=MAX_REPLY_CHARS)
     # A reply may come without examples (a 千牛 quick phrase): its situation's bank understands the buyer.
     examples = _text_list(raw.get("examples") or [])
     if examples is None or not all(e.strip() for e in examples):
-        bad("examples", "must be a list of non-empty example buyer messages")
+        bad("examples", "bad_examples")
     elif any(len(e) > MAX_EXAMPLE_CHARS for e in examples):
-        bad("examples", f"an example is longer than {MAX_EXAMPLE_CHARS} characters")
+        bad("examples", "example_too_long", limit=MAX_EXAMPLE_CHARS)
     tags = _text_list(raw.get("tags", []) or [])
     if tags is None:
-        bad("tags", "must be a list of words")
+        bad("tags", "not_word_list")
     shortcut = raw.get("shortcut")
     if shortcut is not None:
         shortcut = str(shortcut).strip().lower() or None
         if shortcut and not SHORTCUT_PATTERN.match(shortcut):
-            bad("shortcut", f"must be 1-16 lowercase letters or digits (got {shortcut!r})")
+            bad("shortcut", "bad_shortcut", value=shortcut)
     retired = raw.get("retired", False)
     if retired in ("", None, "0", "false", "False"):
         retired = False
     elif retired in ("1", "true", "True"):
         retired = True
     if not isinstance(retired, bool):
-        bad("retired", f"must be true or false (got {retired!r})")
+        bad("retired", "not_yes_no", value=retired)
     requires = _text_list(raw.get("requires", []) or [])
     if requires is None:
-        bad("requires", "must be a list of yes/no facts of shop.yaml (e.g. [花呗])")
+        bad("requires", "bad_requires")
     campaign = raw.get("campaign")
     if campaign is not None and (not isinstance(campaign, str) or not campaign.strip()):
-        bad("campaign", f"must be the name of a campaign in shop.yaml (got {campaign!r})")
+        bad("campaign", "bad_campaign", value=campaign)
     unknown = set(raw) - REPLY_FIELDS
     for key in sorted(unknown):
-        bad(key, "unknown field")
+        bad(key, "unknown_field")
     if len(problems) > start:
         return None
     return Reply(id=rid, situation=situation, stage=stage, text=text.strip(),
@@ -141,7 +149,7 @@ def validate_reply(raw: dict, where: str, situations: dict[str, Situation], prob
 
 def check_corpus(situations: dict[str, Situation], raws: list[RawReply]) -> Corpus:
     """Validate replies against situations and each other; raise CorpusError with every problem found."""
-    problems: list[str] = []
+    problems: list[Problem] = []
     replies: dict[str, Reply] = {}
     seen_where: dict[str, str] = {}
     shortcuts: dict[str, str] = {}
@@ -150,10 +158,12 @@ def check_corpus(situations: dict[str, Situation], raws: list[RawReply]) -> Corp
         if reply is None:
             continue
         if reply.id in replies:
-            problems.append(f"{raw.where}: field 'id': duplicate reply id {reply.id!r} (first at {seen_where[reply.id]})")
+            problems.append(Problem("id", "duplicate_reply", {"id": reply.id, "first": seen_where[reply.id]},
+                                    raw.where))
             continue
         if reply.shortcut and reply.shortcut in shortcuts:
-            problems.append(f"{raw.where}: field 'shortcut': {reply.shortcut!r} is already used by {shortcuts[reply.shortcut]}")
+            problems.append(Problem("shortcut", "shortcut_taken", {"shortcut": reply.shortcut,
+                                                                    "owner": shortcuts[reply.shortcut]}, raw.where))
             continue
         replies[reply.id] = reply
         seen_where[reply.id] = raw.where
@@ -164,32 +174,38 @@ def check_corpus(situations: dict[str, Situation], raws: list[RawReply]) -> Corp
     return Corpus(situations=dict(situations), replies=replies)
 
 
-def validate_situation(data: dict, where: str, problems: list[str], expected_id: str | None = None) -> Situation | None:
+def validate_situation(data: dict, where: str, problems: list[Problem],
+                       expected_id: str | None = None) -> Situation | None:
+    """One situation's fields checked (`expected_id`: the name of its file); a Problem appended for each."""
     start = len(problems)
 
-    def bad(field: str, message: str) -> None:
-        problems.append(_problem(data, where, field, message))
+    def bad(field: str, code: str, **values: object) -> None:
+        problems.append(Problem(field, code, values, _where(data, where, field)))
 
     sid = data.get("id")
-    if not isinstance(sid, str) or not ID_PATTERN.match(sid):
-        bad("id", f"must be lowercase letters, digits, '-' or '_' (got {sid!r})")
+    if sid is None:
+        bad("id", "missing")
+    elif not isinstance(sid, str) or not ID_PATTERN.match(sid):
+        bad("id", "bad_id", value=sid)
     elif expected_id and sid != expected_id:
-        bad("id", f"is {sid!r} but the file is named {expected_id}.yaml")
+        bad("id", "id_mismatch", value=sid, expected=expected_id)
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
-        bad("name", "is required")
-    if data.get("stage") not in STAGES:
-        bad("stage", f"must be one of {', '.join(STAGES)} (got {data.get('stage')!r})")
+        bad("name", "missing")
+    if data.get("stage") is None:
+        bad("stage", "missing")
+    elif data.get("stage") not in STAGES:
+        bad("stage", "bad_stage", value=data.get("stage"), stages=STAGES)
     description = data.get("description") or ""
     if not isinstance(description, str):
-        bad("description", "must be text")
+        bad("description", "not_string")
     examples = _text_list(data.get("examples") or [])
     if examples is None or not all(e.strip() for e in examples):
-        bad("examples", "must be a list of non-empty example buyer messages")
+        bad("examples", "bad_examples")
     elif any(len(e) > MAX_EXAMPLE_CHARS for e in examples):
-        bad("examples", f"an example is longer than {MAX_EXAMPLE_CHARS} characters")
+        bad("examples", "example_too_long", limit=MAX_EXAMPLE_CHARS)
     for key in sorted(set(data) - SITUATION_FIELDS):
-        bad(key, "unknown field")
+        bad(key, "unknown_field")
     if len(problems) > start:
         return None
     return Situation(id=sid, name=name.strip(), stage=data["stage"], description=description.strip(),
@@ -199,37 +215,38 @@ def validate_situation(data: dict, where: str, problems: list[str], expected_id:
 def load_corpus(corpus_dir: Path) -> Corpus:
     folder = corpus_dir / SITUATIONS_DIR
     if not folder.is_dir():
-        raise CorpusError([f"{folder}: no such directory (a corpus needs situations/<id>.yaml files)"])
-    problems: list[str] = []
+        raise CorpusError([Problem("", "no_situations_dir", {}, str(folder))])
+    problems: list[Problem] = []
     situations: dict[str, Situation] = {}
     raws: list[RawReply] = []
     for path in sorted(folder.glob("*.yaml")):
         try:
             data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
         except UnicodeDecodeError:
-            problems.append(f"{path}:1: not UTF-8 text")
+            problems.append(Problem("", "not_utf8", {}, f"{path}:1"))
             continue
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
-            problems.append(f"{path}:{mark.line + 1 if mark else 1}: not valid YAML ({getattr(exc, 'problem', exc)})")
+            problems.append(Problem("", "bad_yaml", {"problem": str(getattr(exc, "problem", None) or exc)},
+                                    f"{path}:{mark.line + 1 if mark else 1}"))
             continue
         if not isinstance(data, dict):
-            problems.append(f"{path}:1: expected a mapping with id, name, stage, description, replies")
+            problems.append(Problem("", "not_situation_file", {}, f"{path}:1"))
             continue
         situation = validate_situation(data, f"{path}:{data.line}", problems, expected_id=path.stem)
         if situation is None:
             continue
         if situation.id in situations:
-            problems.append(f"{path}:{data.line}: field 'id': duplicate situation {situation.id!r}")
+            problems.append(Problem("id", "duplicate_situation", {"id": situation.id}, f"{path}:{data.line}"))
             continue
         situations[situation.id] = situation
         replies = data.get("replies") or []
         if not isinstance(replies, list):
-            problems.append(f"{path}:{data.line_of('replies')}: field 'replies': must be a list")
+            problems.append(Problem("replies", "replies_not_list", {}, f"{path}:{data.line_of('replies')}"))
             continue
         for item in replies:
             if not isinstance(item, dict):
-                problems.append(f"{path}:{data.line_of('replies')}: field 'replies': every item must be a mapping")
+                problems.append(Problem("replies", "reply_not_mapping", {}, f"{path}:{data.line_of('replies')}"))
                 continue
             item = _Located({**item, "situation": item.get("situation", situation.id)}, getattr(item, "line", data.line),
                             getattr(item, "lines", {}))
@@ -243,38 +260,44 @@ def load_corpus(corpus_dir: Path) -> Corpus:
     return corpus
 
 
-def lint(corpus: Corpus, profile: ShopProfile) -> list[str]:
-    """Warnings that do not stop loading but that an editor should see."""
-    warnings = []
+def lint_problems(corpus: Corpus, profile: ShopProfile) -> list[Problem]:
+    """What does not stop loading but an editor should see, each placed at its reply or situation."""
+    found: list[Problem] = []
     known = set(KNOWN_PLACEHOLDERS) | profile.names()
     for reply in corpus.replies.values():
-        if len(reply.examples) < 3 and not corpus.situations[reply.situation].examples:
-            warnings.append(f"reply {reply.id}: only {len(reply.examples)} example message(s); 3 or more match better")
+        at = f"reply {reply.id}"
+        if len(reply.examples) < MIN_GOOD_EXAMPLES and not corpus.situations[reply.situation].examples:
+            found.append(Problem("", "few_examples", {"count": len(reply.examples), "good": MIN_GOOD_EXAMPLES}, at))
         for name in dict.fromkeys(placeholders(reply.text)):
             if name not in known:
-                warnings.append(f"reply {reply.id}: unknown placeholder {{{name}}}")
+                found.append(Problem("", "unknown_placeholder", {"name": name}, at))
         if not reply.campaign and any(name in CAMPAIGN_PLACEHOLDERS for name in placeholders(reply.text)):
-            warnings.append(f"reply {reply.id}: uses a campaign's placeholder but names no campaign (campaign:); "
-                            "it is suggested whenever any campaign runs")
+            found.append(Problem("", "campaign_placeholder", {}, at))
         for problem in profile.unmet(reply):
             if problem.code not in TIMING and not reply.retired:
-                warnings.append(f"reply {reply.id}: never suggested: {describe(problem).removeprefix('field ')}")
+                found.append(Problem("", "never_suggested", {"cause": problem}, at))
         for name in profile.missing(reply):
             if name in known and name not in CAMPAIGN_PLACEHOLDERS:
-                warnings.append(f"reply {reply.id}: placeholder {{{name}}} has no value in shop.yaml")
+                found.append(Problem("", "no_value", {"name": name}, at))
     # one buyer message under two situations teaches the engine both: the second place is named
     places = [(f"reply {r.id}", r.id, r.situation, r.examples) for r in corpus.replies.values()]
     places += [(f"situation {s.id}", s.id, s.id, s.examples) for s in corpus.situations.values()]
     first_owner: dict[str, tuple[str, str]] = {}  # example -> (where it first stands, that place's situation)
-    for label, name, situation, examples in places:
+    for at, name, situation, examples in places:
         for example in examples:
             owner, owner_situation = first_owner.setdefault(example, (name, situation))
             if owner_situation != situation:
-                warnings.append(f"{label}: example {example!r} also stands under {owner} ({owner_situation})")
+                found.append(Problem("", "example_elsewhere", {"example": example, "owner": owner,
+                                                               "situation": owner_situation}, at))
     for sid in corpus.situations:
         if not corpus.replies_of(sid):
-            warnings.append(f"situation {sid}: has no replies")
-    return warnings
+            found.append(Problem("", "no_replies", {}, f"situation {sid}"))
+    return found
+
+
+def lint(corpus: Corpus, profile: ShopProfile) -> list[str]:
+    """The lint's problems in English, for the CLI."""
+    return [describe(problem) for problem in lint_problems(corpus, profile)]
 
 
 def reply_hash(reply: Reply) -> str:

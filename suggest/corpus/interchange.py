@@ -16,14 +16,15 @@ import csv
 import io
 import json
 import re
-from pathlib import Path
-
+import dataclasses
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .files import ID_PATTERN, RawReply, atomic_write, check_corpus, corpus_hash, validate_reply
 from ..errors import CorpusError
+from .problems import describe
 from .profile import KNOWN_PLACEHOLDERS, placeholders
-from ..records import STAGES, Corpus, Reply, Situation
+from ..records import STAGES, Corpus, Problem, Reply, Situation
 
 FORMATS = (".jsonl", ".csv", ".xlsx")
 CSV_FIELDS = ("id", "situation", "situation_name", "stage", "text", "examples", "tags", "shortcut", "retired")
@@ -32,7 +33,8 @@ CSV_FIELDS = ("id", "situation", "situation_name", "stage", "text", "examples", 
 def _format_of(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
-        raise CorpusError([f"{path}: unsupported format {suffix or '(none)'}; use one of {', '.join(FORMATS)}"])
+        raise CorpusError([Problem("", "unsupported_format", {"suffix": suffix or "(none)", "formats": FORMATS},
+                                   str(path))])
     return suffix
 
 
@@ -77,21 +79,21 @@ def read_rows(path: Path) -> list[tuple[str, dict]]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise CorpusError([f"{path}: no such file"]) from None
+        raise CorpusError([Problem("", "no_such_file", {}, str(path))]) from None
     except UnicodeDecodeError:
-        raise CorpusError([f"{path}: not UTF-8 text"]) from None
+        raise CorpusError([Problem("", "not_utf8", {}, str(path))]) from None
     rows: list[tuple[str, dict]] = []
-    problems: list[str] = []
+    problems: list[Problem] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
-            problems.append(f"{path}:{number}: not valid JSON ({exc.msg})")
+            problems.append(Problem("", "bad_json", {"problem": exc.msg}, f"{path}:{number}"))
             continue
         if not isinstance(row, dict):
-            problems.append(f"{path}:{number}: expected a JSON object")
+            problems.append(Problem("", "not_json_object", {}, f"{path}:{number}"))
             continue
         rows.append((f"{path}:{number}", row))
     if problems:
@@ -116,6 +118,11 @@ def _row_id(row: dict) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False) if value is not None else ""
 
 
+def _at(problem: Problem, where: str) -> Problem:
+    """The problem placed at `where` (a row, or the file as the editor named it)."""
+    return dataclasses.replace(problem, where=where)
+
+
 KEPT_FIELDS = ("text", "examples", "tags", "shortcut", "retired", "stage")
 
 
@@ -131,7 +138,7 @@ def _next_free(prefix: str, taken: set[str]) -> str:
 @dataclass
 class _Resolved:
     rows: list[tuple[str, dict]]
-    reasons: dict[str, list[str]]  # where -> problems found while resolving
+    reasons: dict[str, list[Problem]]  # where -> problems found while resolving (placed by the key, not in them)
     kept: set[str]  # fields an existing reply keeps because the file has no column (or key) for them
     generated: set[str]  # the wheres of rows whose id was generated
 
@@ -215,7 +222,7 @@ def _resolve_rows(rows: list[tuple[str, dict]], base: Corpus | None, known: dict
                 elif current not in (None, "", (), False):
                     out.kept.add(name_)
         elif sid in (None, ""):
-            reasons.append("field 'situation': is required (a situation id or its Chinese name)")
+            reasons.append(Problem("situation", "situation_required"))
         if sid not in (None, ""):
             row["situation"] = sid
         out.rows.append((where, row))
@@ -223,7 +230,7 @@ def _resolve_rows(rows: list[tuple[str, dict]], base: Corpus | None, known: dict
 
 
 def _add_new_situations(rows: list[tuple[str, dict]], known: dict[str, dict],
-                        situations: dict[str, Situation]) -> list[tuple[str, str]]:
+                        situations: dict[str, Situation]) -> list[tuple[str, Problem]]:
     """Add the situations the rows name that `situations` lacks (names and stages from `known`, e.g. a
     situations.tsv beside the file); returns (where, problem) for rows naming one that cannot be created."""
     problems = []
@@ -234,10 +241,9 @@ def _add_new_situations(rows: list[tuple[str, dict]], known: dict[str, dict],
         info = known.get(sid, {})
         stage = info.get("stage") or row.get("stage") or "general"
         if not ID_PATTERN.match(sid):  # it would become the name of a corpus file
-            problems.append((where, "field 'situation': a new situation id must be lowercase letters, digits, "
-                                    f"'-' or '_' (got {sid!r})"))
+            problems.append((where, Problem("situation", "bad_new_situation_id", {"value": sid})))
         elif stage not in STAGES:
-            problems.append((where, f"field 'stage': must be one of {', '.join(STAGES)} (got {stage!r})"))
+            problems.append((where, Problem("stage", "bad_stage", {"value": stage, "stages": STAGES})))
         else:
             situations[sid] = Situation(id=sid, name=info.get("name") or row.get("situation_name") or sid,
                                         stage=stage, description=info.get("description", ""))
@@ -252,15 +258,15 @@ def parse_import(path: Path, base: Corpus | None) -> Corpus:
     rows = resolved.rows
     situations: dict[str, Situation] = dict(base.situations) if base else {}
     replies: dict[str, Reply] = dict(base.replies) if base else {}
-    problems = [f"{where}: {problem}" for where, found in resolved.reasons.items() for problem in found]
-    problems += [f"{where}: {problem}" for where, problem in _add_new_situations(rows, known, situations)]
+    problems = [_at(problem, where) for where, found in resolved.reasons.items() for problem in found]
+    problems += [_at(problem, where) for where, problem in _add_new_situations(rows, known, situations)]
     raws = [RawReply({k: v for k, v in row.items() if k != "situation_name" and v not in (None, "")}, where)
             for where, row in rows]
     imported_ids = [_row_id(row) for _, row in rows]
     duplicates = {i for i in imported_ids if imported_ids.count(i) > 1}
     for where, row in rows:
         if _row_id(row) in duplicates:
-            problems.append(f"{where}: field 'id': {row.get('id')!r} appears more than once in the file")
+            problems.append(Problem("id", "repeated_in_file", {"id": row.get("id")}, where))
     if problems:
         raise CorpusError(problems)
     incoming = {_row_id(row) for _, row in rows}
@@ -360,8 +366,8 @@ class RowPreview:
     status: str  # add | change | unchanged | reject
     text: str = ""
     situation: str = ""
-    reasons: list[str] = field(default_factory=list)  # why the row is rejected
-    warnings: list[str] = field(default_factory=list)
+    reasons: list[Problem] = field(default_factory=list)  # why it is rejected; placed by `where`, not in them
+    warnings: list[Problem] = field(default_factory=list)  # (to_dict leaves both as Problems, for interfaces to word)
     changed: list[str] = field(default_factory=list)  # fields that differ from the current reply
     situation_name: str = ""  # the situation's Chinese name ("" when it does not exist)
     diffs: list[dict] = field(default_factory=list)  # per changed field: before, after, removed, added
@@ -384,7 +390,7 @@ class ImportPreview:
     rows: list[RowPreview] = field(default_factory=list)
     new_situations: list[Situation] = field(default_factory=list)
     removed: list[Reply] = field(default_factory=list)  # only when replacing the whole corpus
-    errors: list[str] = field(default_factory=list)  # problems with the file as a whole
+    errors: list[Problem] = field(default_factory=list)  # problems with the file as a whole (to_dict: as Problems)
     corpus: Corpus | None = None
     base_hash: str = ""
     kept: list[str] = field(default_factory=list)  # fields existing replies keep because the file has no column
@@ -450,7 +456,7 @@ class ImportPreview:
                  f"{counts['unchanged']} unchanged, {counts['reject']} rejected"
                  + (f", {counts['new_situations']} new situation(s)" if counts["new_situations"] else "")
                  + (f", {counts['removed']} to remove" if counts["removed"] else "")]
-        lines += [f"error: {e}" for e in self.errors]
+        lines += [f"error: {describe(e)}" for e in self.errors]
         if self.kept:
             lines.append(f"kept as they are (the file has no column for them): {', '.join(self.kept)}")
         for situation in self.new_situations:
@@ -461,13 +467,28 @@ class ImportPreview:
             head = {"add": "add", "change": "change", "reject": "REJECT"}[row.status]
             detail = f" [{', '.join(row.changed)}]" if row.changed else ""
             lines.append(f"{head:7} {row.where} {row.id or '(no id)'}{detail}")
-            lines += [f"          reason: {reason}" for reason in row.reasons]
-            lines += [f"          warning: {warning}" for warning in row.warnings]
+            lines += [f"          reason: {describe(reason)}" for reason in row.reasons]
+            lines += [f"          warning: {describe(warning)}" for warning in row.warnings]
             lines += [f"          {note}" for note in row.removals]
         for reply in self.removed:
             lines.append(f"remove  {reply.id}")
         lines.append("nothing was written" + ("" if self.ok else "; the import would be refused (all or nothing)"))
         return "\n".join(lines)
+
+
+def compliance_problems(findings: list, enforce: bool) -> tuple[list[Problem], list[Problem]]:
+    """Compliance findings (corpus.compliance.Finding) as (reasons to reject a row, warnings): a `block` rejects
+    it when `enforce` (the editor's rule), else it warns that the editor would refuse it."""
+    reasons: list[Problem] = []
+    warnings: list[Problem] = []
+    for finding in findings:
+        said = {"category": finding.category, "word": finding.word}
+        if finding.severity == "block" and enforce:
+            reasons.append(Problem("", "compliance_block", said))
+        else:
+            warnings.append(Problem("", "compliance_refused" if finding.severity == "block" else "compliance_warn",
+                                    said))
+    return reasons, warnings
 
 
 def _line_of(where: str) -> int:
@@ -496,17 +517,17 @@ def preview_import(path: Path, base: Corpus | None, rules=None, enforce_complian
         rows = read_rows(path)
         known = _known_situations(path)
     except CorpusError as exc:
-        preview.errors = [show(p) for p in exc.problems]
+        preview.errors = [_at(p, show(p.where)) for p in exc.problems]
         return preview
     if not rows:
-        preview.errors = [f"{shown}: no rows to import"]
+        preview.errors = [Problem("", "no_rows", {}, shown)]
         return preview
     resolved = _resolve_rows(rows, base, known)
     rows = resolved.rows
     preview.kept = [name for name in KEPT_FIELDS if name in resolved.kept]
     rules = compliance.load_rules() if rules is None else rules
     situations: dict[str, Situation] = dict(base.situations) if base else {}
-    reasons: dict[str, list[str]] = {where: list(resolved.reasons.get(where, [])) for where, _ in rows}
+    reasons: dict[str, list[Problem]] = {where: list(resolved.reasons.get(where, [])) for where, _ in rows}
     before = set(situations)
     for where, problem in _add_new_situations(rows, known, situations):
         reasons[where].append(problem)
@@ -517,40 +538,37 @@ def preview_import(path: Path, base: Corpus | None, rules=None, enforce_complian
     texts = {r.text: r.id for r in (original.replies.values() if original else [])}
     for where, row in rows:
         raw = {k: v for k, v in row.items() if k != "situation_name" and v not in (None, "")}
-        problems: list[str] = []
+        problems: list[Problem] = []
         reply = validate_reply(raw, where, situations, problems)
         row_reasons = reasons[where]
-        flagged = {_field_in(r) for r in row_reasons}
+        flagged = {r.field for r in row_reasons if r.field}
         if "situation" in flagged:  # no situation: its stage cannot be known either
             flagged.add("stage")
-        row_reasons += [p.split(": ", 1)[-1] if p.startswith(where) else p for p in problems
-                        if not _field_in(p) or _field_in(p) not in flagged]
-        warnings: list[str] = []
+        row_reasons += [_at(p, "") for p in problems if not p.field or p.field not in flagged]
+        warnings: list[Problem] = []
         rid = _row_id(row)
         if ids.count(rid) > 1:
-            row_reasons.append(f"field 'id': {rid!r} appears more than once in the file")
+            row_reasons.append(Problem("id", "repeated_in_file", {"id": rid}))
         if reply is not None:
             if reply.shortcut:
                 owner = shortcuts.get(reply.shortcut)
                 if owner is not None and owner != reply.id:
-                    row_reasons.append(f"field 'shortcut': {reply.shortcut!r} is already used by {owner}")
+                    row_reasons.append(Problem("shortcut", "shortcut_taken", {"shortcut": reply.shortcut,
+                                                                              "owner": owner}))
                 else:
                     shortcuts[reply.shortcut] = reply.id
-            for finding in compliance.check_text(reply.text, rules, reply.requires):
-                message = f"compliance ({finding.category}): “{finding.word}”"
-                if finding.severity == "block" and enforce_compliance:
-                    row_reasons.append(message + " is not allowed")
-                else:
-                    warnings.append(message + (" would be refused by the editor" if finding.severity == "block"
-                                               else " needs a second look"))
+            refused, doubtful = compliance_problems(compliance.check_text(reply.text, rules, reply.requires),
+                                                    enforce_compliance)
+            row_reasons += refused
+            warnings += doubtful
             allowed = known_placeholders if known_placeholders is not None else set(KNOWN_PLACEHOLDERS)
             for name in dict.fromkeys(placeholders(reply.text)):
                 if name not in allowed:
-                    message = f"field 'text': unknown placeholder {{{name}}}"
-                    (row_reasons if known_placeholders is not None else warnings).append(message)
+                    (row_reasons if known_placeholders is not None else warnings).append(
+                        Problem("text", "unknown_placeholder", {"name": name}))
             twin = texts.get(reply.text)
             if twin is not None and twin != reply.id:
-                warnings.append(f"field 'text': the same text as reply {twin}")
+                warnings.append(Problem("text", "same_text", {"id": twin}))
         status = "reject" if row_reasons else "add"
         changed: list[str] = []
         diffs: list[dict] = []
@@ -577,10 +595,5 @@ def preview_import(path: Path, base: Corpus | None, rules=None, enforce_complian
     try:
         preview.corpus = parse_import(path, base)
     except CorpusError as exc:  # anything the row checks above did not catch
-        preview.errors = [show(p) for p in exc.problems]
+        preview.errors = [_at(p, show(p.where)) for p in exc.problems]
     return preview
-
-
-def _field_in(problem: str) -> str:
-    match = re.search(r"field '(\w+)'", problem)
-    return match.group(1) if match else ""

@@ -11,16 +11,10 @@ Columns (one product per row; Chinese or English headers, any order):
   every other column is an attribute (材质, 颜色, 尺码, 重量, 规格, 净含量, 产地, 保质期, 生产日期, 配料, 价格 …),
   kept in sheet order; an empty cell means "the sheet does not say".
 
-A size chart is sizes × measurements (cm) with an optional height (cm) and weight (kg) range per size:
-  CSV cell  ``S: 衣长66 胸围112 身高150-158 体重40-50kg; M: 衣长68 胸围116 身高158-165 体重50-58kg``
-            entries split by ; or ；, the size before : or ：, items by spaces; a measurement may be a range
-            (腰围68-78); 体重 in kg unless written with 斤 (90-100斤 is read as 45-50kg); cm/kg suffixes optional.
-  xlsx      a sheet 尺码表 with columns 商品ID, 尺码, one column per measurement, 身高, 体重.
-SKUs (colour × size) may carry their own price and stock:
-  CSV cell  ``黑色/S: 价格129 库存23; 黑色/M: 价格129 库存0``  (colour/size; either part may be empty:
-            ``黑色: 价格59`` or ``/M: 库存3``); 库存 is a whole number, 缺货/无货/售罄 mean 0, and a blank
-            库存 (or 有货/现货/充足) means the shop does not count stock (the SKU is treated as available).
-  xlsx      a sheet SKU with columns 商品ID, 颜色, 尺码, 价格, 库存.
+A size chart (sizes × measurements in cm, with height and weight ranges) and the SKUs (colour × size, with
+price and stock) are written in one cell each in a CSV (suggest.corpus.product_cells says how); an xlsx may
+instead give them sheets: 尺码表 (商品ID, 尺码, one column per measurement, 身高, 体重) and SKU (商品ID, 颜色,
+尺码, 价格, 库存).
 The xlsx main sheet is 商品 (or the first sheet). Writing uses the same layout, so files round-trip.
 """
 
@@ -30,13 +24,16 @@ import csv
 import datetime as _dt
 import io
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import CorpusError
+from ..records import Problem
 from .files import atomic_write
+# SizeRow, Sku, fold and the formatters stay importable from here, as a product's parts (product answers do).
+from .product_cells import (SizeRow, Sku, fold, format_range, format_size_chart, format_skus, parse_measurement,
+                            parse_price, parse_range, parse_size_chart, parse_skus, parse_stock)
 from .spreadsheet import _append_text_row, _open_workbook, _openpyxl, _save_atomically, _style_sheet, read_text_file
 
 PRODUCT_FILES = ("products.xlsx", "products.csv")  # looked for in this order inside a corpus directory
@@ -60,58 +57,12 @@ _SIZE_ALIASES = {"商品id": "id", "id": "id", "商品编号": "id", "尺码": "
                  "身高": "height", "height": "height", "体重": "weight", "weight": "weight"}
 _SKU_ALIASES = {"商品id": "id", "id": "id", "商品编号": "id", "颜色": "color", "color": "color", "颜色分类": "color",
                 "尺码": "size", "size": "size", "价格": "price", "price": "price", "库存": "stock", "stock": "stock"}
-_ZERO_STOCK = {"缺货", "无货", "售罄", "没货", "卖完"}
 _LIST_SPLIT = re.compile(r"[、，,;；|/]+")
-_NUMBER = r"\d+(?:\.\d+)?"
-_CHART_ITEM = re.compile(rf"^(?P<name>[^\d.\-~～]+?)(?P<lo>{_NUMBER})(?:\s*[-~～]\s*(?P<hi>{_NUMBER}))?"
-                         r"(?P<unit>cm|厘米|kg|公斤|千克|斤)?$", re.IGNORECASE)
-_RANGE = re.compile(rf"^(?P<lo>{_NUMBER})(?:\s*[-~～]\s*(?P<hi>{_NUMBER}))?\s*(?P<unit>cm|厘米|kg|公斤|千克|斤)?$",
-                    re.IGNORECASE)
 _TOKEN = re.compile(r"[0-9a-z]+")
 # Name fragments shared by many products say nothing about which one a buyer means.
 _MAX_FRAGMENT_PRODUCTS = 3
 _FRAGMENT_STOP = frozenset({"新款", "款式", "正品", "男女", "女装", "男装", "春秋", "夏季", "冬季", "秋冬", "春夏",
                             "包邮", "特价", "爆款", "同款", "官方", "旗舰", "礼盒装"})
-
-
-def fold(text: str) -> str:
-    """The form names, ids and messages are compared in: full-width letters and digits folded, lower case."""
-    return unicodedata.normalize("NFKC", text).lower()
-
-
-def _num(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
-
-
-@dataclass(frozen=True)
-class SizeRow:
-    """One size of a size chart: measurements in cm as the shop wrote them (a number or a range like 68-78)."""
-
-    size: str
-    measurements: tuple[tuple[str, str], ...] = ()
-    height: tuple[float, float] | None = None  # cm
-    weight: tuple[float, float] | None = None  # kg
-
-    def measurement(self, name: str) -> str | None:
-        return next((value for key, value in self.measurements if key == name), None)
-
-
-@dataclass(frozen=True)
-class Sku:
-    """A colour × size variant. `stock` None means the shop does not count stock: the variant is on sale."""
-
-    color: str = ""
-    size: str = ""
-    price: str | None = None  # as written, a plain number of yuan
-    stock: int | None = None
-
-    @property
-    def label(self) -> str:
-        return "/".join(part for part in (self.color, self.size) if part)
-
-    @property
-    def in_stock(self) -> bool:
-        return self.stock is None or self.stock > 0
 
 
 @dataclass(frozen=True)
@@ -301,102 +252,6 @@ def _cell(value: object) -> str:
     return str(value).strip()
 
 
-def _number(text: str, where: str, column: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise CorpusError([f"{where}: column {column}: {text!r} is not a number"]) from None
-
-
-def _range(text: str, where: str, column: str, *, weight: bool = False) -> tuple[float, float]:
-    match = _RANGE.match(text.strip())
-    if not match:
-        raise CorpusError([f"{where}: column {column}: {text!r} is not a number or a range like 155-160"])
-    lo = float(match.group("lo"))
-    hi = float(match.group("hi") or match.group("lo"))
-    if lo > hi:
-        raise CorpusError([f"{where}: column {column}: the range {text!r} runs backwards"])
-    if weight and match.group("unit") == "斤":
-        lo, hi = lo / 2, hi / 2
-    return lo, hi
-
-
-def _entries(cell: str, where: str, column: str, example: str) -> Iterator[tuple[str, str]]:
-    """The `head: body` entries of a compact cell (``S: 衣长66 …; M: …``); CorpusError names one without a head."""
-    for entry in re.split(r"[;；\n]+", cell):
-        if not entry.strip():
-            continue
-        parts = re.split(r"[:：]", entry, maxsplit=1)
-        if len(parts) != 2 or not parts[0].strip():
-            raise CorpusError([f"{where}: column {column}: {entry.strip()!r} needs the {example}"])
-        yield parts[0].strip(), parts[1]
-
-
-def parse_size_chart(cell: str, where: str, column: str = "尺码表") -> tuple[SizeRow, ...]:
-    """A size chart from its compact cell (see the module docstring); CorpusError names the entry at fault."""
-    rows = []
-    for size, body in _entries(cell, where, column, "size first, as in 'S: 衣长66 胸围112 身高150-158 体重40-50kg'"):
-        measurements: list[tuple[str, str]] = []
-        height = weight = None
-        for item in body.replace("，", " ").replace(",", " ").replace("、", " ").split():
-            match = _CHART_ITEM.match(item)
-            if not match:
-                raise CorpusError([f"{where}: column {column}: size {size}: {item!r} is not a name followed by a "
-                                   "number or range, as in 衣长66 or 身高150-158"])
-            name, lo, hi = match.group("name").strip(), match.group("lo"), match.group("hi")
-            if name == "身高":
-                height = _range(item[len(match.group("name")):], where, f"{column} ({size} 身高)")
-            elif name == "体重":
-                weight = _range(item[len(match.group("name")):], where, f"{column} ({size} 体重)", weight=True)
-            else:
-                measurements.append((name, f"{lo}-{hi}" if hi else lo))
-        rows.append(SizeRow(size, tuple(measurements), height, weight))
-    sizes = [fold(r.size) for r in rows]
-    if len(set(sizes)) != len(sizes):
-        raise CorpusError([f"{where}: column {column}: a size appears twice"])
-    return tuple(rows)
-
-
-def _stock(text: str, where: str, column: str) -> int | None:
-    text = text.strip()
-    if not text or text in {"有货", "充足", "现货"}:
-        return None
-    if text in _ZERO_STOCK:
-        return 0
-    value = _number(text.rstrip("件个"), where, column)
-    if value < 0 or not value.is_integer():
-        raise CorpusError([f"{where}: column {column}: stock {text!r} must be a whole number, 0 or more"])
-    return int(value)
-
-
-def _price(text: str, where: str, column: str) -> str | None:
-    text = text.strip().lstrip("¥￥").removesuffix("元").strip()
-    if not text:
-        return None
-    if _number(text, where, column) < 0:
-        raise CorpusError([f"{where}: column {column}: a price may not be negative"])
-    return text
-
-
-def parse_skus(cell: str, where: str, column: str = "SKU") -> tuple[Sku, ...]:
-    """SKUs from their compact cell: ``黑色/S: 价格129 库存23; …``."""
-    skus = []
-    for label, body in _entries(cell, where, column, "colour/size first, as in '黑色/M: 价格129 库存12'"):
-        color, _, size = label.partition("/")
-        price = stock = None
-        for item in body.replace("，", " ").replace(",", " ").split():
-            match = re.match(r"^(价格|库存)[:：]?(.*)$", item)
-            if not match:
-                raise CorpusError([f"{where}: column {column}: {label.strip()}: {item!r} should be 价格<元> or "
-                                   "库存<件数>"])
-            if match.group(1) == "价格":
-                price = _price(match.group(2), where, f"{column} ({label.strip()} 价格)")
-            else:
-                stock = _stock(match.group(2), where, f"{column} ({label.strip()} 库存)")
-        skus.append(Sku(color.strip(), size.strip(), price, stock))
-    return tuple(skus)
-
-
 def _table_rows(path: Path) -> list[tuple[int, list[str]]]:
     """(line, cells) of a CSV file: each record numbered by the line it starts on."""
     text, _ = read_text_file(path)
@@ -409,15 +264,15 @@ def _table_rows(path: Path) -> list[tuple[int, list[str]]]:
                 rows.append((line, [c.strip() for c in cells]))
             line = reader.line_num + 1
     except csv.Error as exc:
-        raise CorpusError([f"{path}:{reader.line_num}: not valid CSV ({exc})"]) from None
+        raise CorpusError([Problem("", "bad_csv", {"problem": str(exc)}, f"{path}:{reader.line_num}")]) from None
     return rows
 
 
-def _sheet_rows(sheet) -> list[tuple[int, list[str]]]:
+def _sheet_rows(sheet, label: str) -> list[tuple[int, list[str]]]:
     rows = []
     for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
         if number > MAX_ROWS:
-            raise CorpusError([f"{sheet.title}: more than {MAX_ROWS} rows"])
+            raise CorpusError([Problem("", "too_many_rows", {"limit": MAX_ROWS}, label)])
         cells = [_cell(v) for v in values]
         if any(cells):
             rows.append((number, cells))
@@ -427,14 +282,14 @@ def _sheet_rows(sheet) -> list[tuple[int, list[str]]]:
 def _products_from_rows(path: Path, label: str, rows: list[tuple[int, list[str]]]) -> dict[str, dict]:
     """Raw products (id -> fields) from the main table, every problem collected before raising."""
     if not rows:
-        raise CorpusError([f"{label}: the product sheet is empty"])
+        raise CorpusError([Problem("", "empty_product_sheet", {}, label)])
     header_line, header = rows[0]
     columns = [_MAIN_ALIASES.get(_key(h)) for h in header]
     missing = [name for name in ("id", "name") if name not in columns]
     if missing:
-        raise CorpusError([f"{label}:{header_line}: missing column(s) "
-                           f"{', '.join(_MAIN_HEADERS[m] + '/' + m for m in missing)}"])
-    problems: list[str] = []
+        raise CorpusError([Problem("", "missing_product_columns", {"columns": tuple(_MAIN_HEADERS[m] for m in missing),
+                                                                   "fields": tuple(missing)}, f"{label}:{header_line}")])
+    problems: list[Problem] = []
     products: dict[str, dict] = {}
     first_line: dict[str, int] = {}
     for line, cells in rows[1:]:
@@ -449,13 +304,14 @@ def _products_from_rows(path: Path, label: str, rows: list[tuple[int, list[str]]
                 raw["attributes"][header_cell.strip()] = value
         pid = raw.get("id", "")
         if not pid:
-            problems.append(f"{where}: column 商品ID: is empty")
+            problems.append(Problem(_MAIN_HEADERS["id"], "empty_cell", {}, where))
             continue
         if not raw.get("name"):
-            problems.append(f"{where}: column 商品名: is empty (product {pid})")
+            problems.append(Problem(_MAIN_HEADERS["name"], "empty_name", {"product": pid}, where))
             continue
         if pid in products:
-            problems.append(f"{where}: column 商品ID: duplicate id {pid!r} (first at line {first_line[pid]})")
+            problems.append(Problem(_MAIN_HEADERS["id"], "duplicate_product", {"id": pid, "line": first_line[pid]},
+                                    where))
             continue
         try:
             raw["size_chart"] = parse_size_chart(raw.get("size_chart", ""), where)
@@ -476,15 +332,15 @@ def _side_sheet(label: str, rows: list[tuple[int, list[str]]], aliases: dict[str
     header = rows[0][1]
     columns = [aliases.get(_key(h)) for h in header]
     if "id" not in columns:
-        raise CorpusError([f"{label}:{rows[0][0]}: missing column 商品ID"])
+        raise CorpusError([Problem("", "missing_column", {"column": _MAIN_HEADERS["id"]}, f"{label}:{rows[0][0]}")])
     return header, columns
 
 
 def _size_chart_sheet(label: str, rows, products: dict[str, dict]) -> None:
     header, columns = _side_sheet(label, rows, _SIZE_ALIASES)
     if rows and "size" not in columns:
-        raise CorpusError([f"{label}:{rows[0][0]}: missing column 尺码"])
-    problems: list[str] = []
+        raise CorpusError([Problem("", "missing_column", {"column": "尺码"}, f"{label}:{rows[0][0]}")])
+    problems: list[Problem] = []
     charts: dict[str, list[SizeRow]] = {}
     for line, cells in rows[1:]:
         where = f"{label}:{line}"
@@ -492,30 +348,26 @@ def _size_chart_sheet(label: str, rows, products: dict[str, dict]) -> None:
                for i in range(len(header))}
         pid = row.get("id", "")
         if pid not in products:
-            problems.append(f"{where}: column 商品ID: {pid!r} is not in the 商品 sheet")
+            problems.append(Problem(_MAIN_HEADERS["id"], "unknown_product", {"id": pid}, where))
             continue
         if not row.get("size"):
-            problems.append(f"{where}: column 尺码: is empty")
+            problems.append(Problem("尺码", "empty_cell", {}, where))
             continue
         try:
-            height = _range(row["height"], where, "身高") if row.get("height") else None
-            weight = _range(row["weight"], where, "体重", weight=True) if row.get("weight") else None
+            height = parse_range(row["height"], where, "身高") if row.get("height") else None
+            weight = parse_range(row["weight"], where, "体重", weight=True) if row.get("weight") else None
             measurements = []
             for i, name in enumerate(columns):
                 value = (cells[i] if i < len(cells) else "").strip()
                 if name is None and value and header[i].strip():
-                    match = _RANGE.match(value)
-                    if not match:
-                        raise CorpusError([f"{where}: column {header[i].strip()}: {value!r} is not a number or range"])
-                    measurements.append((header[i].strip(), value if not match.group("unit") else
-                                         value[:match.start("unit")].strip()))
+                    measurements.append((header[i].strip(), parse_measurement(value, where, header[i].strip())))
         except CorpusError as exc:
             problems.extend(exc.problems)
             continue
         charts.setdefault(pid, []).append(SizeRow(row["size"], tuple(measurements), height, weight))
     for pid, chart in charts.items():
         if products[pid]["size_chart"]:
-            problems.append(f"{label}: product {pid} has a size chart both here and in its 尺码表 cell")
+            problems.append(Problem("", "chart_twice", {"product": pid}, label))
         products[pid]["size_chart"] = tuple(chart)
     if problems:
         raise CorpusError(problems)
@@ -523,28 +375,47 @@ def _size_chart_sheet(label: str, rows, products: dict[str, dict]) -> None:
 
 def _sku_sheet(label: str, rows, products: dict[str, dict]) -> None:
     header, columns = _side_sheet(label, rows, _SKU_ALIASES)
-    problems: list[str] = []
+    problems: list[Problem] = []
     found: dict[str, list[Sku]] = {}
     for line, cells in rows[1:]:
         where = f"{label}:{line}"
         row = {name: (cells[i] if i < len(cells) else "").strip() for i, name in enumerate(columns) if name}
         pid = row.get("id", "")
         if pid not in products:
-            problems.append(f"{where}: column 商品ID: {pid!r} is not in the 商品 sheet")
+            problems.append(Problem(_MAIN_HEADERS["id"], "unknown_product", {"id": pid}, where))
             continue
         try:
-            sku = Sku(row.get("color", ""), row.get("size", ""), _price(row.get("price", ""), where, "价格"),
-                      _stock(row.get("stock", ""), where, "库存"))
+            sku = Sku(row.get("color", ""), row.get("size", ""), parse_price(row.get("price", ""), where, "价格"),
+                      parse_stock(row.get("stock", ""), where, "库存"))
         except CorpusError as exc:
             problems.extend(exc.problems)
             continue
         found.setdefault(pid, []).append(sku)
     for pid, skus in found.items():
         if products[pid]["skus"]:
-            problems.append(f"{label}: product {pid} has SKUs both here and in its SKU cell")
+            problems.append(Problem("", "skus_twice", {"product": pid}, label))
         products[pid]["skus"] = tuple(skus)
     if problems:
         raise CorpusError(problems)
+
+
+def _label(path: Path, sheet: str | None = None) -> str:
+    """Where a problem of `path` stands before its line: the file, and for an xlsx the sheet ("p.xlsx [SKU]")."""
+    return f"{path} [{sheet}]" if sheet else str(path)
+
+
+def place_of(where: str, path: Path) -> tuple[str | None, int | None] | None:
+    """(sheet, line) of a problem's `where` in `path`, read back from the form `_label` writes ("file [sheet]:line");
+    None when the problem is not placed in that file. For an interface naming the file its own way."""
+    if not where.startswith(str(path)):
+        return None
+    rest, line = where[len(str(path)):], None
+    head, colon, tail = rest.rpartition(":")
+    if colon and tail.isdigit():
+        rest, line = head, int(tail)
+    if rest.startswith(" [") and rest.endswith("]"):
+        return rest[2:-1], line
+    return (None, line) if not rest else None
 
 
 def _aliases(cell: str) -> tuple[str, ...]:
@@ -560,17 +431,20 @@ def read_products(path: Path) -> ProductSheet:
         try:
             names = workbook.sheetnames
             main = workbook[PRODUCTS_SHEET] if PRODUCTS_SHEET in names else workbook.worksheets[0]
-            raws = _products_from_rows(path, f"{path} [{main.title}]", _sheet_rows(main))
+            label = _label(path, main.title)
+            raws = _products_from_rows(path, label, _sheet_rows(main, label))
             if SIZE_SHEET in names:
-                _size_chart_sheet(f"{path} [{SIZE_SHEET}]", _sheet_rows(workbook[SIZE_SHEET]), raws)
+                label = _label(path, SIZE_SHEET)
+                _size_chart_sheet(label, _sheet_rows(workbook[SIZE_SHEET], label), raws)
             if SKU_SHEET in names:
-                _sku_sheet(f"{path} [{SKU_SHEET}]", _sheet_rows(workbook[SKU_SHEET]), raws)
+                label = _label(path, SKU_SHEET)
+                _sku_sheet(label, _sheet_rows(workbook[SKU_SHEET], label), raws)
         finally:
             workbook.close()
     elif path.suffix.lower() == ".csv":
-        raws = _products_from_rows(path, str(path), _table_rows(path))
+        raws = _products_from_rows(path, _label(path), _table_rows(path))
     else:
-        raise CorpusError([f"{path}: a product sheet is .xlsx or .csv (got {path.suffix or '(none)'})"])
+        raise CorpusError([Problem("", "product_format", {"suffix": path.suffix or "(none)"}, str(path))])
     products = {pid: Product(id=pid, name=raw["name"], link=raw.get("link", ""), category=raw.get("category", ""),
                              attributes=raw["attributes"], size_chart=raw["size_chart"], skus=raw["skus"],
                              aliases=_aliases(raw.get("aliases", "")))
@@ -593,34 +467,6 @@ def load_products(corpus_dir: Path) -> ProductSheet:
 
 
 # ---- writing ----------------------------------------------------------------------------------------------------
-
-def format_range(lo: float, hi: float, unit: str = "") -> str:
-    return f"{_num(lo)}{unit}" if lo == hi else f"{_num(lo)}-{_num(hi)}{unit}"
-
-
-def format_size_row(row: SizeRow) -> str:
-    items = [f"{name}{value}" for name, value in row.measurements]
-    if row.height:
-        items.append("身高" + format_range(*row.height))
-    if row.weight:
-        items.append("体重" + format_range(*row.weight, "kg"))
-    return f"{row.size}: " + " ".join(items)
-
-
-def format_size_chart(chart: tuple[SizeRow, ...]) -> str:
-    """The compact cell of a size chart: what a CSV holds, and what an answer quotes for 尺码表."""
-    return "; ".join(format_size_row(row) for row in chart)
-
-
-def format_skus(skus: tuple[Sku, ...]) -> str:
-    parts = []
-    for sku in skus:
-        label = sku.color + (f"/{sku.size}" if sku.size else "")
-        items = ([f"价格{sku.price}"] if sku.price is not None else []) + \
-                ([f"库存{sku.stock}"] if sku.stock is not None else [])
-        parts.append(f"{label}: " + " ".join(items))
-    return "; ".join(parts)
-
 
 def _attribute_columns(sheet: ProductSheet) -> list[str]:
     return list(dict.fromkeys(name for p in sheet for name in p.attributes))
@@ -675,5 +521,5 @@ def write_products(sheet: ProductSheet, path: Path) -> int:
         _style_sheet(skus, [16, 12, 8, 10, 8], set())
         _save_atomically(workbook, path)
     else:
-        raise CorpusError([f"{path}: a product sheet is written as .xlsx or .csv (got {suffix or '(none)'})"])
+        raise CorpusError([Problem("", "product_export_format", {"suffix": suffix or "(none)"}, str(path))])
     return len(sheet)

@@ -191,20 +191,13 @@ PROFILE_WORDING = {
 }
 
 
-def describe(problem: Problem) -> str:
-    """A problem in English, with its place: for the CLI and log lines."""
-    text = PROFILE_WORDING.get(problem.code, problem.code).format(**problem.values)
-    place = f"{problem.where}: " if problem.where else ""
-    return f"{place}field {problem.field!r}: {text}" if problem.field else f"{place}{text}"
-
-
 def load_profile(path: Path) -> ShopProfile:
     """The profile in `path` (empty when the file is absent); CorpusError names every bad field and line."""
     if not path.is_file():
         return ShopProfile()
     profile, problems = parse_profile(path.read_text(encoding="utf-8"), str(path))
     if problems:
-        raise CorpusError([describe(p) for p in problems])
+        raise CorpusError(problems)
     return profile
 
 

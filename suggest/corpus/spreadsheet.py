@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ..errors import CorpusError
 from .profile import PER_CONVERSATION, fill
-from ..records import STAGE_NAMES, STAGES, Corpus
+from ..records import STAGE_NAMES, STAGES, Corpus, Problem
 
 REPLIES_SHEET = "话术"
 SITUATIONS_SHEET = "场景"
@@ -53,7 +53,7 @@ def _openpyxl():
     try:
         import openpyxl
     except ImportError:  # pragma: no cover - a dependency of the project
-        raise CorpusError(["Excel files need openpyxl: pip install openpyxl"]) from None
+        raise CorpusError([Problem("", "needs_openpyxl")]) from None
     return openpyxl
 
 
@@ -80,18 +80,18 @@ def _stage(value: str) -> str:
 def _open_workbook(path: Path):
     openpyxl = _openpyxl()
     if not path.is_file():
-        raise CorpusError([f"{path}: no such file"])
+        raise CorpusError([Problem("", "no_such_file", {}, str(path))])
     try:
         return openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise CorpusError([f"{path}: not an Excel .xlsx workbook ({exc.__class__.__name__})"]) from None
+        raise CorpusError([Problem("", "not_xlsx", {"error": exc.__class__.__name__}, str(path))]) from None
 
 
 def _sheet_rows(sheet) -> list[tuple[int, list[str]]]:
     rows = []
     for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
         if number > MAX_ROWS:
-            raise CorpusError([f"{sheet.title}: more than {MAX_ROWS} rows"])
+            raise CorpusError([Problem("", "too_many_rows", {"limit": MAX_ROWS}, sheet.title)])
         cells = [_cell_text(v) for v in values]
         if any(cells):
             rows.append((number, cells))
@@ -119,13 +119,12 @@ def missing_columns(columns: list[str | None]) -> list[str]:
     return missing
 
 
-def column_problem(where: str, missing: list[str], header: list[str]) -> str:
-    names = ", ".join(f"{_COLUMN_NAMES[m]}/{m}" for m in missing)
-    hint = ""
+def column_problem(where: str, missing: list[str], header: list[str]) -> Problem:
+    """The required columns a reply file lacks; a file that looks like a 千牛 sheet is told so."""
+    values = {"columns": tuple(_COLUMN_NAMES[m] for m in missing), "fields": tuple(missing)}
     if {str(h or "").strip() for h in header} & {"分组", "快捷短语", "group"}:
-        hint = "; a 千牛 quick-phrase sheet needs the headers 分组, 快捷编码, 快捷短语"
-    return (f"{where}: missing column(s) {names} (headers: 场景, 话术, optional 编号, 例句, 场景名称, 阶段, 标签, 快捷编码, "
-            f"停用; or situation, text, id, examples ...){hint}")
+        return Problem("", "missing_columns_qianniu", values, where)
+    return Problem("", "missing_columns", values, where)
 
 
 def table_rows(path: Path, rows: list[tuple[int, list[str]]]) -> list[tuple[str, dict]]:
@@ -133,7 +132,7 @@ def table_rows(path: Path, rows: list[tuple[int, list[str]]]) -> list[tuple[str,
     examples and tags as lists, stages as codes, 停用 as a flag. A row holds only the fields the file has columns
     for, so that an import can tell "no such column" (keep the current value) from "an empty cell" (clear it)."""
     if not rows:
-        raise CorpusError([f"{path}: the file is empty"])
+        raise CorpusError([Problem("", "empty_file", {}, str(path))])
     header_line, header = rows[0]
     columns = reply_columns(header)
     missing = missing_columns(columns)
@@ -173,7 +172,7 @@ def read_rows(path: Path) -> list[tuple[str, dict]]:
     finally:
         workbook.close()
     if not rows:
-        raise CorpusError([f"{path}: the sheet {sheet.title!r} is empty"])
+        raise CorpusError([Problem("", "empty_sheet", {"sheet": sheet.title}, str(path))])
     return table_rows(path, rows)
 
 
@@ -335,7 +334,7 @@ def write_qianniu(corpus: Corpus, profile: dict[str, str], path: Path) -> Qianni
         writer.writerows(export.rows)
         atomic_write(path, "\ufeff" + out.getvalue())
     else:
-        raise CorpusError([f"{path}: the 千牛 export is written as .xlsx or .csv (got {suffix or '(none)'})"])
+        raise CorpusError([Problem("", "qianniu_format", {"suffix": suffix or "(none)"}, str(path))])
     return export
 
 
@@ -360,13 +359,13 @@ def read_text_file(path: Path) -> tuple[str, str]:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise CorpusError([f"{path}: no such file"]) from None
+        raise CorpusError([Problem("", "no_such_file", {}, str(path))]) from None
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return raw.decode(encoding), encoding
         except UnicodeDecodeError:
             continue
-    raise CorpusError([f"{path}: neither UTF-8 nor GBK text"])  # pragma: no cover - gb18030 decodes nearly anything
+    raise CorpusError([Problem("", "not_utf8_or_gbk", {}, str(path))])  # pragma: no cover - gb18030 reads most
 
 
 def read_quick_phrases(path: Path) -> list[QuickPhrase]:
@@ -383,12 +382,12 @@ def read_quick_phrases(path: Path) -> list[QuickPhrase]:
         rows = [(n, [c.strip() for c in cells]) for n, cells in enumerate(csv.reader(io.StringIO(text)), start=1)
                 if any(c.strip() for c in cells)]
     if not rows:
-        raise CorpusError([f"{path}: no quick phrases (the sheet is empty)"])
+        raise CorpusError([Problem("", "no_phrases", {}, str(path))])
     header = [_PHRASE_ALIASES.get(h.strip().lower(), _PHRASE_ALIASES.get(h.strip())) for h in rows[0][1]]
     if "text" in header:
         rows = rows[1:]
     elif any(header):
-        raise CorpusError([f"{path}:{rows[0][0]}: no 快捷短语 column (headers: 分组, 快捷编码, 快捷短语)"])
+        raise CorpusError([Problem("", "no_phrase_column", {}, f"{path}:{rows[0][0]}")])
     else:
         header = ["group", "shortcut", "text"]
     phrases = []
@@ -398,7 +397,7 @@ def read_quick_phrases(path: Path) -> list[QuickPhrase]:
             phrases.append(QuickPhrase(f"{path}:{number}", row.get("group", "").strip(),
                                        row.get("shortcut", "").strip(), row["text"].strip()))
     if not phrases:
-        raise CorpusError([f"{path}: no quick phrases (every 快捷短语 cell is empty)"])
+        raise CorpusError([Problem("", "empty_phrases", {}, str(path))])
     return phrases
 
 
