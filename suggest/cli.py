@@ -364,9 +364,28 @@ def eval_(ctx: click.Context, queries_file: Path, misses: bool, cold_start: Path
 @click.option("--queries", "queries_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Messages to time (JSONL with 'message', or plain lines); default: the corpus's examples.")
 @click.option("--repeat", type=click.IntRange(1, 20), default=3, help="Passes over the messages.")
+@click.option("--scale", "scale", default=None, metavar="SIZES",
+              help="Grow the bench corpus to these numbers of indexed texts (e.g. 1000,10000,100000) and print, "
+                   "per size, build, one reply added, latency beside plain semantic_search, memory and hit@1.")
+@click.option("--bench-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=Path("../shared/bench"), show_default=True,
+              help="With --scale: the folder holding corpus.jsonl (+ situations.tsv) and dev.jsonl.")
 @click.pass_context
-def bench(ctx: click.Context, queries_file: Path | None, repeat: int) -> None:
+def bench(ctx: click.Context, queries_file: Path | None, repeat: int, scale: str | None, bench_dir: Path) -> None:
     """Latency per query (p50, p99) and index build time, beside plain semantic_search in the same run."""
+    if scale is not None:
+        from .tools.scale_bench import run_scale
+
+        try:
+            sizes = [int(part) for part in scale.split(",") if part.strip()]
+        except ValueError:
+            raise click.BadParameter("sizes are whole numbers separated by commas, e.g. 1000,10000",
+                                     param_hint="--scale") from None
+        if not sizes or min(sizes) < 1:
+            raise click.BadParameter("give at least one size above 0", param_hint="--scale")
+        click.echo(run_scale(_settings(ctx), bench_dir / "corpus.jsonl", queries_file or bench_dir / "dev.jsonl",
+                             sizes, repeat))
+        return
     from .tools.benchmark import run_benchmark
 
     click.echo(run_benchmark(_settings(ctx), queries_file, repeat))

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .classifier import SituationModel
+from .classifier import SituationModel, training_rows
 from ..corpus.files import atomic_write, bank_hash, corpus_hash, reply_hash
 from .borrow import Lender
 from .dense import DenseIndex
@@ -230,8 +230,10 @@ def _sync_index(index_dir: Path, corpus: Corpus, embedder: Embedder, classifier_
         if lent:
             dense.add(np.array([e.vid for e, _ in lent], dtype=np.int64), np.stack([v for _, v in lent]))
             entries = entries + [e for e, _ in lent]
-    all_vectors = dense.vectors(np.array([e.vid for e in entries], dtype=np.int64))
-    classifier = SituationModel.fit(all_vectors, [e.situation for e in entries], classifier_c,
+    dense = dense.suited()
+    fitted = [entries[row] for row in training_rows([e.situation for e in entries])]
+    all_vectors = dense.vectors(np.array([e.vid for e in fitted], dtype=np.int64))
+    classifier = SituationModel.fit(all_vectors, [e.situation for e in fitted], classifier_c,
                                     previous=old.classifier if old is not None else None)
     manifest = Manifest(model=embedder.name, dimension=embedder.dimension, corpus_hash=corpus_hash(corpus),
                         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), format=FORMAT,

@@ -16,6 +16,21 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
 
+MAX_PER_SITUATION = 300  # training rows per situation: beyond this a model learns little more, and costs grow
+
+
+def training_rows(labels: list[str], cap: int = MAX_PER_SITUATION) -> list[int]:
+    """Rows to fit on: every row of a situation with at most `cap`, else `cap` spread evenly over its rows
+    (the same ones every time), so fitting costs what the number of situations costs, not the corpus."""
+    by_label: dict[str, list[int]] = {}
+    for row, label in enumerate(labels):
+        by_label.setdefault(label, []).append(row)
+    keep = []
+    for rows in by_label.values():
+        keep += rows if len(rows) <= cap else [rows[i * len(rows) // cap] for i in range(cap)]
+    return sorted(keep)
+
+
 class SituationModel:
     def __init__(self, classes: list[str], coef: np.ndarray, intercept: np.ndarray) -> None:
         self.classes = classes

@@ -129,6 +129,11 @@ class Embedder:
                                                 convert_to_numpy=True, show_progress_bar=progress)
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
+    def clear_cache(self) -> None:
+        """Forget cached queries (a benchmark measuring first sight starts here)."""
+        with self._lock:
+            self._cache.clear()
+
     def encode_cached(self, texts: list[str]) -> np.ndarray:
         """Queries repeat (agents paste the same questions all day): embed only what the cache lacks."""
         with self._lock:

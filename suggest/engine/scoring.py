@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .build import BuiltIndex
-from .classifier import CharModel
+from .classifier import CharModel, training_rows
 from .embed import Embedder
 from .lexical import LexicalIndex
 from .segment import Segmenter
@@ -95,7 +95,8 @@ class Scorer:
             # once); it is refitted from scratch when the engine loads or the situations change.
             self.chars = previous.chars
         else:
-            self.chars = CharModel([e.text for e in entries], [e.situation for e in entries], labels,
+            fitted = [entries[row] for row in training_rows([e.situation for e in entries])]
+            self.chars = CharModel([e.text for e in fitted], [e.situation for e in fitted], labels,
                                    settings.classifier_c)
         self.with_learned_in_place(Learned())
 

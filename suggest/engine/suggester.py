@@ -460,6 +460,18 @@ class Suggester:
         engine.reload_products()
         return engine
 
+    def variant(self, **changes) -> "Suggester":
+        """This engine with other settings (`retrieval_candidates=0`: exhaustive scoring), sharing its index and
+        models: for comparing rankings, nothing is re-read or refitted that the changes leave valid."""
+        settings = self.settings.replace(**changes)
+        current = self._snapshot
+        other = copy.copy(self)
+        other.settings = settings
+        other._update_lock = Lock()
+        other._snapshot = _Snapshot(settings, current.profile, self.embedder, self._segmenter, current.corpus,
+                                    current.index, current, current.clock).with_learned(current.scorer.learned)
+        return other
+
     def update_corpus(self, corpus: Corpus, write: bool = True, touched: set[str] | None = None) -> dict[str, int]:
         """Write a changed corpus and re-embed only the replies that changed; visible to the next query.
 

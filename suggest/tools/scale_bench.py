@@ -1,0 +1,154 @@
+"""`suggest bench --scale`: what a query costs as the corpus grows, beside plain sentence-transformers.
+
+The bench corpus (a separate shop's replies, ../shared/bench) is grown synthetically to each size: new replies
+in its own situations, their texts and example messages recombined from that situation's own (a greeting or a
+particle added, two clauses joined), so the grown corpus asks the same questions with more, nearer neighbours.
+Per size it prints the full build, one reply added and live, new-message and cached latency beside plain
+`semantic_search` measured in the same run, the process's memory, and hit@1 on dev with candidate scoring beside
+exhaustive scoring (which must not be more than 0.005 better).
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from ..corpus.files import write_corpus
+from ..corpus.interchange import parse_import
+from ..engine.build import sync_index
+from ..engine.embed import Embedder, resolve_model
+from ..engine.suggester import Suggester
+from ..records import Corpus, Reply
+from ..settings import Settings
+from .benchmark import _percentiles, _time_each
+from .evaluate import evaluate, read_queries
+
+_OPENINGS = ("", "", "亲，", "您好，", "嗯嗯，", "好的，", "在吗，", "麻烦问下，", "请问")
+_ENDINGS = ("", "", "哈", "呢", "哦", "呀", "啊", "~", "？")
+TEXTS_PER_REPLY = 4  # a synthetic reply's text and three example messages
+
+
+def _vary(rng: random.Random, text: str, other: str) -> str:
+    """A new wording of `text`: an opening, maybe a clause of `other` (same situation), an ending."""
+    body = text.rstrip("。！？!?~ ")
+    if rng.random() < 0.4 and other:
+        clause = other.replace("？", "，").replace("。", "，").split("，")[0]
+        body = f"{body}，{clause}" if rng.random() < 0.5 else f"{clause}，{body}"
+    return f"{rng.choice(_OPENINGS)}{body}{rng.choice(_ENDINGS)}"
+
+
+def grow(corpus: Corpus, texts: int, base_texts: int, seed: int = 7) -> Corpus:
+    """`corpus` with synthetic replies in its situations until it indexes about `texts` texts (it indexes
+    `base_texts` now)."""
+    rng = random.Random(seed)
+    by_situation: dict[str, list[Reply]] = {}
+    for reply in corpus.replies.values():
+        if not reply.retired:
+            by_situation.setdefault(reply.situation, []).append(reply)
+    situations = sorted(by_situation)
+    replies = dict(corpus.replies)
+    for n in range(max(0, texts - base_texts) // TEXTS_PER_REPLY):
+        sid = situations[n % len(situations)]
+        own = by_situation[sid]
+        source = rng.choice(own)
+        phrases = [e for r in own for e in r.examples] + list(corpus.situations[sid].examples)
+        examples = tuple(_vary(rng, rng.choice(phrases), rng.choice(phrases)) for _ in range(3)) if phrases else ()
+        text = _vary(rng, source.text, rng.choice(own).text)
+        rid = f"{sid}-g{n}"
+        replies[rid] = Reply(id=rid, situation=sid, stage=source.stage, text=text, examples=examples)
+    return replace(corpus, replies=replies)
+
+
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def run_scale(settings: Settings, corpus_file: Path, dev_file: Path, sizes: list[int], repeat: int = 2) -> str:
+    from sentence_transformers import SentenceTransformer, util
+    import torch
+
+    embedder = Embedder(settings.model, settings.backend, settings.cache_size)
+    plain = SentenceTransformer(resolve_model(settings.model), device="cpu")
+    queries = read_queries(dev_file)
+    messages = list(dict.fromkeys(q.message for q in queries))
+    base = parse_import(corpus_file, None)
+    header = (f"{'indexed':>8} {'build s':>8} {'+1 reply s':>10} {'new p50':>8} {'p99':>7} {'plain p50':>9} "
+              f"{'p99':>7} {'ratio':>6} {'p99 ratio':>9} {'cached p50':>10} {'RSS MB':>7} {'hit@1':>6} "
+              f"{'exhaustive':>10} {'recall@50':>9}")
+    lines = [f"bench corpus {corpus_file} grown synthetically; {len(messages)} dev messages; model {settings.model} "
+             f"({settings.backend}); retrieval_candidates {settings.retrieval_candidates}; ms per query", header]
+    base_texts = None
+    for size in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            home = Path(tmp)
+            if base_texts is None:  # how many texts the bench corpus itself indexes
+                write_corpus(base, home / "corpus")
+                index, _ = sync_index(home / "index", base, embedder, settings.classifier_c, full=True)
+                base_texts = len(index.entries)
+                for path in (home / "index").iterdir():
+                    path.unlink()
+            corpus = grow(base, size, base_texts)
+            write_corpus(corpus, home / "corpus")
+            local = settings.replace(home=home)
+            start = time.perf_counter()
+            sync_index(local.index_dir, corpus, embedder, settings.classifier_c, full=True, progress=True)
+            build_s = time.perf_counter() - start
+            engine = Suggester.load(local, embedder=embedder)
+            rows = engine.index.entries
+            vectors = torch.from_numpy(engine.index.dense.vectors(np.array([e.vid for e in rows], dtype=np.int64)))
+
+            def baseline(message: str) -> None:
+                query = plain.encode([message], normalize_embeddings=True, convert_to_tensor=True)
+                util.semantic_search(query, vectors, top_k=5)
+
+            embedder.clear_cache()
+            cold = _time_each(engine.suggest, messages, 1)  # first sight: the embedding is computed
+            warm = _time_each(engine.suggest, messages, repeat)
+            plain_times = _time_each(baseline, messages, 1)
+            hit = evaluate(engine, queries).hit1
+            exhaustive = evaluate(engine.variant(retrieval_candidates=0), queries).hit1
+            recall = _recall(engine, vectors.numpy(), messages) if engine.index.dense.approximate else None
+            add_s = _add_one(engine)
+            rss = _rss_mb()
+        (c50, c99), (w50, _), (b50, b99) = _percentiles(cold), _percentiles(warm), _percentiles(plain_times)
+        lines.append(f"{len(rows):>8} {build_s:>8.1f} {add_s:>10.2f} {c50:>8.2f} {c99:>7.1f} {b50:>9.2f} {b99:>7.1f} "
+                     f"{c50 / b50:>5.2f}x {c99 / b99:>8.2f}x {w50:>10.2f} {rss:>7.0f} {hit:>6.3f} {exhaustive:>10.3f} "
+                     f"{'exact' if recall is None else f'{recall:.3f}':>9}")
+        print(lines[-1], flush=True)
+    lines.append("ratio = engine new-message p50 / plain p50 (p99 likewise); hit@1 with candidates beside exhaustive; "
+                 "recall@50 of the approximate (IVF) index against exact search, where the index is approximate.")
+    return "\n".join(lines)
+
+
+def _recall(engine: Suggester, vectors: np.ndarray, messages: list[str], k: int = 50) -> float:
+    """Share of the exact top `k` (inner product over every vector) that the approximate index finds."""
+    queries = engine.embedder.encode_cached(messages)
+    exact = np.argsort(-(queries @ vectors.T), axis=1)[:, :k]
+    vids = np.array([e.vid for e in engine.index.entries])
+    _, found = engine.index.dense.search(queries, k)
+    return float(np.mean([len(set(vids[row]) & set(hits)) / k for row, hits in zip(exact, found)]))
+
+
+def _add_one(engine: Suggester) -> float:
+    """Seconds until one new reply is served (file written, index and models updated); median of three."""
+    corpus = engine.corpus
+    sid = next(iter(corpus.situations))
+    times = []
+    for n in range(3):
+        reply = Reply(id=f"added-{n}", situation=sid, stage=corpus.situations[sid].stage,
+                      text=f"新加的一条话术{n}，亲", examples=(f"新加的买家问题{n}",))
+        changed = replace(corpus, replies={**corpus.replies, reply.id: reply})
+        start = time.perf_counter()
+        engine.update_corpus(changed, touched={sid})
+        times.append(time.perf_counter() - start)
+        corpus = changed
+    return statistics.median(times)
