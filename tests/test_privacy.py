@@ -90,6 +90,20 @@ def test_id_card_numbers_are_labelled_and_fully_masked(tmp_path):
     ]
 
 
+def test_a_long_message_is_masked_before_it_is_cut(tmp_path):
+    """The log keeps at most MAX_STORED_CHARS characters of a message. Cut first, a phone number split at the
+    cut would keep digits no pattern recognises any more: the message is masked first, then cut."""
+    from suggest.usage.feedback import MAX_STORED_CHARS
+
+    message = "请" * (MAX_STORED_CHARS - 6) + "电话13812345678 地址浙江省杭州市西湖区文三路88号 微信号：zhang_san88"
+    [kept] = stored(tmp_path, message)
+    assert len(kept) == MAX_STORED_CHARS and kept.endswith("…") and "电话[手" in kept
+    assert not any(ch.isdigit() for ch in kept) and "zhang" not in kept
+    store = FeedbackStore(tmp_path / "feedback.sqlite3")
+    store.log_abstention(message)
+    assert store.events()[0][2] == kept  # unserved messages alike
+
+
 @contextmanager
 def _umask(value: int):
     old = os.umask(value)
