@@ -130,7 +130,7 @@ def _import_quick_phrases(settings: Settings, file: Path, replace: bool, preview
     if preview:
         return
     write_corpus(result.corpus, settings.corpus_dir)
-    engine.update_corpus(result.corpus, write=False)
+    engine.update_corpus(result.corpus)
     click.echo(f"imported {file}: {len(result.corpus.replies)} replies in {len(result.corpus.situations)} situations")
 
 

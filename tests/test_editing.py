@@ -4,6 +4,7 @@ on the real engine over a writable copy of the fixture corpus (its index copied,
 from __future__ import annotations
 
 import csv
+import os
 import json
 import shutil
 import sqlite3
@@ -588,3 +589,63 @@ def test_feedback_store_keeps_its_old_api(tmp_path):
     assert store.log_dismissed_all("能开发票吗") > 0
     with sqlite3.connect(tmp_path / "f.sqlite3") as db:
         assert db.execute("SELECT COUNT(*) FROM events").fetchone()[0] == 2
+
+
+# ---- hand edits: noticed, never overwritten ----------------------------------------------------------------------
+
+def _hand_edit(path: Path, old: str, new: str, keep_mtime: bool = False) -> None:
+    """Rewrite `path` in place, as an editor in vim does (the folder is not touched); `keep_mtime` as tools that
+    preserve times do (rsync -t, cp -p)."""
+    stat = path.stat()
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    with open(path, "r+", encoding="utf-8") as handle:
+        handle.write(text.replace(old, new))
+        handle.truncate()
+    if keep_mtime:
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+def test_a_file_edited_in_place_is_served_and_kept_by_the_next_save(service, live):
+    path = live.settings.corpus_dir / "situations" / "bargain.yaml"
+    old = live.corpus.replies["bargain-01"].text
+    _hand_edit(path, old, "亲，手工改过的议价话术~")
+    assert service.refresh_if_changed()
+    assert live.corpus.replies["bargain-01"].text == "亲，手工改过的议价话术~"
+    draft = {**live.corpus.replies["bargain-02"].to_dict(), "text": "亲，编辑台改的另一条~"}
+    service.save_reply(draft, "alice", reply_id="bargain-02", version=reply_version(live.corpus.replies["bargain-02"]))
+    assert "亲，手工改过的议价话术~" in files(live)["bargain.yaml"]  # the hand edit survives the save
+
+
+def test_a_save_never_overwrites_a_file_changed_since_it_was_read(service, live):
+    path = live.settings.corpus_dir / "situations" / "bargain.yaml"
+    start = reply_version(live.corpus.replies["bargain-02"])
+    old = live.corpus.replies["bargain-01"].text
+    edited = ("您" if old[0] != "您" else "亲") + old[1:]  # one CJK character for another: the same size
+    _hand_edit(path, old, edited, keep_mtime=True)  # and the same time: only the contents tell
+    draft = {**live.corpus.replies["bargain-02"].to_dict(), "text": "亲，编辑台改的另一条~"}
+    with pytest.raises(Conflict) as caught:
+        service.save_reply(draft, "alice", reply_id="bargain-02", version=start)
+    assert caught.value.details()["files"] == ["bargain"]
+    assert edited in files(live)["bargain.yaml"]
+    assert live.corpus.replies["bargain-01"].text == edited  # loaded, so the editor sees it
+    service.save_reply(draft, "alice", reply_id="bargain-02", version=start)  # and saves on top of it
+    assert edited in files(live)["bargain.yaml"] and "编辑台改的另一条" in files(live)["bargain.yaml"]
+
+
+def test_a_broken_file_is_shown_and_never_rewritten_from_memory(service, live):
+    path = live.settings.corpus_dir / "situations" / "bargain.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n  - 这一行: [缩进错了\n", encoding="utf-8")
+    broken = path.read_text(encoding="utf-8")
+    assert not service.refresh_if_changed()
+    assert any("bargain.yaml" in p.where for p in service.disk_problems)
+    reply = live.corpus.replies["bargain-01"]
+    with pytest.raises(Conflict) as caught:
+        service.save_reply({**reply.to_dict(), "text": "亲，改一下"}, "alice", reply_id=reply.id,
+                           version=reply_version(reply))
+    assert "有误" in caught.value.message and caught.value.details()["file_problems"]
+    assert path.read_text(encoding="utf-8") == broken
+    other = live.corpus.replies["greeting-01"]  # another situation's file is written as usual
+    service.save_reply({**other.to_dict(), "text": "亲，您好，在的~"}, "alice", reply_id=other.id,
+                       version=reply_version(other))
+    assert live.corpus.replies["greeting-01"].text == "亲，您好，在的~"

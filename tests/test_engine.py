@@ -147,7 +147,7 @@ def test_shortcut_lists_sort_as_qianniu_does(fresh_engine):
     base = corpus.replies["bargain-01"]
     extra = {f"bargain-{n:02d}": replace(base, id=f"bargain-{n:02d}", shortcut=f"yj{n}", text=f"{base.text}（{n}）")
              for n in (10, 11, 3)}
-    fresh_engine.update_corpus(replace(corpus, replies={**corpus.replies, **extra}), write=False)
+    fresh_engine.update_corpus(replace(corpus, replies={**corpus.replies, **extra}))
     assert [r.shortcut for r in fresh_engine.by_shortcut("yj")] == ["yj1", "yj2", "yj3", "yj10", "yj11"]
 
 

@@ -73,7 +73,7 @@ def test_the_flat_profile_of_earlier_versions_still_loads():
 def _with(engine, reply_id: str, **changes):
     corpus = engine.corpus
     reply = dataclasses.replace(corpus.replies[reply_id], **changes)
-    engine.update_corpus(dataclasses.replace(corpus, replies={**corpus.replies, reply_id: reply}), write=False)
+    engine.update_corpus(dataclasses.replace(corpus, replies={**corpus.replies, reply_id: reply}))
 
 
 def ids(engine, message: str) -> list[str]:

@@ -6,8 +6,9 @@ module is where changes are serialised, checked for conflicts, written and recor
 
 * Checks on save (suggest.authoring.draft_checks): problems stop the save, a compliance `block` too; compliance
   warnings and near-duplicates of another reply need confirmation.
-* Every change goes through `Suggester.update_corpus(..., touched=...)`: only the touched situation files are
-  rewritten (atomically) and only the changed replies re-embedded; the next suggestion sees it.
+* Every change rewrites only the touched situation files (atomically), never one changed on disk since it was
+  read (a hand edit: `Conflict`, and the file is loaded), then `Suggester.update_corpus` re-embeds only the
+  changed replies; the next suggestion sees it.
 * Every change is recorded in the audit history (suggest.history) with the before and after state of all it
   touched, and any change can be reverted (a revert is itself a new change).
 * Conflicts: each edit carries the version of the reply or situation it started from (`reply_version`); if
@@ -19,7 +20,9 @@ module is where changes are serialised, checked for conflicts, written and recor
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import logging
+import os
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -27,18 +30,19 @@ from pathlib import Path
 from typing import Iterator
 
 from ..corpus import compliance
-from ..corpus.files import RawReply, check_corpus, load_corpus
+from ..corpus.files import SITUATIONS_DIR, RawReply, check_corpus, load_corpus, write_situation
 from ..corpus.profile import load_profile
 from ..errors import CorpusError
-from ..records import Corpus, Reply, Situation
+from ..records import Corpus, Problem, Reply, Situation
 from . import presentation, try_it
 from .draft_checks import Check, DraftChecker
 from .history import Change, History
 from .import_preview import PhrasePreview, preview_file
 from .product_sheet import ProductSheetEditor
+from .recovery import settle_pending
 from .shop_facts import ShopFacts
 from .refusals import Blocked, Conflict, Invalid, Missing, NeedsConfirmation
-from .snapshots import corpus_state, reply_from_dict, reply_version, situation_from_dict, situation_version
+from .snapshots import corpus_state, overlay, reply_version, situation_version
 from .wording import zh_problem
 
 log = logging.getLogger(__name__)
@@ -80,6 +84,8 @@ class EditingService:
         self._depth = 0
         self._lock_file = None
         self._known_stamp = None if verify_on_first_refresh else self._stamp()
+        self.disk_problems: list[Problem] = []  # why the situation files on disk do not load, when they do not
+        self._read_digests()
         self.shop = ShopFacts(self)
         self.products = ProductSheetEditor(self)
 
@@ -119,6 +125,7 @@ class EditingService:
                     yield False
                     return
                 self._lock_file = handle
+                settle_pending(self)
             self._depth += 1
             try:
                 yield True
@@ -132,13 +139,43 @@ class EditingService:
             self._lock.release()
 
     def _stamp(self) -> tuple | None:
-        """(situations folder, shop facts, product sheet): each part says whether that part changed."""
+        """(situation files, shop facts, product sheet): each part says whether that part changed. Every
+        situation file counts, so a file edited in place (the folder unchanged) is noticed too."""
         try:
-            stat = (self.engine.settings.corpus_dir / "situations").stat()
+            files = tuple(sorted((e.name, e.inode(), e.stat().st_mtime_ns, e.stat().st_size)
+                                 for e in os.scandir(self._situations_dir) if e.name.endswith(".yaml")))
         except FileNotFoundError:
             return None
-        return ((stat.st_ino, stat.st_mtime_ns), tuple(map(self._file_stamp, PROFILE_FILES)),
-                tuple(map(self._file_stamp, PRODUCT_FILES)))
+        return (files, tuple(map(self._file_stamp, PROFILE_FILES)), tuple(map(self._file_stamp, PRODUCT_FILES)))
+
+    @property
+    def _situations_dir(self) -> Path:
+        return self.engine.settings.corpus_dir / SITUATIONS_DIR
+
+    def _digest(self, situation_id: str) -> str | None:
+        try:
+            return hashlib.sha256((self._situations_dir / f"{situation_id}.yaml").read_bytes()).hexdigest()
+        except FileNotFoundError:
+            return None
+
+    def _read_digests(self) -> None:
+        """What each situation file held when this process last read or wrote it: the file may be rewritten
+        only while it still holds that (see `_guard`)."""
+        names = [p.stem for p in self._situations_dir.glob("*.yaml")] if self._situations_dir.is_dir() else []
+        self._digests = {name: self._digest(name) for name in names}
+
+    def _guard(self, situation_ids: set[str]) -> None:
+        """Refuse to write over a situation file changed on disk since it was read (a hand edit, another tool):
+        its contents are loaded instead when they load, and the editor saves again on top of them."""
+        changed = sorted(sid for sid in situation_ids if self._digest(sid) != self._digests.get(sid))
+        if not changed:
+            return
+        names = "、".join(f"{sid}.yaml" for sid in changed)
+        loaded = self._reload_corpus()
+        problems = [zh_problem(p) for p in self.disk_problems]
+        message = (f"{names} 在磁盘上被改过（可能是手工编辑），已载入磁盘上的版本：请查看后再保存" if loaded else
+                   f"{names} 在磁盘上被改过且有误，为免覆盖没有保存：请先修正文件")
+        raise Conflict(message, theirs=None, yours=None, extra={"files": changed, "file_problems": problems})
 
     def _file_stamp(self, name: str) -> tuple | None:
         try:
@@ -171,17 +208,25 @@ class EditingService:
             if known is not None and stamp[0] == known[0]:
                 self._known_stamp = stamp
                 return True
-            try:
-                corpus = load_corpus(self.engine.settings.corpus_dir)
-            except CorpusError as exc:
-                log.warning("the corpus on disk changed but does not load; keeping the loaded one: %s", exc.message)
-                self._known_stamp = stamp
-                return False
-            if corpus != self.engine.corpus:
-                log.info("the corpus changed on disk; reloading it")
-                self.engine.update_corpus(corpus, write=False)
-            self._known_stamp = self._stamp()
-            return True
+            loaded = self._reload_corpus()
+            self._known_stamp = self._stamp() if loaded else stamp
+            return loaded
+
+    def _reload_corpus(self) -> bool:
+        """Serve the situation files as they are on disk; a file that does not load keeps the loaded corpus
+        and is shown to editors (`disk_problems`) until it is fixed."""
+        try:
+            corpus = load_corpus(self.engine.settings.corpus_dir)
+        except CorpusError as exc:
+            log.warning("the corpus on disk changed but does not load; keeping the loaded one: %s", exc.message)
+            self.disk_problems = list(exc.problems)
+            return False
+        self.disk_problems = []
+        if corpus != self.engine.corpus:
+            log.info("the corpus changed on disk; reloading it")
+            self.engine.update_corpus(corpus)
+        self._read_digests()
+        return True
 
     def _reload_profile(self) -> None:
         try:
@@ -268,18 +313,26 @@ class EditingService:
                     files.add(corpus.replies[rid].situation)
         before = corpus_state(old, reply_ids, situation_ids)
         after = corpus_state(new, reply_ids, situation_ids)
+        self._guard(files)
         with self.history.recording(editor, action, target, summary, before, after, reverts) as change:
             try:
-                self.engine.update_corpus(new, write=True, touched=files)
+                self._write(new, files)
             except BaseException:
                 log.exception("writing change %s failed; restoring the previous files", action)
                 try:
-                    self.engine.update_corpus(old, write=True, touched=files)
+                    self._write(old, files)
                 except Exception:  # pragma: no cover - best effort
                     log.exception("could not restore the previous corpus files")
                 raise
         self._known_stamp = self._stamp()
         return change
+
+    def _write(self, corpus: Corpus, situation_ids: set[str]) -> None:
+        """The touched situation files, each replaced atomically, then the engine serves `corpus`."""
+        for situation_id in sorted(situation_ids):
+            write_situation(corpus, self.engine.settings.corpus_dir, situation_id)
+            self._digests[situation_id] = self._digest(situation_id)
+        self.engine.update_corpus(corpus)
 
     def _check_version(self, reply_id: str, version: str | None, yours: dict | None) -> Reply:
         current = self.corpus.replies.get(reply_id)
@@ -455,19 +508,7 @@ class EditingService:
                 names = "、".join(d["id"] for d in drifted)
                 raise Conflict(f"{names} 在这次更改之后又被修改过；撤销会覆盖那些修改", theirs=None, yours=None,
                                extra={"drifted": drifted, "change": original.id})
-            situations = dict(corpus.situations)
-            for sid, data in original.before["situations"].items():
-                if data is None:
-                    situations.pop(sid, None)
-                else:
-                    situations[sid] = situation_from_dict(data)
-            replies = dict(corpus.replies)
-            for rid, data in original.before["replies"].items():
-                if data is None:
-                    replies.pop(rid, None)
-                else:
-                    replies[rid] = reply_from_dict(data)
-            new = self._validated(situations, replies)
+            new = self._validated(*overlay(corpus, original.before))
             summary = f"撤销 #{original.id}（{original.action_name}）：{original.summary}"
             return self._commit(editor, "revert", original.target, summary[:200], corpus, new, reply_ids,
                                 situation_ids, reverts=original.id)

@@ -4,9 +4,11 @@ Every change records who made it, when, what kind of change it was, and the stat
 reply and situation it touched (JSON; null = did not exist). That is enough to show any change and to revert
 it: a revert is a new change that restores the before-state.
 
-A change is recorded inside `History.recording()`: the row is inserted in an open transaction, the corpus is
-written, and only then is the transaction committed, so a change whose corpus write failed leaves no row, and
-a written change always has one.
+A change is recorded before it is made (`History.recording()`): its row is committed as `pending`, the files
+are written, and the row is marked `done`; a write that fails deletes the row again. A process killed between
+the two (kill -9, a power cut) leaves a pending row, which `EditingService` settles the next time it takes the
+editing lock: the files are brought to the recorded after-state, so every change on disk has its row and can be
+reverted. Pending rows are never listed.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ CREATE TABLE IF NOT EXISTS changes (
     summary    TEXT NOT NULL DEFAULT '',
     before     TEXT NOT NULL,
     after      TEXT NOT NULL,
-    reverts    INTEGER REFERENCES changes (id)
+    reverts    INTEGER REFERENCES changes (id),
+    state      TEXT NOT NULL DEFAULT 'done' CHECK (state IN ('pending', 'done'))
 );
 CREATE INDEX IF NOT EXISTS changes_target ON changes (target);
 """
@@ -109,6 +112,9 @@ _COLUMNS = "id, created_at, editor, action, target, summary, before, after, reve
 class History:
     def __init__(self, path: Path) -> None:
         self.path = prepare(path, SCHEMA)
+        with closing(self._connect()) as db:  # a history from before changes were recorded ahead
+            if "state" not in {row[1] for row in db.execute("PRAGMA table_info(changes)")}:
+                db.execute("ALTER TABLE changes ADD COLUMN state TEXT NOT NULL DEFAULT 'done'")
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
@@ -116,23 +122,36 @@ class History:
     @contextmanager
     def recording(self, editor: str, action: str, target: str, summary: str, before: dict, after: dict,
                   reverts: int | None = None) -> Iterator[Change]:
-        """Insert the change, run the block (which writes the corpus), then commit; roll back if it fails."""
+        """Commit the change as pending, run the block (which writes the files), then mark it done; delete it
+        if the block fails."""
         created = _now()
         with closing(self._connect()) as db:
-            db.execute("BEGIN IMMEDIATE")
+            cursor = db.execute(
+                "INSERT INTO changes (created_at, editor, action, target, summary, before, after, reverts, state) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
+                (created, editor, action, target, summary, json.dumps(before, ensure_ascii=False),
+                 json.dumps(after, ensure_ascii=False), reverts))
+            change = Change(int(cursor.lastrowid), created, editor, action, target, summary, before, after, reverts)
             try:
-                cursor = db.execute(
-                    "INSERT INTO changes (created_at, editor, action, target, summary, before, after, reverts) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (created, editor, action, target, summary, json.dumps(before, ensure_ascii=False),
-                     json.dumps(after, ensure_ascii=False), reverts))
-                change = Change(int(cursor.lastrowid), created, editor, action, target, summary, before, after,
-                                reverts)
                 yield change
             except BaseException:
-                db.execute("ROLLBACK")
+                db.execute("DELETE FROM changes WHERE id = ?", (change.id,))
                 raise
-            db.execute("COMMIT")
+            db.execute("UPDATE changes SET state = 'done' WHERE id = ?", (change.id,))
+
+    def pending(self) -> list[Change]:
+        """Changes recorded but not marked done: their writer died (or is writing now, under the editing lock)."""
+        with closing(self._connect()) as db:
+            rows = db.execute(f"SELECT {_COLUMNS} FROM changes WHERE state = 'pending' ORDER BY id").fetchall()
+        return [_row(r) for r in rows]
+
+    def settle(self, change_id: int) -> None:
+        with closing(self._connect()) as db:
+            db.execute("UPDATE changes SET state = 'done' WHERE id = ?", (change_id,))
+
+    def discard(self, change_id: int) -> None:
+        with closing(self._connect()) as db:
+            db.execute("DELETE FROM changes WHERE id = ? AND state = 'pending'", (change_id,))
 
     def record(self, editor: str, action: str, target: str, summary: str, before: dict, after: dict,
                reverts: int | None = None) -> Change:
@@ -141,13 +160,13 @@ class History:
 
     def get(self, change_id: int) -> Change | None:
         with closing(self._connect()) as db:
-            row = db.execute(f"SELECT {_COLUMNS} FROM changes WHERE id = ?", (change_id,)).fetchone()
+            row = db.execute(f"SELECT {_COLUMNS} FROM changes WHERE id = ? AND state = 'done'", (change_id,)).fetchone()
         return _row(row) if row else None
 
     def list(self, limit: int = 100, before_id: int | None = None, target: str | None = None) -> list[Change]:
         """Newest first; `before_id` pages back, `target` keeps the changes of one reply or situation."""
         query = f"SELECT {_COLUMNS} FROM changes"
-        clauses, args = [], []
+        clauses, args = ["state = 'done'"], []
         if before_id is not None:
             clauses.append("id < ?")
             args.append(before_id)
@@ -155,8 +174,7 @@ class History:
             key = json.dumps(target, ensure_ascii=False).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             clauses.append("(target = ? OR before LIKE ? ESCAPE '\\' OR after LIKE ? ESCAPE '\\')")
             args += [target, f"%{key}:%", f"%{key}:%"]
-        if clauses:
-            query += " WHERE " + " AND ".join(clauses)
+        query += " WHERE " + " AND ".join(clauses)
         query += " ORDER BY id DESC LIMIT ?"
         args.append(limit)
         with closing(self._connect()) as db:
@@ -172,8 +190,9 @@ class History:
 
     def reverted_by(self, change_id: int) -> list[int]:
         with closing(self._connect()) as db:
-            return [r[0] for r in db.execute("SELECT id FROM changes WHERE reverts = ? ORDER BY id", (change_id,))]
+            return [r[0] for r in db.execute("SELECT id FROM changes WHERE reverts = ? AND state = 'done' ORDER BY id",
+                                                 (change_id,))]
 
     def count(self) -> int:
         with closing(self._connect()) as db:
-            return int(db.execute("SELECT COUNT(*) FROM changes").fetchone()[0])
+            return int(db.execute("SELECT COUNT(*) FROM changes WHERE state = 'done'").fetchone()[0])

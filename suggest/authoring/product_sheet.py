@@ -275,6 +275,12 @@ class ProductSheetEditor:
         """The home's sheet (products.xlsx wins, as when loading); products.csv for a home without one."""
         return products_path(self.corpus_dir) or self.corpus_dir / DEFAULT_FILE
 
+    def landed(self, change: Change) -> bool:
+        """Whether the sheet holds `change`'s after-state (for a change whose writer was killed mid-way)."""
+        after = change.after["products"]
+        sheet = read_products(self.path) if self.path.is_file() else ProductSheet()
+        return all(comparable(product_dict(sheet.get(pid))) == comparable(data) for pid, data in after.items())
+
     def _on_disk(self) -> ProductSheet:
         """The sheet as the file holds it now; a file that does not load stops an edit (its problems named)."""
         if not self.path.is_file():

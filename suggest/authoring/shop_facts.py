@@ -73,6 +73,10 @@ class ShopFacts:
     def _text(self) -> str:
         return self.path.read_text(encoding="utf-8") if self.path.is_file() else ""
 
+    def landed(self, change: Change) -> bool:
+        """Whether the file holds `change`'s after-state (for a change whose writer was killed mid-way)."""
+        return self._text() == (change.after["shop"] or "")
+
     def form(self) -> dict:
         """The facts as the page shows them: every known fact by section (given or not), the shop's own
         placeholders, the campaigns, and which replies are not suggested now and why."""

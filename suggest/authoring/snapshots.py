@@ -48,3 +48,21 @@ def corpus_state(corpus: Corpus, reply_ids: set[str], situation_ids: set[str]) -
         situation = corpus.situations.get(sid)
         state["situations"][sid] = situation.to_dict() if situation else None
     return state
+
+
+def overlay(corpus: Corpus, state: dict) -> tuple[dict[str, Situation], dict[str, Reply]]:
+    """`corpus`'s situations and replies with a recorded state laid over them (None in the state: removed):
+    a revert lays the before-state, finishing an interrupted change the after-state."""
+    situations = dict(corpus.situations)
+    for sid, data in state["situations"].items():
+        if data is None:
+            situations.pop(sid, None)
+        else:
+            situations[sid] = situation_from_dict(data)
+    replies = dict(corpus.replies)
+    for rid, data in state["replies"].items():
+        if data is None:
+            replies.pop(rid, None)
+        else:
+            replies[rid] = reply_from_dict(data)
+    return situations, replies

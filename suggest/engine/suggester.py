@@ -18,7 +18,7 @@ import numpy as np
 
 from .borrow import Lender, lender_for
 from .build import OOS, BuiltIndex, sync_index
-from ..corpus.files import load_corpus, write_corpus, write_situation
+from ..corpus.files import load_corpus
 from .embed import Embedder
 from .scoring import Learned, Scorer, Scores, Weights
 from ..errors import InputError, NotFound
@@ -472,17 +472,10 @@ class Suggester:
                                     current.index, current, current.clock).with_learned(current.scorer.learned)
         return other
 
-    def update_corpus(self, corpus: Corpus, write: bool = True, touched: set[str] | None = None) -> dict[str, int]:
-        """Write a changed corpus and re-embed only the replies that changed; visible to the next query.
-
-        `touched`: the situations whose files changed (the editor's unit of change); only those files are
-        rewritten, each atomically. Without it the whole situations folder is replaced."""
+    def update_corpus(self, corpus: Corpus) -> dict[str, int]:
+        """Serve a changed corpus, re-embedding only the replies that changed; visible to the next query. The
+        files are the authoring room's to write (suggest.authoring.editing); the engine reads and indexes."""
         with self._update_lock:
-            if write and touched is not None:
-                for situation_id in sorted(touched):
-                    write_situation(corpus, self.settings.corpus_dir, situation_id)
-            elif write:
-                write_corpus(corpus, self.settings.corpus_dir)
             index, counts = sync_index(self.settings.index_dir, corpus, self.embedder, self.settings.classifier_c,
                                        lender=self.lender)
             previous = self._snapshot

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..engine.borrow import lender_for
 from ..engine.build import sync_index
-from ..corpus.files import load_corpus
+from ..corpus.files import load_corpus, write_situation
 from ..engine.embed import Embedder, resolve_model
 from ..engine.suggester import Suggester
 from ..settings import Settings
@@ -107,7 +107,8 @@ def _change_costs(settings: Settings, engine: Suggester) -> tuple[float, float]:
             changed = replace(copy.corpus, replies={**copy.corpus.replies,
                                                     reply.id: replace(reply, text=reply.text + "~" * (n + 1))})
             start = time.perf_counter()
-            copy.update_corpus(changed, touched={reply.situation})
+            write_situation(changed, copy.settings.corpus_dir, reply.situation)
+            copy.update_corpus(changed)
             edits.append(time.perf_counter() - start)
         start = time.perf_counter()
         copy.set_learned([(reply.situation, "这是一条新学到的买家消息")])

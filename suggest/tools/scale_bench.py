@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..corpus.files import write_corpus
+from ..corpus.files import write_corpus, write_situation
 from ..corpus.interchange import parse_import
 from ..engine.build import sync_index
 from ..engine.embed import Embedder, resolve_model
@@ -148,7 +148,8 @@ def _add_one(engine: Suggester) -> float:
                       text=f"新加的一条话术{n}，亲", examples=(f"新加的买家问题{n}",))
         changed = replace(corpus, replies={**corpus.replies, reply.id: reply})
         start = time.perf_counter()
-        engine.update_corpus(changed, touched={sid})
+        write_situation(changed, engine.settings.corpus_dir, sid)
+        engine.update_corpus(changed)
         times.append(time.perf_counter() - start)
         corpus = changed
     return statistics.median(times)
