@@ -47,10 +47,12 @@ def client(app):
 
 
 @pytest.fixture(scope="module")
-def spec(engine):
-    from webapp.openapi import build_spec
-
-    return build_spec(engine.settings)
+def spec(engine, tmp_path_factory):
+    """The document as a server on the shared engine serves it."""
+    app = create_app(load_settings(tmp_path_factory.mktemp("spec"), env={}), engine=engine)
+    response = app.test_client().get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    return response.get_json()
 
 
 def _schema_for(spec: dict, schema: dict) -> dict:
@@ -64,8 +66,6 @@ def check(spec: dict, response, path: str, method: str = "post") -> dict:
     status = str(response.status_code)
     assert status in operation["responses"], f"{method.upper()} {path} answered {status}, which is not documented"
     documented = operation["responses"][status]
-    if "$ref" in documented:
-        documented = spec["components"]["responses"][documented["$ref"].rsplit("/", 1)[-1]]
     assert response.mimetype == "application/json", response.data[:200]
     body = response.get_json()
     schema = documented["content"]["application/json"]["schema"]
@@ -218,6 +218,7 @@ BAD_BODIES = [
     (b'{"message": "hi", "stage": "later"}', 422, "invalid_choice", "stage"),
     (b'{"message": "hi", "stage": "general"}', 422, "invalid_choice", "stage"),
     (b'{"message": "hi", "stage": 1}', 422, "invalid_type", "stage"),
+    (b'{"message": "hi", "context": {"a": "b"}}', 422, "invalid_type", "context"),
     (b'{"message": "hi", "variables": ["x"]}', 422, "invalid_type", "variables"),
     (b'{"message": "hi", "variables": {"\\u5ba2\\u670d\\u540d": 3}}', 422, "invalid_type", "variables.客服名"),
     (b'{"mesage": "hi"}', 422, "unknown_field", "mesage"),
@@ -293,6 +294,110 @@ def test_lone_surrogates_and_odd_unicode_are_not_500(client):
     assert error_of(response)["code"] == "invalid_text"
 
 
+# ---- the document and the server agree ----------------------------------------------------------------------
+
+def test_null_is_the_same_as_leaving_an_optional_field_out(client, spec):
+    plain = client.post("/api/v1/suggest", json={"message": "能便宜点吗"}).get_json()
+    nulls = client.post("/api/v1/suggest", json={"message": "能便宜点吗", "k": None, "stage": None, "context": None,
+                                                 "variables": None, "product": None})
+    assert nulls.status_code == 200 and check(spec, nulls, "/api/v1/suggest") == plain
+    batch = client.post("/api/v1/suggest/batch", json={"messages": ["能便宜点吗"], "k": None, "stage": None,
+                                                       "variables": None})
+    assert check(spec, batch, "/api/v1/suggest/batch")["results"] == [plain]
+    dismissed = client.post("/api/v1/feedback", json={"message": "在吗", "action": "dismissed_all", "reply_id": None})
+    assert dismissed.status_code == 201 and check(spec, dismissed, "/api/v1/feedback")["action"] == "dismissed_all"
+
+
+def test_k_may_be_a_whole_number_written_with_a_decimal_point(client, spec):
+    response = client.post("/api/v1/suggest", json={"message": "能便宜点吗，发什么快递", "k": 2.0})
+    assert response.status_code == 200
+    assert check(spec, response, "/api/v1/suggest") == client.post(
+        "/api/v1/suggest", json={"message": "能便宜点吗，发什么快递", "k": 2}).get_json()
+    assert len(response.get_json()["suggestions"]) == 2
+    batch = client.post("/api/v1/suggest/batch", json={"messages": ["能便宜点吗"], "k": 1.0})
+    assert len(check(spec, batch, "/api/v1/suggest/batch")["results"][0]["suggestions"]) == 1
+
+
+def test_blank_texts_are_refused_by_the_server_and_the_document_alike(client, spec):
+    feedback = _request_schema(spec, "/api/v1/feedback")
+    for reply_id in (" ", "\u3000", "\t\n"):
+        body = {"message": "能便宜点吗", "reply_id": reply_id, "action": "copied"}
+        response = client.post("/api/v1/feedback", json=body)
+        assert response.status_code == 422, reply_id
+        assert (check(spec, response, "/api/v1/feedback")["error"]["code"], feedback.is_valid(body)) == ("empty", False)
+    suggest = _request_schema(spec, "/api/v1/suggest")
+    for body in ({"message": "\u3000 "}, {"message": "在吗", "product": " "}):
+        response = client.post("/api/v1/suggest", json=body)
+        assert response.status_code == 422 and error_of(response)["code"] == "empty" and not suggest.is_valid(body)
+
+
+def test_not_blank_means_what_the_engine_strips_in_every_regex_dialect():
+    """The document's pattern for "not only spaces" is read by Python's re (the server, jsonschema), ECMA-262
+    engines and Rust's regex (schemathesis): spelt out as a class, it means str.strip()'s spaces in all of them."""
+    import re
+
+    from webapp.contract.fields import NOT_BLANK
+
+    pattern = re.compile(NOT_BLANK)
+    for code in [*range(0x3400), *range(0xFE00, 0x10000), 0x1F600, 0x10FFFF]:
+        char = chr(code)
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        assert bool(pattern.search(char)) == bool(char.strip()), hex(code)
+    assert "\\s" not in NOT_BLANK and "\\S" not in NOT_BLANK
+
+
+def _request_schema(spec: dict, path: str) -> jsonschema.Draft202012Validator:
+    ref = spec["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    return jsonschema.Draft202012Validator(_schema_for(spec, spec["components"]["schemas"][ref.rsplit("/", 1)[-1]]))
+
+
+def _bodies(limit: int, batch_max: int) -> list[tuple[str, dict]]:
+    """Bodies at and past every documented limit, for each endpoint that takes one."""
+    long, many = "便" * limit, {str(i): "x" for i in range(51)}
+    suggest = [{"message": "hi"}, {"message": long}, {"message": long + "便"}, {"message": "\u0000"}, {"message": ""},
+               {"message": " "}, {"message": None}, {"message": 5}, {}, {"mesage": "hi"},
+               {"message": "hi", "k": 2.0}, {"message": "hi", "k": 2.5}, {"message": "hi", "k": "3"},
+               {"message": "hi", "k": True}, {"message": "hi", "k": 0}, {"message": "hi", "k": 50},
+               {"message": "hi", "k": 51}, {"message": "hi", "k": 1e3}, {"message": "hi", "k": None},
+               {"message": "hi", "stage": "order"}, {"message": "hi", "stage": "general"},
+               {"message": "hi", "stage": 1}, {"message": "hi", "stage": None},
+               {"message": "hi", "context": ["", long]}, {"message": "hi", "context": [long + "便"]},
+               {"message": "hi", "context": ["a"] * 20}, {"message": "hi", "context": ["a"] * 21},
+               {"message": "hi", "context": "a"}, {"message": "hi", "context": [1]}, {"message": "hi", "context": None},
+               {"message": "hi", "variables": {"a": "b" * 200}}, {"message": "hi", "variables": {"a": "b" * 201}},
+               {"message": "hi", "variables": {"a": 1}}, {"message": "hi", "variables": ["a"]},
+               {"message": "hi", "variables": many}, {"message": "hi", "variables": None},
+               {"message": "hi", "product": "C001"}, {"message": "hi", "product": ""},
+               {"message": "hi", "product": "x" * 201}, {"message": "hi", "product": None}]
+    batch = [{"messages": ["hi"]}, {"messages": ["hi"] * batch_max}, {"messages": ["hi"] * (batch_max + 1)},
+             {"messages": []}, {"messages": ["hi", " "]}, {"messages": ["hi", None]}, {"messages": "hi"}, {},
+             {"messages": ["hi"], "k": 3.0}, {"messages": ["hi"], "k": 0}, {"messages": ["hi"], "context": []},
+             {"messages": ["hi"], "stage": None, "variables": None, "k": None}]
+    feedback = [{"message": "hi", "reply_id": "bargain-01", "action": "copied"},
+                {"message": "hi", "reply_id": "nope", "action": "sent"},
+                {"message": "hi", "action": "dismissed_all"}, {"message": "hi", "action": "dismissed_all", "reply_id": None},
+                {"message": "hi", "action": "dismissed_all", "reply_id": "bargain-01"},
+                {"message": "hi", "action": "copied"}, {"message": "hi", "action": "copied", "reply_id": None},
+                {"message": "hi", "action": "liked", "reply_id": "bargain-01"}, {"message": "hi", "reply_id": "x"},
+                {"message": "hi", "action": "copied", "reply_id": 7}, {"message": "hi", "action": "copied", "reply_id": ""},
+                {"message": "hi", "action": "copied", "reply_id": "x" * 201},
+                {"message": " ", "action": "copied", "reply_id": "bargain-01"}]
+    return ([("/api/v1/suggest", b) for b in suggest] + [("/api/v1/suggest/batch", b) for b in batch]
+            + [("/api/v1/feedback", b) for b in feedback])
+
+
+def test_each_request_schema_refuses_exactly_what_the_server_refuses(client, spec, engine):
+    """The fuzzer found the document and the server disagreeing (null, k 2.0, a blank reply_id): for bodies at
+    and past every limit, the served schema and the server give the same verdict."""
+    for path, body in _bodies(engine.settings.max_message_chars, engine.settings.batch_max):
+        response = client.post(path, json=body)
+        assert response.status_code in (200, 201, 404, 422), (path, body, response.get_json())
+        check(spec, response, path)
+        served = response.status_code != 422  # a 404 is an unknown id: a well-formed body
+        assert _request_schema(spec, path).is_valid(body) == served, (path, body, response.get_json())
+
+
 # ---- catalog ------------------------------------------------------------------------------------------------
 
 def test_situations(client, spec):
@@ -304,13 +409,13 @@ def test_situations(client, spec):
 
 
 def test_reply(client, spec):
-    body = check(spec, client.get("/api/v1/replies/bargain-02"), "/api/v1/replies/{id}", "get")
+    body = check(spec, client.get("/api/v1/replies/bargain-02"), "/api/v1/replies/{reply_id}", "get")
     assert body["text"] == "价格实在改不了啦，{客服名}去帮您跟主管申请个小礼品好吗？"
     assert body["filled"] == "价格实在改不了啦，小测去帮您跟主管申请个小礼品好吗？"
     assert body["situation_name"] == "议价" and body["shortcut"] == "yj2" and body["unfilled"] == []
     response = client.get("/api/v1/replies/nope")
     assert response.status_code == 404
-    assert check(spec, response, "/api/v1/replies/{id}", "get")["error"]["code"] == "not_found"
+    assert check(spec, response, "/api/v1/replies/{reply_id}", "get")["error"]["code"] == "not_found"
 
 
 # ---- health -------------------------------------------------------------------------------------------------
@@ -502,15 +607,15 @@ def test_openapi_document_is_valid_and_complete(client, app):
     routes = set()
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/v1/") or rule.rule in ("/healthz", "/readyz"):
-            path = rule.rule.replace("<reply_id>", "{id}")
+            path = rule.rule.replace("<reply_id>", "{reply_id}")
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 routes.add((path, method.lower()))
     documented = {(path, method) for path, item in document["paths"].items() for method in item}
     assert routes == documented
-    # every schema's own example is valid against it
+    # every schema's own examples are valid against it
     for name, schema in document["components"]["schemas"].items():
-        if "example" in schema:
-            jsonschema.Draft202012Validator(_schema_for(document, schema)).validate(schema["example"])
+        for example in schema.get("examples", []):
+            jsonschema.Draft202012Validator(_schema_for(document, schema)).validate(example)
     limit = app.extensions["settings"].batch_max
     assert document["components"]["schemas"]["BatchRequest"]["properties"]["messages"]["maxItems"] == limit
 
@@ -518,9 +623,8 @@ def test_openapi_document_is_valid_and_complete(client, app):
 def test_request_examples_in_the_document_work(client, spec):
     for path in ("/api/v1/suggest", "/api/v1/suggest/batch", "/api/v1/feedback"):
         media = spec["paths"][path]["post"]["requestBody"]["content"]["application/json"]
-        schema_name = media["schema"]["$ref"].rsplit("/", 1)[-1]
-        examples = [e["value"] for e in (media.get("examples") or {}).values()]
-        examples.append(spec["components"]["schemas"][schema_name]["example"])
+        examples = spec["components"]["schemas"][media["schema"]["$ref"].rsplit("/", 1)[-1]]["examples"]
+        assert examples
         for example in examples:
             response = client.post(path, json=example)
             assert response.status_code in (200, 201), (path, example, response.get_json())

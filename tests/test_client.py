@@ -51,6 +51,15 @@ def test_suggest_with_options(client):
     assert len(result["suggestions"]) <= 2
 
 
+def test_k_computed_as_a_float_is_taken_as_the_whole_number(client):
+    """A caller that computes k (say n / 2) sends 2.0; the document says integer, and JSON Schema counts 2.0 as one."""
+    result = client.suggest("能便宜点吗，发什么快递", k=4 / 2)  # type: ignore[arg-type]
+    assert len(result["suggestions"]) == 2
+    with pytest.raises(ClientError) as caught:
+        client.suggest("能便宜点吗", k=2.5)  # type: ignore[arg-type]
+    assert (caught.value.status, caught.value.code, caught.value.field) == (422, "invalid_type", "k")
+
+
 def test_batch(client):
     results = client.batch(["能便宜点吗", "什么时候发货啊 急用", "今天天气真好"], k=2)
     assert len(results) == 3

@@ -174,6 +174,35 @@ def test_pages_send_a_strict_csp_and_escape_reply_text(alice, live):
     assert [r["text"] for r in listed] == [HOSTILE]
 
 
+def test_unknown_editor_api_paths_and_methods_are_json(app, alice):
+    """The editors' page reads every answer of /editor/api/ as JSON: an unknown path or a wrong method too."""
+    for client in (alice.client, app.test_client()):
+        missing = client.get("/editor/api/nope")
+        assert missing.status_code == 404 and missing.mimetype == "application/json"
+        assert missing.json["error"]["code"] == "not_found" and "/editor/api/nope" in missing.json["error"]["message"]
+    wrong = alice.call("PATCH", "/editor/api/check", json={})
+    assert wrong.status_code == 405 and wrong.mimetype == "application/json"
+    assert wrong.json["error"]["code"] == "method_not_allowed" and "POST" in wrong.headers["Allow"]
+    assert set(wrong.json["error"]) == {"code", "message", "field"}
+    page = alice.get("/editor/nope")  # a page stays a page
+    assert page.status_code == 404 and page.mimetype == "text/html"
+
+
+def test_refusals_get_their_status_from_the_web_layer(alice, live):
+    """A refused edit carries a code, not an HTTP status: the web layer's table answers conflict with 409 and an
+    unknown reply with 404, in the same JSON shape as every other error."""
+    from suggest.authoring.refusals import Conflict, EditError, Missing
+    from webapp.errors import status_of
+
+    assert not hasattr(EditError, "status") and not hasattr(Conflict, "status")
+    assert (status_of(Conflict.code), status_of(Missing.code), status_of(EditError.code)) == (409, 404, 422)
+    missing = alice.get("/editor/api/replies/nope")
+    assert missing.status_code == 404 and missing.json["error"]["code"] == "not_found"
+    stale = alice.call("PUT", "/editor/api/replies/bargain-01", json={
+        "reply": {"situation": "bargain", "text": "亲，好的呢", "examples": ["好吗"]}, "version": "stale"})
+    assert stale.status_code == 409 and stale.json["error"]["code"] == "conflict" and "theirs" in stale.json
+
+
 # ---- editing over HTTP ---------------------------------------------------------------------------------------
 
 def test_create_check_conflict_and_revert_over_http(app, alice, live):
@@ -492,3 +521,14 @@ def test_parallel_guesses_cannot_pass_the_limit(live, tmp_path):
     with ThreadPoolExecutor(8) as pool:
         waits = list(pool.map(lambda _: store.attempt({"account:alice|10.0.0.1": 5}, 900), range(12)))
     assert waits.count(0) == 5  # exactly five passwords get checked
+
+
+def test_a_broken_situation_file_is_shown_on_every_page_until_fixed(alice, live):
+    path = live.settings.corpus_dir / "situations" / "bargain.yaml"
+    good = path.read_text(encoding="utf-8")
+    path.write_text(good + "\n  - 这一行: [缩进错了\n", encoding="utf-8")
+    html = alice.get("/editor/history").get_data(as_text=True)
+    assert "话术文件有误" in html and "bargain.yaml" in html
+    assert live.corpus.replies["bargain-01"]  # still served from the last good load
+    path.write_text(good, encoding="utf-8")
+    assert "话术文件有误" not in alice.get("/editor/history").get_data(as_text=True)

@@ -21,8 +21,15 @@ def _load_engine(app: Flask, settings: Settings) -> None:
         log.exception("could not load the engine")
         app.extensions["engine_error"] = getattr(exc, "message", str(exc))
         return
-    app.extensions["engine"] = engine
+    _serve(app, engine)
     log.info("engine ready: %d situations", len(engine.situations))
+
+
+def _serve(app: Flask, engine) -> None:
+    """From here on requests are answered by `engine`; logged messages are embedded as they are logged (once:
+    the engine has just embedded them), so the analytics page never embeds a backlog."""
+    app.extensions["engine"] = engine
+    app.extensions["feedback"].embedder = engine.embedder
 
 
 def create_app(settings: Settings | None = None, engine=None, test_config: dict | None = None) -> Flask:
@@ -49,7 +56,7 @@ def create_app(settings: Settings | None = None, engine=None, test_config: dict 
     from .errors import register_error_handlers
     from suggest.usage.feedback import FeedbackStore
     from suggest.usage.learning import Learner, LearningStore
-    from .openapi import build_spec
+    from .contract import install as install_contract
     from .security import init_security
     from .views import catalog, docs, feedback, health, pages, suggestions
 
@@ -57,7 +64,6 @@ def create_app(settings: Settings | None = None, engine=None, test_config: dict 
     app.extensions["feedback"] = FeedbackStore(app.config["FEEDBACK_DB"])
     app.extensions["learning"] = Learner(LearningStore(settings.data_dir / "learning.sqlite3"), settings.learning,
                                          settings.learned_per_situation)
-    app.extensions["openapi"] = build_spec(settings)
     register_error_handlers(app)
     init_security(app, settings.cors_origins, app.config["API_KEYS_FILE"])
     from .integrations import bp as integrations_bp
@@ -67,6 +73,7 @@ def create_app(settings: Settings | None = None, engine=None, test_config: dict 
     from .editor import init_editor  # the editors' pages under /editor (login, CSRF, session secret)
     init_editor(app)
     app.register_blueprint(integrations_bp)
+    install_contract(app)  # the API's views checked against their bodies, and the document built from both
 
     @app.before_request
     def _learned_examples_current() -> None:
@@ -79,7 +86,7 @@ def create_app(settings: Settings | None = None, engine=None, test_config: dict 
                 log.exception("could not refresh the learned examples")
 
     if engine is not None:
-        app.extensions["engine"] = engine
+        _serve(app, engine)
     elif app.config["LOAD_ENGINE"] == "eager":
         _load_engine(app, settings)
     elif app.config["LOAD_ENGINE"] == "background":

@@ -101,14 +101,14 @@ def init_security(app: Flask, cors_origins: str, keys_path: Path) -> None:
             origin = request.headers.get("Origin")
             if origin and origin.rstrip("/") != request.host_url.rstrip("/") and not allowed_origin() \
                     and not origin.startswith(EXTENSION_ORIGINS):
-                return error_response(403, "cross_origin", f"requests from {origin} are not allowed "
-                                      "(add the origin to the setting cors_origins)", None)
+                return error_response("cross_origin", f"requests from {origin} are not allowed "
+                                      "(add the origin to the setting cors_origins)")
             if request.mimetype != "application/json":
-                return error_response(415, "unsupported_media_type",
-                                      "send the request body as JSON (Content-Type: application/json)", None)
+                return error_response("unsupported_media_type",
+                                      "send the request body as JSON (Content-Type: application/json)")
         if _is_api(path) and request.method != "OPTIONS" and not keys.allows(request.headers.get("X-API-Key")):
-            return error_response(401, "unauthorized", "this server needs an API key: send it in the X-API-Key header",
-                                  None, {"WWW-Authenticate": 'ApiKey header="X-API-Key"'})
+            return error_response("unauthorized", "this server needs an API key: send it in the X-API-Key header",
+                                  headers={"WWW-Authenticate": 'ApiKey header="X-API-Key"'})
         return None
 
     @app.after_request

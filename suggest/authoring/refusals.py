@@ -1,8 +1,9 @@
 """Why a change was not made, as exceptions an interface can answer with.
 
-The service, the draft checks and the import all refuse changes the same few ways, and the web views turn each
-into one HTTP answer (`status`, `code`, `details()`); keeping them apart from the service lets the views and
-the other modules raise and catch them without importing the service itself.
+The service, the draft checks and the import all refuse changes the same few ways. Each carries a `code` and
+what an interface needs to show it (`details()`); which HTTP status a code gets is the web layer's business
+(webapp/errors.py), as an exit code is the CLI's. Keeping them apart from the service lets the views and the
+other modules raise and catch them without importing the service itself.
 """
 
 from __future__ import annotations
@@ -16,9 +17,8 @@ if TYPE_CHECKING:
 
 
 class EditError(SuggestError):
-    """A change that was not made; `status` is the HTTP status an interface should answer with."""
+    """A change that was not made; `code` says which way it was refused."""
 
-    status = 422
     code = "edit_refused"
 
     def details(self) -> dict:
@@ -61,7 +61,6 @@ class NeedsConfirmation(EditError):
 
 
 class Conflict(EditError):
-    status = 409
     code = "conflict"
 
     def __init__(self, message: str, theirs: dict | None, yours: dict | None, extra: dict | None = None) -> None:
@@ -75,5 +74,4 @@ class Conflict(EditError):
 
 
 class Missing(EditError):
-    status = 404
     code = "not_found"

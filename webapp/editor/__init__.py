@@ -85,7 +85,7 @@ def init_editor(app: Flask) -> None:
                         app.config["EDITOR_SECRET_KEY_FILE"], exc)
             app.secret_key = secrets.token_bytes(32)
 
-    from . import learning, products, shop  # noqa: F401 - their routes join the blueprint
-    from .views import bp
+    from . import corpus_api, learning, login, pages, products, shop, transfer  # noqa: F401 - their routes join bp
+    from .blueprint import bp
 
     app.register_blueprint(bp)

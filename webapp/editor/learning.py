@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import current_app, g, redirect, request, url_for
 
-from .views import bp, page, service
+from .blueprint import bp, page, service
 
 MODE_NAMES = {"off": "关闭", "review": "审核后学习", "auto": "自动学习（可疑的等审核）"}
 ACTION_NAMES = {"copied": "复制", "sent": "发送"}

@@ -19,8 +19,9 @@ from werkzeug.exceptions import HTTPException
 from suggest.authoring.product_sheet import ImportPreview, product_form
 from suggest.authoring.refusals import Conflict, Invalid, Missing
 
-from . import views
-from .views import bp, page, service
+from ..errors import status_of
+from .blueprint import bp, page, service, size_label, too_large
+from .transfer import imports_dir
 
 PAGE_SIZE = 50  # products per page: each carries its whole form
 NEW_ATTRIBUTE_ROWS = 3  # empty attribute rows offered under a product's own
@@ -42,14 +43,13 @@ def _upload_limit(endpoint: str | None, values: dict | None) -> None:
 @bp.errorhandler(413)
 def _too_large(exc: HTTPException):
     if request.endpoint not in UPLOAD_ENDPOINTS:
-        return views._http_error(exc)
+        return too_large(exc)
     return _render(status=413, errors=[{"field": "file", "message": f"文件太大：最大 {_max_upload()}"}],
                    refused="没有导入")
 
 
 def _max_upload() -> str:
-    limit = int(current_app.config["EDITOR_MAX_UPLOAD_BYTES"])
-    return f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{max(1, limit // 1024)} KB"
+    return size_label(int(current_app.config["EDITOR_MAX_UPLOAD_BYTES"]))
 
 
 def _posted() -> dict:
@@ -143,14 +143,14 @@ def products_delete():
     try:
         service().products.delete(pid, g.editor, request.form.get("version"))
     except (Conflict, Missing) as exc:
-        return _render(exc.status, [{"field": "", "message": exc.message}], refused="没有删除")
+        return _render(status_of(exc.code), [{"field": "", "message": exc.message}], refused="没有删除")
     return redirect(url_for("editor.products_page", deleted=pid))
 
 
 # ---- import and export ------------------------------------------------------------------------------------------
 
 def _stash_dir() -> Path:
-    return views._imports_dir()  # the corpus import's folder: files older than a day are cleared there
+    return imports_dir()  # the corpus import's folder: files older than a day are cleared there
 
 
 def _stashed(token: str) -> tuple[Path, Path, dict]:
@@ -197,7 +197,7 @@ def products_import_commit():
         _, change = service().products.import_file(path, meta["name"], g.editor, meta["base"])
     except (Invalid, Conflict) as exc:
         problems = exc.problems if isinstance(exc, Invalid) else [{"field": "file", "message": exc.message}]
-        return _render(exc.status, problems, refused="没有导入")
+        return _render(status_of(exc.code), problems, refused="没有导入")
     path.unlink(missing_ok=True)
     meta_path.unlink(missing_ok=True)
     return redirect(url_for("editor.products_page", imported=change.id))

@@ -8,7 +8,7 @@ from flask import g, redirect, request, url_for
 from suggest.authoring.refusals import Conflict, Invalid
 from suggest.corpus.profile import CAMPAIGN_FIELDS, OTHER_SECTION
 
-from .views import bp, page, service
+from .blueprint import bp, page, service
 
 NEW_CAMPAIGN_ROWS = 1  # empty rows offered for a new campaign
 NEW_OTHER_ROWS = 2  # empty rows offered for the shop's own placeholders

@@ -1,4 +1,6 @@
-"""Blueprints, one per concern. Views parse and check input, call the engine's public API and shape JSON."""
+"""Blueprints, one per concern. The API's views get their input already checked against its model (webapp/contract),
+call the engine's public API and shape JSON; an API view's docstring is its summary and description in the
+OpenAPI document."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ def engine():
     if loaded is None:
         reason = current_app.extensions.get("engine_error")
         message = f"the engine failed to load: {reason}" if reason else "the model and index are still loading"
-        raise ApiError(503, "not_ready", message, None, {"Retry-After": "5"})
+        raise ApiError("not_ready", message, headers={"Retry-After": "5"})
     return loaded
 
 

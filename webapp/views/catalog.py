@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 
 from suggest.records import STAGE_NAMES
 
+from ..contract import validated
+from ..contract.fields import PRODUCT_SEARCH_LIMIT
 from . import engine as get_engine
 
 bp = Blueprint("catalog", __name__, url_prefix="/api/v1")
@@ -13,6 +15,7 @@ bp = Blueprint("catalog", __name__, url_prefix="/api/v1")
 
 @bp.get("/situations")
 def situations():
+    """List the situations of the corpus"""
     engine = get_engine()
     items = [{"id": s.id, "name": s.name, "stage": s.stage, "stage_name": STAGE_NAMES.get(s.stage, s.stage),
               "description": s.description} for s in engine.situations.values()]
@@ -21,6 +24,7 @@ def situations():
 
 @bp.get("/replies/<reply_id>")
 def reply(reply_id: str):
+    """One reply of the corpus"""
     engine = get_engine()
     found = engine.reply(reply_id)  # NotFound -> 404 JSON
     filled, unfilled = engine.filled(found)
@@ -33,13 +37,14 @@ def reply(reply_id: str):
                     "filled": filled, "unfilled": list(unfilled)})
 
 
-PRODUCT_SEARCH_LIMIT = 20
-
-
 @bp.get("/products")
 def products():
-    """The products an agent can put in focus (search by id, name or category)."""
-    query = request.args.get("q", "")[:200]
+    """Search the product sheet (for choosing the product a conversation is about)
+
+    The products an agent can put in focus, by id, name or category; pass the chosen one as `product` to
+    /api/v1/suggest. Only the first 200 characters of `q` are searched for.
+    """
+    query = validated().q[:200]
     found = get_engine().products.search(query, PRODUCT_SEARCH_LIMIT)
     return jsonify({"products": [{"id": p.id, "name": p.name, "category": p.category or "", "link": p.link or ""}
                                  for p in found]})

@@ -1,13 +1,15 @@
-"""The OpenAPI document (/api/v1/openapi.json) and a readable page rendered from it (/api/docs), no CDN."""
+"""The OpenAPI document (/api/v1/openapi.json, built by webapp/contract) and a readable page rendered from it
+(/api/docs), with nothing from a CDN."""
 
 from __future__ import annotations
 
 import json
 import re
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 from markupsafe import Markup, escape
 
+from ..contract import document
 from . import page
 
 bp = Blueprint("docs", __name__)
@@ -24,35 +26,55 @@ def inline_code(text: str) -> Markup:
 
 @bp.get("/api/v1/openapi.json")
 def openapi_json():
-    return jsonify(current_app.extensions["openapi"])
+    """This document"""
+    return jsonify(document())
 
 
 def _ref_name(ref: str) -> str:
     return ref.rsplit("/", 1)[-1]
 
 
+def _branches(schema: dict) -> tuple[dict, bool]:
+    """An optional field's schema without its `null` branch, and whether null is allowed."""
+    options = schema.get("anyOf")
+    if not options:
+        return schema, False
+    others = [option for option in options if option.get("type") != "null"]
+    if len(others) == len(options):
+        return schema, False
+    return (others[0] if len(others) == 1 else {"anyOf": others}), True
+
+
 def type_label(schema: dict) -> dict:
-    """{'text': 'array of', 'ref': 'ScoredReply'} style labels for the page (links to schema anchors)."""
+    """{'text': 'array of', 'ref': 'ScoredReply', 'suffix': ' | null'} style labels (refs link to the schemas)."""
+    inner, nullable = _branches(schema)
+    suffix = " | null" if nullable else ""
+    if inner is not schema:
+        return {**type_label(inner), "suffix": suffix}
     if "$ref" in schema:
-        return {"text": "", "ref": _ref_name(schema["$ref"])}
+        return {"text": "", "ref": _ref_name(schema["$ref"]), "suffix": ""}
+    if "anyOf" in schema:
+        return {"text": " | ".join(type_label(option)["text"] or type_label(option)["ref"] or "any"
+                                   for option in schema["anyOf"]), "ref": None, "suffix": ""}
     kind = schema.get("type", "any")
     if kind == "array":
-        inner = type_label(schema.get("items", {}))
-        return {"text": "array of " + inner["text"], "ref": inner.get("ref")}
+        inner_label = type_label(schema.get("items", {}))
+        return {"text": "array of " + inner_label["text"], "ref": inner_label.get("ref"), "suffix": ""}
     if kind == "object" and isinstance(schema.get("additionalProperties"), dict):
-        inner = type_label(schema["additionalProperties"])
-        return {"text": f"object of {inner['text']}".strip(), "ref": inner.get("ref")}
+        inner_label = type_label(schema["additionalProperties"])
+        return {"text": f"object of {inner_label['text']}".strip(), "ref": inner_label.get("ref"), "suffix": ""}
     if isinstance(kind, list):
-        return {"text": " | ".join(kind), "ref": None}
-    return {"text": kind, "ref": None}
+        return {"text": " | ".join(kind), "ref": None, "suffix": ""}
+    return {"text": kind, "ref": None, "suffix": ""}
 
 
 def constraints(schema: dict) -> list[str]:
+    schema, _ = _branches(schema)
     out = []
     if "enum" in schema:
         out.append("one of: " + ", ".join("null" if v is None else str(v) for v in schema["enum"]))
-    for key, label in (("minLength", "min length"), ("maxLength", "max length"), ("minimum", "min"),
-                       ("maximum", "max"), ("minItems", "min items"), ("maxItems", "max items"),
+    for key, label in (("minLength", "min length"), ("maxLength", "max length"), ("pattern", "pattern"),
+                       ("minimum", "min"), ("maximum", "max"), ("minItems", "min items"), ("maxItems", "max items"),
                        ("maxProperties", "max entries"), ("format", "format")):
         if key in schema:
             out.append(f"{label} {schema[key]}")
@@ -79,22 +101,15 @@ def _pretty(value) -> str:
     return json.dumps(value, ensure_ascii=False, indent=2)
 
 
-def _media_examples(media: dict, schemas: dict) -> list[dict]:
-    examples = []
-    if "example" in media:
-        examples.append({"summary": "", "json": _pretty(media["example"])})
-    for name, item in (media.get("examples") or {}).items():
-        examples.append({"summary": item.get("summary", name), "json": _pretty(item["value"])})
-    if not examples and "$ref" in media.get("schema", {}):
-        target = schemas.get(_ref_name(media["schema"]["$ref"]), {})
-        if "example" in target:
-            examples.append({"summary": "", "json": _pretty(target["example"])})
-    return examples
+def _examples(schema: dict, schemas: dict) -> list[str]:
+    """The examples a schema (or the schema it refers to) gives, as indented JSON."""
+    if "$ref" in schema:
+        schema = schemas.get(_ref_name(schema["$ref"]), {})
+    return [_pretty(example) for example in schema.get("examples", [])]
 
 
 def operations(spec: dict) -> list[dict]:
     schemas = spec["components"]["schemas"]
-    shared = spec["components"].get("responses", {})
     ops = []
     for path, item in spec["paths"].items():
         for method in METHOD_ORDER:
@@ -103,20 +118,16 @@ def operations(spec: dict) -> list[dict]:
                 continue
             body = None
             if "requestBody" in op:
-                media = op["requestBody"]["content"]["application/json"]
-                schema = media["schema"]
+                schema = op["requestBody"]["content"]["application/json"]["schema"]
                 resolved = schemas[_ref_name(schema["$ref"])] if "$ref" in schema else schema
                 body = {"type": type_label(schema), "rows": property_rows(resolved),
-                        "examples": _media_examples(media, schemas)}
+                        "examples": _examples(schema, schemas)}
             responses = []
-            for status, response in op["responses"].items():
-                if "$ref" in response:
-                    response = shared[_ref_name(response["$ref"])]
-                media = response.get("content", {}).get("application/json", {})
+            for status, response in sorted(op["responses"].items()):
+                schema = response.get("content", {}).get("application/json", {}).get("schema")
                 responses.append({"status": status, "description": response.get("description", ""),
-                                  "type": type_label(media["schema"]) if media.get("schema") else None,
-                                  "examples": _media_examples(media, schemas) if status < "400" else [],
-                                  "codes": list((media.get("examples") or {}).keys())})
+                                  "type": type_label(schema) if schema else None,
+                                  "examples": _examples(schema, schemas) if schema and status < "400" else []})
             ops.append({"id": op.get("operationId", f"{method}-{path}"), "method": method.upper(), "path": path,
                         "summary": op.get("summary", ""), "description": op.get("description", ""),
                         "tags": op.get("tags", []), "parameters": op.get("parameters", []), "body": body,
@@ -126,10 +137,9 @@ def operations(spec: dict) -> list[dict]:
 
 @bp.get("/api/docs")
 def docs_page():
-    spec = current_app.extensions["openapi"]
+    spec = document()
     schemas = [{"name": name, "description": schema.get("description", ""), "type": schema.get("type", ""),
-                "rows": property_rows(schema), "enum": schema.get("enum"),
-                "example": _pretty(schema["example"]) if "example" in schema else None}
+                "rows": property_rows(schema), "enum": schema.get("enum"), "examples": _examples(schema, {})}
                for name, schema in spec["components"]["schemas"].items()]
     return page("docs.html", spec=spec, info=spec["info"], operations=operations(spec), schemas=schemas,
-                security=spec["components"]["securitySchemes"])
+                security=spec["components"].get("securitySchemes", {}))

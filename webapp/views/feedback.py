@@ -8,45 +8,42 @@ from suggest.engine.product_answers import DEFAULT_SITUATION
 from suggest.engine.suggester import PRODUCT_REPLY_PREFIX
 from suggest.errors import NotFound
 
-from .. import validation as check
+from ..contract import validated
+from ..contract.fields import REPLY_ACTIONS
 from ..errors import ApiError
 from . import engine as get_engine
 
 bp = Blueprint("feedback", __name__, url_prefix="/api/v1")
 
-FEEDBACK_FIELDS = ("message", "reply_id", "action")
+
+def _created(record_id: int | None, created_at: str | None, reply_id: str | None, action: str):
+    response = jsonify({"id": record_id, "created_at": created_at, "reply_id": reply_id, "action": action})
+    response.status_code = 201
+    return response
 
 
 @bp.post("/feedback")
 def add_feedback():
-    data = check.json_body()
-    check.unknown_fields(data, FEEDBACK_FIELDS)
+    """Record what the agent did with a reply
+
+    Logs copied / sent / dismissed for a reply, or dismissed_all for a message none of whose suggestions fitted,
+    in SQLite (<home>/var/feedback.sqlite3). Phone, order, ID card, QQ and WeChat numbers, e-mail addresses,
+    addresses and names in the message are masked before storage.
+    """
+    body = validated()
     engine = get_engine()
-    message = check.message(engine, data.get("message"))
-    action = check.choice(data.get("action"), "action", check.ACTIONS)
     store = current_app.extensions["feedback"]
-    if action not in check.REPLY_ACTIONS:
+    if body.action not in REPLY_ACTIONS:
         # Nothing shown fitted: the editors' analytics groups such messages to find missing situations.
-        if data.get("reply_id") is not None:
-            raise ApiError(422, "unexpected_field", "'reply_id' is not used with 'dismissed_all'", "reply_id")
-        store.log_dismissed_all(message)
-        response = jsonify({"id": None, "created_at": None, "reply_id": None, "action": action})
-        response.status_code = 201
-        return response
-    reply_id = check.identifier(data.get("reply_id"), "reply_id")
-    if reply_id.startswith(PRODUCT_REPLY_PREFIX):  # built from the product sheet: counted, nothing to learn
-        record = store.add(message, reply_id, action, DEFAULT_SITUATION.id)
-        response = jsonify({"id": record.id, "created_at": record.created_at, "reply_id": record.reply_id,
-                            "action": record.action})
-        response.status_code = 201
-        return response
+        store.log_dismissed_all(body.message)
+        return _created(None, None, None, body.action)
+    if body.reply_id.startswith(PRODUCT_REPLY_PREFIX):  # built from the product sheet: counted, nothing to learn
+        record = store.add(body.message, body.reply_id, body.action, DEFAULT_SITUATION.id)
+        return _created(record.id, record.created_at, record.reply_id, record.action)
     try:
-        reply = engine.reply(reply_id)
+        reply = engine.reply(body.reply_id)
     except NotFound as exc:
-        raise ApiError(404, exc.code, exc.message, "reply_id") from None
-    record = store.add(message, reply.id, action, reply.situation)
-    current_app.extensions["learning"].observe(engine, message, reply, action)
-    response = jsonify({"id": record.id, "created_at": record.created_at, "reply_id": record.reply_id,
-                        "action": record.action})
-    response.status_code = 201
-    return response
+        raise ApiError(exc.code, exc.message, "reply_id") from None
+    record = store.add(body.message, reply.id, body.action, reply.situation)
+    current_app.extensions["learning"].observe(engine, body.message, reply, body.action)
+    return _created(record.id, record.created_at, record.reply_id, record.action)

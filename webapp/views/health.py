@@ -9,11 +9,13 @@ bp = Blueprint("health", __name__)
 
 @bp.get("/healthz")
 def healthz():
+    """Liveness: the process answers"""
     return jsonify({"status": "ok"})
 
 
 @bp.get("/readyz")
 def readyz():
+    """Readiness: model and index loaded"""
     engine = current_app.extensions.get("engine")
     if engine is None:
         error = current_app.extensions.get("engine_error")

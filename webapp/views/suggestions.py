@@ -1,4 +1,4 @@
-"""POST /api/v1/suggest and /api/v1/suggest/batch."""
+"""POST /api/v1/suggest and /api/v1/suggest/batch. Their bodies are checked before these run (webapp/contract)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,10 @@ from flask import Blueprint, current_app, jsonify
 from suggest.engine.suggester import is_shortcut
 from suggest.records import MAX_K
 
-from .. import validation as check
+from ..contract import validated
 from . import engine as get_engine
 
 bp = Blueprint("suggestions", __name__, url_prefix="/api/v1")
-
-SUGGEST_FIELDS = ("message", "k", "stage", "context", "variables", "product")
-BATCH_FIELDS = ("messages", "k", "stage", "variables")
 
 
 @bp.app_context_processor
@@ -30,30 +27,29 @@ def answer(engine, message: str, k: int | None, stage: str | None, variables: di
 
 @bp.post("/suggest")
 def suggest():
-    data = check.json_body()
-    check.unknown_fields(data, SUGGEST_FIELDS)
+    """Suggest replies for a buyer message
+
+    The best scripted replies (话术) for one buyer message, grouped by intent (segment) and situation, plus a
+    flat best-first list. Placeholders are filled from the shop profile and `variables`. When nothing fits,
+    `abstained` is true and `suggestions` empty. A message starting with '/' looks replies up by 快捷编码 instead.
+    """
+    body = validated()
     engine = get_engine()
-    message = check.message(engine, data.get("message"))
-    k = check.k(data.get("k"))
-    stage = check.stage(data.get("stage"))
-    context = check.context(engine, data.get("context"))  # without `stage`, the engine infers it from these
-    variables = check.variables(data.get("variables"))
-    product = check.optional_identifier(data.get("product"), "product")
-    result = answer(engine, message, k, stage, variables, context, product)
-    if result["abstained"] and not is_shortcut(message):
+    # Without `stage`, the engine infers it from `context`.
+    result = answer(engine, body.message, body.k, body.stage, body.variables, body.context, body.product)
+    if result["abstained"] and not is_shortcut(body.message):
         # Messages no reply served tell the editors which situations are missing (suggest report).
-        current_app.extensions["feedback"].log_abstention(message)
+        current_app.extensions["feedback"].log_abstention(body.message)
     return jsonify(result)
 
 
 @bp.post("/suggest/batch")
 def suggest_batch():
-    data = check.json_body()
-    check.unknown_fields(data, BATCH_FIELDS)
+    """Suggest replies for several messages
+
+    Up to batch_max messages in one request. If any message is unusable the whole request fails with 422 and
+    `field` names it (messages[i]).
+    """
+    body = validated()
     engine = get_engine()
-    messages = check.messages(data.get("messages"), engine.settings.batch_max)
-    k = check.k(data.get("k"))
-    stage = check.stage(data.get("stage"))
-    variables = check.variables(data.get("variables"))
-    checked = [check.message(engine, item, f"messages[{i}]") for i, item in enumerate(messages)]
-    return jsonify({"results": [answer(engine, m, k, stage, variables) for m in checked]})
+    return jsonify({"results": [answer(engine, m, body.k, body.stage, body.variables) for m in body.messages]})
