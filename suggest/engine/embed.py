@@ -21,8 +21,9 @@ from ..errors import ModelError
 BUNDLED = {"m3e-small": ("embedding", "m3e-small")}
 BACKENDS = ("onnx", "torch", "int8")
 # ONNX Runtime wins on the few short texts of a query; torch's batched kernels win on a whole corpus. Both run
-# the same fp32 weights, so mixing them is safe.
-ONNX_MAX_TEXTS = 8
+# the same fp32 weights, so mixing them is safe. Every request stays below this (a message, its clauses and up
+# to 20 earlier turns: about 30 texts), so a serving worker never loads PyTorch.
+ONNX_MAX_TEXTS = 64
 
 
 def _quantized(model):

@@ -33,6 +33,9 @@ from .text import normalize
 
 log = logging.getLogger(__name__)
 MAX_SITUATIONS = 5
+# Replies listed per situation: more than an agent reads, and choosing them (never two near-identical side by
+# side) costs what this number squared costs, not what the situation's size does.
+REPLIES_PER_SITUATION = 20
 SHORTCUT_PREFIXES = ("/", "／")  # also the full-width slash a Chinese input method types
 EMOTICON_PREFIX = ("/:", "／:", "／：")  # 旺旺 emoticon codes such as /:sorry are not shortcut lookups
 PRODUCT_REPLY_PREFIX = "product:"  # ids of replies built from the product sheet (not in the corpus)
@@ -386,6 +389,8 @@ class _Snapshot:
         for fit, reply in fits:
             if all(self._distinct(reply, other) for _, other in chosen):
                 chosen.append((fit, reply))
+                if len(chosen) == REPLIES_PER_SITUATION:
+                    break
         best = chosen[0][0] if chosen else 1.0
         replies = tuple(self._scored(r, score * max(fit, 0.0) / best if best > 0 else score, variables)
                         for fit, r in chosen)
