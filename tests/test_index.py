@@ -139,3 +139,31 @@ def test_index_writers_take_turns(fresh_engine, home, embedder):
     assert done.wait(60)
     worker.join()
     assert results[0][1] == {"added": 0, "updated": 0, "removed": 0}
+
+
+def test_a_large_dense_index_turns_approximate_and_still_finds_and_updates(tmp_path, monkeypatch):
+    import numpy as np
+
+    from suggest.engine import dense
+
+    monkeypatch.setattr(dense, "APPROXIMATE_FROM", 2000)
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(40, 64))
+    vectors = (centres[rng.integers(0, 40, 3000)] + 0.5 * rng.normal(size=(3000, 64))).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    exact = dense.DenseIndex.empty(64)
+    exact.add(np.arange(3000) * 2, vectors)
+    approximate = exact.suited()
+    assert approximate.approximate and not exact.approximate
+    _, truth = exact.search(vectors[:50], 20)
+    _, found = approximate.search(vectors[:50], 20)
+    assert np.mean([len(set(t) & set(f)) / 20 for t, f in zip(truth, found)]) >= 0.95
+    _, everything = approximate.search(vectors[:50], 20, exact=True)
+    assert (everything == truth).all()
+
+    approximate.remove([0, 2])  # an editor's save: in place, no rebuild
+    approximate.add(np.array([9001]), vectors[:1])
+    approximate.write(tmp_path / "vectors.faiss")
+    again = dense.DenseIndex.read(tmp_path / "vectors.faiss")
+    assert again.approximate and len(again) == 2999 and 0 not in set(again.ids()) and 9001 in set(again.ids())
+    assert np.allclose(again.vectors(np.array([9001, 4])), vectors[[0, 2]])

@@ -98,14 +98,14 @@ class Scorer:
             fitted = [entries[row] for row in training_rows([e.situation for e in entries])]
             self.chars = CharModel([e.text for e in fitted], [e.situation for e in fitted], labels,
                                    settings.classifier_c)
-        self.with_learned_in_place(Learned())
+        self._lay(Learned())
 
     def with_learned(self, learned: Learned) -> "Scorer":
         other = copy.copy(self)
-        other.with_learned_in_place(learned)
+        other._lay(learned)
         return other
 
-    def with_learned_in_place(self, learned: Learned) -> None:
+    def _lay(self, learned: Learned) -> None:
         label_of = {label: i for i, label in enumerate(self.labels)}
         keep = [i for i, sid in enumerate(learned.situations) if sid in label_of]
         self.learned_vectors = learned.vectors[keep] if keep else None
@@ -123,7 +123,7 @@ class Scorer:
     def _dense(self, queries: np.ndarray) -> np.ndarray:
         """Each situation's best cosine among the dense candidates (the last candidate's where it has none)."""
         k = self._candidates()
-        found, ids = self.index.dense.search(queries, k)
+        found, ids = self.index.dense.search(queries, k, exact=self.settings.retrieval_candidates <= 0)
         found = np.where(ids >= 0, found, -1.0)  # an approximate index may find fewer than asked
         rows = self.vid_row[np.maximum(ids, 0)]
         fill = found.min(axis=1)
