@@ -62,6 +62,14 @@ class Scores:
     knn: np.ndarray  # (n, labels): cosine of each situation's nearest indexed text (a bound where not a candidate)
     queries: np.ndarray  # (n, dim)
     lex: list[dict[int, float]]  # per text: BM25 candidates' rows and scores, scaled to [0, 1]
+    dense_rows: np.ndarray  # (n, candidates): the dense candidates' rows
+
+    def near(self, texts: list[int]) -> set[int]:
+        """Rows among the candidates of these texts (dense or BM25)."""
+        rows = set(self.dense_rows[texts].ravel().tolist())
+        for t in texts:
+            rows.update(self.lex[t])
+        return rows
 
 
 def _best_per_label(labels: np.ndarray, values: np.ndarray, n_labels: int, fill: np.ndarray) -> np.ndarray:
@@ -120,14 +128,15 @@ class Scorer:
         wanted = self.settings.retrieval_candidates
         return size if wanted <= 0 else min(wanted, size)
 
-    def _dense(self, queries: np.ndarray) -> np.ndarray:
-        """Each situation's best cosine among the dense candidates (the last candidate's where it has none)."""
+    def _dense(self, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each situation's best cosine among the dense candidates (the last candidate's where it has none), and
+        the candidates' rows."""
         k = self._candidates()
         found, ids = self.index.dense.search(queries, k, exact=self.settings.retrieval_candidates <= 0)
         found = np.where(ids >= 0, found, -1.0)  # an approximate index may find fewer than asked
         rows = self.vid_row[np.maximum(ids, 0)]
         fill = found.min(axis=1)
-        return _best_per_label(self.entry_label[rows], found, len(self.labels), fill)
+        return _best_per_label(self.entry_label[rows], found, len(self.labels), fill), rows
 
     def _lexical(self, texts: list[str]) -> tuple[np.ndarray, list[dict[int, float]]]:
         """Each situation's best BM25 score among the lexical candidates, scaled to [0, 1] per text."""
@@ -147,7 +156,7 @@ class Scorer:
         """Fused situation scores for normalised texts, in [0, 1]: 1 when every kind of evidence is certain."""
         weights = weights or Weights.from_settings(self.settings)
         queries = self.embedder.encode_cached(texts)
-        knn_raw = self._dense(queries)
+        knn_raw, dense_rows = self._dense(queries)
         lex_per_label, lex = self._lexical(texts)
         n_labels = len(self.labels)
         fused = np.zeros((len(texts), n_labels), dtype=np.float32)
@@ -179,7 +188,7 @@ class Scorer:
             for j, row in enumerate(self.dismissed_rows):
                 counts[:, row] += near[:, j]
             fused = np.maximum(fused - DISMISSED_PENALTY * np.minimum(counts, 3), 0.0)
-        return Scores(fused, knn_raw, queries, lex)
+        return Scores(fused, knn_raw, queries, lex, dense_rows)
 
     def fit(self, scores: Scores, texts: list[int], rows: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """Exact cosine and scaled BM25 of index rows (one situation's replies) for the given texts, the best

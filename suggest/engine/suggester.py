@@ -36,6 +36,9 @@ MAX_SITUATIONS = 5
 # Replies listed per situation: more than an agent reads, and choosing them (never two near-identical side by
 # side) costs what this number squared costs, not what the situation's size does.
 REPLIES_PER_SITUATION = 20
+# Index rows (reply texts and examples) of one situation ranked exactly; a larger situation ranks only the replies
+# with a row among the message's candidates, so the cost stays the candidates', not the situation's.
+EXACT_FIT_ROWS = 400
 SHORTCUT_PREFIXES = ("/", "／")  # also the full-width slash a Chinese input method types
 EMOTICON_PREFIX = ("/:", "／:", "／：")  # 旺旺 emoticon codes such as /:sorry are not shortcut lookups
 PRODUCT_REPLY_PREFIX = "product:"  # ids of replies built from the product sheet (not in the corpus)
@@ -378,6 +381,11 @@ class _Snapshot:
         blocked = self.unavailable()
         replies = [r for r in self.active_replies.get(label, ()) if r.id not in blocked]
         spans = [self.reply_rows.get(r.id, []) for r in replies]
+        if sum(map(len, spans)) > EXACT_FIT_ROWS:  # a large situation: rank the replies among the candidates
+            near = scores.near(texts)
+            measured = [i for i, span in enumerate(spans) if near.intersection(span)]
+            measured = measured or list(range(min(len(replies), REPLIES_PER_SITUATION)))
+            replies, spans = [replies[i] for i in measured], [spans[i] for i in measured]
         sims, lex = self.scorer.fit(scores, texts, [row for span in spans for row in span])
         fits, at = [], 0
         for reply, span in zip(replies, spans):
