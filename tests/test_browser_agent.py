@@ -557,8 +557,10 @@ def test_slow_server_shows_a_chinese_notice_and_keeps_the_message(page_at):
     page.route("**/api/v1/suggest", lambda route: held.append(route))  # a server that never answers
     page.focus("#message")
     page.keyboard.type("能便宜点吗")
+    page.wait_for_function("document.querySelector('#message').value === '能便宜点吗'")
     with page.expect_request(lambda r: r.url.endswith("/api/v1/suggest")):
         page.clock.run_for(500)  # past the debounce: the request goes out
+        page.wait_for_function("() => true")  # let the page's fetch start before waiting on it
     page.clock.run_for(3500)
     page.wait_for_selector(".summary-slow")  # said at once that it is slow …
     page.clock.run_for(10_000)
