@@ -42,7 +42,7 @@ from .product_sheet import ProductSheetEditor
 from .recovery import settle_pending
 from .shop_facts import ShopFacts
 from .refusals import Blocked, Conflict, Invalid, Missing, NeedsConfirmation
-from .snapshots import corpus_state, overlay, reply_version, situation_version
+from .snapshots import corpus_state, overlay, reply_version, situation_version, touched_situations
 from .wording import zh_problem
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ class EditingService:
         self._lock_file = None
         self._known_stamp = None if verify_on_first_refresh else self._stamp()
         self.disk_problems: list[Problem] = []  # why the situation files on disk do not load, when they do not
-        self._read_digests()
+        self._digests = self._read_digests()
         self.shop = ShopFacts(self)
         self.products = ProductSheetEditor(self)
 
@@ -158,11 +158,11 @@ class EditingService:
         except FileNotFoundError:
             return None
 
-    def _read_digests(self) -> None:
-        """What each situation file held when this process last read or wrote it: the file may be rewritten
+    def _read_digests(self) -> dict[str, str | None]:
+        """What each situation file holds: kept as what this process last read or wrote, a file may be rewritten
         only while it still holds that (see `_guard`)."""
         names = [p.stem for p in self._situations_dir.glob("*.yaml")] if self._situations_dir.is_dir() else []
-        self._digests = {name: self._digest(name) for name in names}
+        return {name: self._digest(name) for name in names}
 
     def _guard(self, situation_ids: set[str]) -> None:
         """Refuse to write over a situation file changed on disk since it was read (a hand edit, another tool):
@@ -215,6 +215,7 @@ class EditingService:
     def _reload_corpus(self) -> bool:
         """Serve the situation files as they are on disk; a file that does not load keeps the loaded corpus
         and is shown to editors (`disk_problems`) until it is fixed."""
+        digests = self._read_digests()  # before reading: a file changed in between then counts as changed
         try:
             corpus = load_corpus(self.engine.settings.corpus_dir)
         except CorpusError as exc:
@@ -225,7 +226,7 @@ class EditingService:
         if corpus != self.engine.corpus:
             log.info("the corpus changed on disk; reloading it")
             self.engine.update_corpus(corpus)
-        self._read_digests()
+        self._digests = digests
         return True
 
     def _reload_profile(self) -> None:
@@ -306,13 +307,9 @@ class EditingService:
 
     def _commit(self, editor: str, action: str, target: str, summary: str, old: Corpus, new: Corpus,
                 reply_ids: set[str], situation_ids: set[str], reverts: int | None = None) -> Change:
-        files = set(situation_ids)
-        for rid in reply_ids:
-            for corpus in (old, new):
-                if rid in corpus.replies:
-                    files.add(corpus.replies[rid].situation)
         before = corpus_state(old, reply_ids, situation_ids)
         after = corpus_state(new, reply_ids, situation_ids)
+        files = touched_situations(before, after)
         self._guard(files)
         with self.history.recording(editor, action, target, summary, before, after, reverts) as change:
             try:

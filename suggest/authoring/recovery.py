@@ -16,7 +16,7 @@ from ..corpus.files import load_corpus, write_situation
 from ..errors import CorpusError
 from ..records import Corpus
 from .history import Change
-from .snapshots import corpus_state, overlay
+from .snapshots import corpus_state, overlay, touched_situations
 
 if TYPE_CHECKING:
     from .editing import EditingService
@@ -53,9 +53,7 @@ def _landed(service: "EditingService", change: Change) -> bool:
     now = corpus_state(disk, set(change.after["replies"]), set(change.after["situations"]))
     if now != change.after and now != change.before:
         completed = Corpus(*overlay(disk, change.after))
-        touched = set(change.after["situations"]) | {
-            data["situation"] for state in (change.before, change.after) for data in state["replies"].values() if data}
-        for situation_id in sorted(touched):
+        for situation_id in sorted(touched_situations(change.before, change.after)):
             write_situation(completed, corpus_dir, situation_id)
         return True
     return now == change.after

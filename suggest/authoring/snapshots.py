@@ -66,3 +66,9 @@ def overlay(corpus: Corpus, state: dict) -> tuple[dict[str, Situation], dict[str
         else:
             replies[rid] = reply_from_dict(data)
     return situations, replies
+
+
+def touched_situations(before: dict, after: dict) -> set[str]:
+    """The situation files a change writes: its situations, and the situations its replies left or joined."""
+    return set(before["situations"]) | set(after["situations"]) | {
+        data["situation"] for state in (before, after) for data in state["replies"].values() if data}
