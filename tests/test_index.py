@@ -2,9 +2,15 @@
 
 import dataclasses
 import json
+import os
+import subprocess
+import sys
+
+import numpy as np
 
 import pytest
 
+from suggest.engine.embed import Embedder
 from suggest.engine.build import MANIFEST, VECTORS, read_manifest, sync_index
 from suggest.corpus.files import load_corpus, write_situation
 from suggest.engine.suggester import Suggester
@@ -167,3 +173,48 @@ def test_a_large_dense_index_turns_approximate_and_still_finds_and_updates(tmp_p
     again = dense.DenseIndex.read(tmp_path / "vectors.faiss")
     assert again.approximate and len(again) == 2999 and 0 not in set(again.ids()) and 9001 in set(again.ids())
     assert np.allclose(again.vectors(np.array([9001, 4])), vectors[[0, 2]])
+
+
+def test_character_model_reads_a_query_as_it_was_trained(fresh_engine):
+    """The model is fitted with sklearn's tf-idf and applied by our own n-gram code: a query must get the very
+    features sklearn would give it (case, spaces, Latin words, emoji, unseen characters)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = [e.text for e in fresh_engine.index.entries]
+    sklearn = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True).fit(texts)
+    chars = fresh_engine.index.chars
+    for query in ["能便宜点吗 包邮不", "  XL码  有货吗？？", "便意点呗😭😭", "iPhone 15 能用吗", "a", "", "龘龘龘 ok OK"]:
+        expected = sklearn.transform([query]).toarray()[0]
+        columns, values = chars.features(query)
+        got = np.zeros(len(chars.grams))
+        got[columns] = values
+        order = [sklearn.vocabulary_[g] for g in chars.grams]
+        assert np.allclose(got, expected[order], atol=1e-6), query
+
+
+def test_a_serving_worker_loads_neither_sklearn_nor_torch(shared_home, engine):
+    """Query time needs the tokenizer and ONNX Runtime only: sklearn (70 MB) and PyTorch (hundreds of MB) are
+    for building, and a worker whose index is current never imports them."""
+    Embedder("m3e-small", backend="onnx")  # the ONNX graph exported once, as the first `suggest serve` does
+    script = ("import sys; from suggest.engine.suggester import Suggester; from suggest.settings import load_settings; "
+              f"e = Suggester.load(load_settings({str(shared_home)!r}, env={{}}));"
+              "assert e.suggest('能便宜点吗 包邮不').suggestions; "
+              "print(sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'torch', 'sentence_transformers'}))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_a_few_changed_rows_keep_the_character_model_and_many_refit_it(fresh_engine):
+    corpus = fresh_engine.corpus
+    before = fresh_engine.index.chars
+    one = Reply(id="invoice-01", situation="bargain", stage="presale", text="可以开电子发票的亲~", examples=("能开发票吗",))
+    fresh_engine.update_corpus(dataclasses.replace(corpus, replies={**corpus.replies, one.id: one}))
+    kept = fresh_engine.index.chars
+    assert kept.grams == before.grams and kept.drift == 2  # not refitted; the reply's text and its example count
+    many = {f"invoice-{i:02d}": dataclasses.replace(one, id=f"invoice-{i:02d}", text=f"鼹鼠发票第{i}种开法~",
+                                                    examples=(f"第{i}种发票怎么开",)) for i in range(2, 80)}
+    fresh_engine.update_corpus(dataclasses.replace(corpus, replies={**corpus.replies, one.id: one, **many}))
+    refitted = fresh_engine.index.chars
+    assert refitted.drift == 0 and "鼹" not in before.grams and "鼹" in refitted.grams  # the refit saw the new texts

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .classifier import SituationModel, training_rows
+from .classifier import CharModel, SituationModel, training_rows
 from ..corpus.files import atomic_write, bank_hash, corpus_hash, reply_hash
 from .borrow import Lender
 from .dense import DenseIndex
@@ -30,10 +30,11 @@ from ..errors import IndexError_
 from ..records import Corpus, Manifest
 from .text import normalize
 
-FORMAT = 2
+FORMAT = 3
 BANK_PREFIX = "@"  # manifest key of a situation's buyer-intent bank ("@bargain"); reply ids never start with it
 OOS = "_oos"  # the background situation: messages no reply answers
-MANIFEST, ENTRIES, VECTORS, CLASSIFIER = "manifest.json", "entries.jsonl", "dense.faiss", "classifier.npz"
+MANIFEST, ENTRIES, VECTORS, CLASSIFIER, CHARS = \
+    "manifest.json", "entries.jsonl", "dense.faiss", "classifier.npz", "chars.npz"
 LOCK = ".lock"
 log = logging.getLogger(__name__)
 
@@ -94,6 +95,7 @@ class BuiltIndex:
     entries: list[Entry]
     dense: DenseIndex
     classifier: SituationModel
+    chars: CharModel
 
 
 def read_manifest(index_dir: Path) -> Manifest | None:
@@ -125,14 +127,15 @@ def read_index(index_dir: Path) -> BuiltIndex:
                           "rebuild with `suggest index build`") from None
     try:
         classifier = SituationModel.load(index_dir / CLASSIFIER)
+        chars = CharModel.load(index_dir / CHARS)
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
-        raise IndexError_(f"{index_dir / CLASSIFIER}: corrupt situation model ({exc}); "
+        raise IndexError_(f"{index_dir}: corrupt situation model ({exc}); "
                           "rebuild with `suggest index build`") from None
     if dense.dimension != manifest.dimension or set(dense.ids()) != {e.vid for e in entries}:
         # e.g. a crash between writing the vectors and the entries: the files are from different builds
         raise IndexError_(f"{index_dir}: vectors and entries disagree ({len(dense)} vs {len(entries)}); "
                           "rebuild with `suggest index build`")
-    return BuiltIndex(manifest, entries, dense, classifier)
+    return BuiltIndex(manifest, entries, dense, classifier, chars)
 
 
 def staleness(manifest: Manifest | None, corpus: Corpus, embedder: Embedder, lender: Lender | None = None) -> str | None:
@@ -156,10 +159,11 @@ def _write(index_dir: Path, built: BuiltIndex) -> None:
     built.dense.write(tmp_vectors)
     os.chmod(tmp_vectors, FILE_MODE)  # like every file written from the corpus: owner-only
     tmp_vectors.replace(index_dir / VECTORS)
-    tmp_classifier = index_dir / f".{CLASSIFIER}.{os.getpid()}.tmp"
-    built.classifier.save(tmp_classifier)
-    os.chmod(tmp_classifier, FILE_MODE)
-    tmp_classifier.replace(index_dir / CLASSIFIER)
+    for name, model in ((CLASSIFIER, built.classifier), (CHARS, built.chars)):
+        tmp = index_dir / f".{name}.{os.getpid()}.tmp"
+        model.save(tmp)
+        os.chmod(tmp, FILE_MODE)
+        tmp.replace(index_dir / name)
     atomic_write(index_dir / ENTRIES, "".join(json.dumps(asdict(e), ensure_ascii=False) + "\n" for e in built.entries))
     atomic_write(index_dir / MANIFEST, json.dumps(asdict(built.manifest), ensure_ascii=False, indent=1))
 
@@ -207,6 +211,7 @@ def _sync_index(index_dir: Path, corpus: Corpus, embedder: Embedder, classifier_
         removed: set[str] = set()
         background = background_messages()
         new_items = [(None, OOS, "oos", normalize(t)) for t in background]
+        dropped = 0
     else:
         dense = old.dense
         previous = old.manifest.replies
@@ -215,6 +220,7 @@ def _sync_index(index_dir: Path, corpus: Corpus, embedder: Embedder, classifier_
         stale = changed | removed
         dense.remove([e.vid for e in old.entries if e.unit in stale])
         entries = [e for e in old.entries if e.unit not in stale]
+        dropped = len(old.entries) - len(entries)
         new_items = []
     for unit in sorted(changed):
         rid, sid, texts = _unit_texts(corpus, unit)
@@ -235,11 +241,12 @@ def _sync_index(index_dir: Path, corpus: Corpus, embedder: Embedder, classifier_
     all_vectors = dense.vectors(np.array([e.vid for e in fitted], dtype=np.int64))
     classifier = SituationModel.fit(all_vectors, [e.situation for e in fitted], classifier_c,
                                     previous=old.classifier if old is not None else None)
+    chars = _char_model(old, entries, fitted, classifier.classes, classifier_c, changed=dropped + len(new_items))
     manifest = Manifest(model=embedder.name, dimension=embedder.dimension, corpus_hash=corpus_hash(corpus),
                         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), format=FORMAT,
                         entries=len(entries), replies={**hashes, **lent_hashes},
                         lender=lender.digest() if lender else "")
-    built = BuiltIndex(manifest, entries, dense, classifier)
+    built = BuiltIndex(manifest, entries, dense, classifier, chars)
     _write(index_dir, built)
     changed = {u for u in changed if not u.startswith(BANK_PREFIX)}  # the counts speak of replies
     removed = {u for u in removed if not u.startswith(BANK_PREFIX)}
@@ -247,6 +254,20 @@ def _sync_index(index_dir: Path, corpus: Corpus, embedder: Embedder, classifier_
               "updated": len(changed & set(old.manifest.replies)) if old else 0,
               "removed": len(removed)}
     return built, counts
+
+
+CHAR_REFIT_SHARE = 0.05  # the character model is refitted once this share of the rows changed since its fit
+
+
+def _char_model(old: BuiltIndex | None, entries: list[Entry], fitted: list[Entry], classes: list[str], c: float,
+                changed: int) -> CharModel:
+    """The old character model while the situations are the same and few rows changed since its fit (a refit
+    costs seconds, too much for each editor's save), else a new fit."""
+    if old is not None and old.chars.classes == classes \
+            and old.chars.drift + changed <= CHAR_REFIT_SHARE * len(entries):
+        old.chars.drift += changed
+        return old.chars
+    return CharModel.fit([e.text for e in fitted], [e.situation for e in fitted], classes, c)
 
 
 def _borrow(index_dir: Path, corpus: Corpus, embedder: Embedder, lender: Lender, dense: DenseIndex,

@@ -74,6 +74,19 @@ def _onnx_path(location: str) -> Path:
     return cache / f"encoder-{key}.onnx"
 
 
+def _session_options():
+    """ONNX Runtime's CPU arena is off: it keeps the peak of the largest batch ever run (a batch of long texts
+    left a worker 400 MB heavier for good), while without it memory goes back after each call, at the same speed
+    here (measured: 8.5 vs 7.8–9.0 ms a query)."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = min(2, os.cpu_count() or 1)
+    options.log_severity_level = 3
+    options.enable_cpu_mem_arena = False
+    return options
+
+
 class Embedder:
     """Queries are embedded by ONNX Runtime; PyTorch and sentence-transformers are loaded only when something
     needs them (a whole corpus to embed, the graph to export, or the torch backends), so a serving worker whose
@@ -195,9 +208,7 @@ class _LightEncoder:
         self._tokenizer = Tokenizer.from_file(str(tokenizer))
         self._tokenizer.enable_truncation(max_length)
         self._tokenizer.enable_padding(pad_id=self._tokenizer.token_to_id(pad_token) or 0, pad_token=pad_token)
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = min(2, os.cpu_count() or 1)
-        options.log_severity_level = 3
+        options = _session_options()
         self._session = onnxruntime.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
         self._inputs = [i.name for i in self._session.get_inputs()]
 
@@ -228,9 +239,7 @@ class _OnnxTransformer:
         path = _onnx_path(location)
         if not path.is_file():
             self._export(path)
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = min(2, os.cpu_count() or 1)
-        options.log_severity_level = 3
+        options = _session_options()
         self._session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self._inputs = [i.name for i in self._session.get_inputs()]
 

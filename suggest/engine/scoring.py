@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from .build import BuiltIndex
-from .classifier import CharModel, training_rows
 from .embed import Embedder
 from .lexical import LexicalIndex
 from .segment import Segmenter
@@ -86,7 +85,7 @@ class Scorer:
     def __init__(self, settings: Settings, embedder: Embedder, segmenter: Segmenter, index: BuiltIndex,
                  previous: "Scorer | None" = None) -> None:
         """`previous`: the scorer before a corpus change, whose work is reused where the change leaves it valid
-        (segmented texts; the character model while the situations are the same)."""
+        (segmented texts)."""
         self.settings = settings
         self.embedder = embedder
         self.index = index
@@ -98,14 +97,7 @@ class Scorer:
         self.vid_row[[e.vid for e in entries]] = np.arange(len(entries))
         self.row_vid = np.array([e.vid for e in entries], dtype=np.int64)
         self.lexical = LexicalIndex([e.text for e in entries], segmenter, previous.lexical if previous else None)
-        if previous is not None and previous.chars.classes == list(labels):
-            # A few changed examples move this model less than its fit tolerance (a warm-started refit stops at
-            # once); it is refitted from scratch when the engine loads or the situations change.
-            self.chars = previous.chars
-        else:
-            fitted = [entries[row] for row in training_rows([e.situation for e in entries])]
-            self.chars = CharModel([e.text for e in fitted], [e.situation for e in fitted], labels,
-                                   settings.classifier_c)
+        self.chars = index.chars
         self._lay(Learned())
 
     def with_learned(self, learned: Learned) -> "Scorer":
