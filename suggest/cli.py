@@ -370,8 +370,12 @@ def eval_(ctx: click.Context, queries_file: Path, misses: bool, cold_start: Path
 @click.option("--bench-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
               default=Path("../shared/bench"), show_default=True,
               help="With --scale: the folder holding corpus.jsonl (+ situations.tsv) and dev.jsonl.")
+@click.option("--stand-in-vectors", is_flag=True,
+              help="With --scale: hash-drawn vectors instead of the model, for sizes too large to embed here; "
+                   "measures build, one reply added, the cached path and memory only.")
 @click.pass_context
-def bench(ctx: click.Context, queries_file: Path | None, repeat: int, scale: str | None, bench_dir: Path) -> None:
+def bench(ctx: click.Context, queries_file: Path | None, repeat: int, scale: str | None, bench_dir: Path,
+          stand_in_vectors: bool) -> None:
     """Latency per query (p50, p99) and index build time, beside plain semantic_search in the same run."""
     if scale is not None:
         from .tools.scale_bench import run_scale
@@ -384,7 +388,7 @@ def bench(ctx: click.Context, queries_file: Path | None, repeat: int, scale: str
         if not sizes or min(sizes) < 1:
             raise click.BadParameter("give at least one size above 0", param_hint="--scale")
         click.echo(run_scale(_settings(ctx), bench_dir / "corpus.jsonl", queries_file or bench_dir / "dev.jsonl",
-                             sizes, repeat))
+                             sizes, repeat, stand_in=stand_in_vectors))
         return
     from .tools.benchmark import run_benchmark
 

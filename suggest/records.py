@@ -148,3 +148,4 @@ class Manifest:
     entries: int
     replies: dict[str, str] = field(default_factory=dict)  # unit (reply id, "@situation" bank) -> content hash
     lender: str = ""  # digest of the banks lent to situations without one ("" when none may be lent)
+    drift: int = 0  # rows added or removed since the situation models were fitted (see engine.drift)

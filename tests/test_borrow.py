@@ -1,6 +1,9 @@
 """A home whose situations have no buyer-intent bank borrows the bundled one where a situation clearly matches."""
 
+import dataclasses
+
 from suggest.engine.suggester import Suggester
+from suggest.records import Reply
 from suggest.settings import load_settings
 
 from conftest import make_home
@@ -30,3 +33,22 @@ def test_lending_is_recorded_so_a_changed_bank_rebuilds_what_was_lent(tmp_path, 
     (home / "suggest.toml").write_text('bank = "off"\n', encoding="utf-8")
     alone = Suggester.load(load_settings(home, env={}), embedder=embedder)
     assert alone.index.manifest.lender == "" and "@bargain" not in alone.index.manifest.replies
+    assert not any(e.kind == "bank" and e.situation != "keep_item" for e in alone.index.entries)
+    assert len(alone.index.dense) == len(alone.index.entries)
+
+
+def test_an_edit_keeps_the_banks_lent_as_they_were_and_a_bank_of_its_own_replaces_one(tmp_path, embedder):
+    home = make_home(tmp_path, bank="bundled")
+    engine = Suggester.load(load_settings(home, env={}), embedder=embedder)
+
+    def lent(index):
+        return {(e.vid, e.situation, e.text) for e in index.entries if e.kind == "bank" and e.situation != "keep_item"}
+
+    before = lent(engine.index)
+    one = Reply(id="invoice-01", situation="bargain", stage="presale", text="可以开电子发票的亲~", examples=("能开发票吗",))
+    engine.update_corpus(dataclasses.replace(engine.corpus, replies={**engine.corpus.replies, one.id: one}))
+    assert lent(engine.index) == before  # the same rows, not removed and added again
+    bargain = dataclasses.replace(engine.corpus.situations["bargain"], examples=("两件能打折吗",))
+    engine.update_corpus(dataclasses.replace(engine.corpus, situations={**engine.corpus.situations, "bargain": bargain}))
+    assert [e.text for e in engine.index.entries if e.kind == "bank" and e.situation == "bargain"] == ["两件能打折吗"]
+    assert len(engine.index.dense) == len(engine.index.entries)

@@ -112,7 +112,8 @@ def test_half_written_index_is_rebuilt_not_served(fresh_engine, home, embedder):
     assert len(engine.index.dense) == len(engine.index.entries)
 
 
-@pytest.mark.parametrize("name, garbage", [("classifier.npz", b"PK\x03\x04broken"), ("entries.jsonl", b"\xff\xfe")])
+@pytest.mark.parametrize("name, garbage", [("classifier.npz", b"PK\x03\x04broken"), ("entries.json", b"\xff\xfe"),
+                                           ("entries.json", b'{"fields": ["vid"], "rows": []}')])
 def test_corrupt_index_file_is_rebuilt(fresh_engine, home, embedder, name, garbage):
     (home / "index" / name).write_bytes(garbage)
     engine = Suggester.load(load_settings(home, env={}), embedder=embedder)
@@ -206,15 +207,16 @@ def test_a_serving_worker_loads_neither_sklearn_nor_torch(shared_home, engine):
     assert done.stdout.strip() == "[]"
 
 
-def test_a_few_changed_rows_keep_the_character_model_and_many_refit_it(fresh_engine):
+def test_a_few_changed_rows_keep_the_situation_models_and_many_refit_them(fresh_engine, home):
     corpus = fresh_engine.corpus
     before = fresh_engine.index.chars
     one = Reply(id="invoice-01", situation="bargain", stage="presale", text="可以开电子发票的亲~", examples=("能开发票吗",))
     fresh_engine.update_corpus(dataclasses.replace(corpus, replies={**corpus.replies, one.id: one}))
-    kept = fresh_engine.index.chars
-    assert kept.grams == before.grams and kept.drift == 2  # not refitted; the reply's text and its example count
+    kept = fresh_engine.index
+    assert kept.chars.grams == before.grams and kept.manifest.drift == 2  # not refitted; the reply's two texts
+    assert read_manifest(home / "index").drift == 2  # the count outlives the process
     many = {f"invoice-{i:02d}": dataclasses.replace(one, id=f"invoice-{i:02d}", text=f"鼹鼠发票第{i}种开法~",
                                                     examples=(f"第{i}种发票怎么开",)) for i in range(2, 80)}
     fresh_engine.update_corpus(dataclasses.replace(corpus, replies={**corpus.replies, one.id: one, **many}))
-    refitted = fresh_engine.index.chars
-    assert refitted.drift == 0 and "鼹" not in before.grams and "鼹" in refitted.grams  # the refit saw the new texts
+    refitted = fresh_engine.index
+    assert refitted.manifest.drift == 0 and "鼹" not in before.grams and "鼹" in refitted.chars.grams

@@ -13,6 +13,7 @@ import os
 import re
 import tempfile
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -300,8 +301,10 @@ def lint(corpus: Corpus, profile: ShopProfile) -> list[str]:
     return [describe(problem) for problem in lint_problems(corpus, profile)]
 
 
+@lru_cache(maxsize=1 << 18)
 def reply_hash(reply: Reply) -> str:
-    """What the index depends on for one reply; a change here means its vectors must be recomputed."""
+    """What the index depends on for one reply; a change here means its vectors must be recomputed. Kept per
+    (immutable) reply: each save hashes the whole corpus, and most replies are the same objects as before."""
     payload = json.dumps([reply.situation, reply.stage, reply.text, list(reply.examples), reply.retired],
                          ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]

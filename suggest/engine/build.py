@@ -13,7 +13,7 @@ import json
 import logging
 import os
 import zipfile
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
@@ -24,6 +24,7 @@ from .classifier import CharModel, SituationModel, training_rows
 from ..corpus.files import atomic_write, bank_hash, corpus_hash, reply_hash
 from .borrow import Lender
 from .dense import DenseIndex
+from .drift import rebuild_due
 from .embed import Embedder
 from ..database import FILE_MODE
 from ..errors import IndexError_
@@ -34,7 +35,7 @@ FORMAT = 3
 BANK_PREFIX = "@"  # manifest key of a situation's buyer-intent bank ("@bargain"); reply ids never start with it
 OOS = "_oos"  # the background situation: messages no reply answers
 MANIFEST, ENTRIES, VECTORS, CLASSIFIER, CHARS = \
-    "manifest.json", "entries.jsonl", "dense.faiss", "classifier.npz", "chars.npz"
+    "manifest.json", "entries.json", "dense.faiss", "classifier.npz", "chars.npz"
 LOCK = ".lock"
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,9 @@ class Entry:
     def unit(self) -> str | None:
         """The corpus unit this entry comes from: a reply id, or the bank's key; None for background."""
         return BANK_PREFIX + self.situation if self.kind == "bank" else self.reply
+
+
+ENTRY_FIELDS = ["vid", "reply", "situation", "kind", "text"]  # the order of an entry's row in ENTRIES
 
 
 def background_messages() -> list[str]:
@@ -111,25 +115,21 @@ def read_manifest(index_dir: Path) -> Manifest | None:
     return manifest
 
 
-def read_index(index_dir: Path) -> BuiltIndex:
+def read_index(index_dir: Path, known: BuiltIndex | None = None) -> BuiltIndex:
+    """`known`: the index in memory. While the files are still the ones it came from (the same manifest), its
+    entries and models are taken as they are (parsing 100,000 entries costs a second) and only the vectors are
+    read: a copy the caller may change."""
     manifest = read_manifest(index_dir)
     if manifest is None:
         raise IndexError_(f"{index_dir}: no index here; build it with `suggest index build`")
-    entries_path = index_dir / ENTRIES
-    try:
-        entries = [Entry(**json.loads(line)) for line in entries_path.read_text(encoding="utf-8").splitlines() if line]
-    except (OSError, json.JSONDecodeError, TypeError, UnicodeDecodeError) as exc:
-        raise IndexError_(f"{entries_path}: corrupt index entries ({exc}); rebuild with `suggest index build`") from None
+    if known is not None and known.manifest == manifest:
+        entries, classifier, chars = known.entries, known.classifier, known.chars
+    else:
+        entries, classifier, chars = _read_entries_and_models(index_dir)
     try:
         dense = DenseIndex.read(index_dir / VECTORS)
     except RuntimeError as exc:
         raise IndexError_(f"{index_dir / VECTORS}: corrupt FAISS index ({str(exc).splitlines()[0]}); "
-                          "rebuild with `suggest index build`") from None
-    try:
-        classifier = SituationModel.load(index_dir / CLASSIFIER)
-        chars = CharModel.load(index_dir / CHARS)
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
-        raise IndexError_(f"{index_dir}: corrupt situation model ({exc}); "
                           "rebuild with `suggest index build`") from None
     if dense.dimension != manifest.dimension or set(dense.ids()) != {e.vid for e in entries}:
         # e.g. a crash between writing the vectors and the entries: the files are from different builds
@@ -138,15 +138,35 @@ def read_index(index_dir: Path) -> BuiltIndex:
     return BuiltIndex(manifest, entries, dense, classifier, chars)
 
 
-def staleness(manifest: Manifest | None, corpus: Corpus, embedder: Embedder, lender: Lender | None = None) -> str | None:
-    """Why the index cannot be served as it is, or None when it is current."""
+def _read_entries_and_models(index_dir: Path) -> tuple[list[Entry], SituationModel, CharModel]:
+    entries_path = index_dir / ENTRIES
+    try:
+        stored = json.loads(entries_path.read_text(encoding="utf-8"))
+        if stored["fields"] != ENTRY_FIELDS:
+            raise TypeError(f"fields {stored['fields']}, expected {ENTRY_FIELDS}")
+        entries = [Entry(*row) for row in stored["rows"]]
+    except (OSError, json.JSONDecodeError, TypeError, KeyError, UnicodeDecodeError) as exc:
+        raise IndexError_(f"{entries_path}: corrupt index entries ({exc}); rebuild with `suggest index build`") from None
+    try:
+        classifier = SituationModel.load(index_dir / CLASSIFIER)
+        chars = CharModel.load(index_dir / CHARS)
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+        raise IndexError_(f"{index_dir}: corrupt situation model ({exc}); "
+                          "rebuild with `suggest index build`") from None
+    return entries, classifier, chars
+
+
+def staleness(manifest: Manifest | None, corpus: Corpus, embedder: Embedder, lender: Lender | None = None,
+              digest: str | None = None) -> str | None:
+    """Why the index cannot be served as it is, or None when it is current. `digest`: the corpus's hash, where
+    the caller has it already."""
     if manifest is None:
         return "no index yet"
     if manifest.format != FORMAT:
         return f"index format {manifest.format} (this version writes {FORMAT})"
     if manifest.model != embedder.name or manifest.dimension != embedder.dimension:
         return f"built with model {manifest.model!r}, configured {embedder.name!r}"
-    if manifest.corpus_hash != corpus_hash(corpus):
+    if manifest.corpus_hash != (digest or corpus_hash(corpus)):
         return "the corpus changed since the index was built"
     if manifest.lender != (lender.digest() if lender else ""):
         return "the lent buyer-intent bank changed since the index was built"
@@ -164,41 +184,46 @@ def _write(index_dir: Path, built: BuiltIndex) -> None:
         model.save(tmp)
         os.chmod(tmp, FILE_MODE)
         tmp.replace(index_dir / name)
-    atomic_write(index_dir / ENTRIES, "".join(json.dumps(asdict(e), ensure_ascii=False) + "\n" for e in built.entries))
-    atomic_write(index_dir / MANIFEST, json.dumps(asdict(built.manifest), ensure_ascii=False, indent=1))
+    # one document of rows, encoded in one call: a line per entry cost a second per save at 100,000 entries
+    rows = [[e.vid, e.reply, e.situation, e.kind, e.text] for e in built.entries]
+    atomic_write(index_dir / ENTRIES, json.dumps({"fields": ENTRY_FIELDS, "rows": rows}, ensure_ascii=False))
+    atomic_write(index_dir / MANIFEST, json.dumps(vars(built.manifest), ensure_ascii=False, indent=1))
 
 
 def sync_index(index_dir: Path, corpus: Corpus, embedder: Embedder, classifier_c: float,
-               full: bool = False, progress: bool = False,
-               lender: Lender | None = None) -> tuple[BuiltIndex, dict[str, int]]:
+               full: bool = False, progress: bool = False, lender: Lender | None = None,
+               known: BuiltIndex | None = None) -> tuple[BuiltIndex, dict[str, int]]:
     """Bring the index in line with the corpus, re-embedding only what changed unless `full`. Situations without
     a bank of their own borrow one from `lender` when they clearly match (see `borrow`).
 
     One writer at a time, whoever it is (`suggest index build`, a worker loading, an editor's save): an exclusive
     lock on `index/.lock`; the next writer then finds the index current, or updates what is left.
+    `known`: the index in memory, reused while the files are still its own (see `read_index`).
     Returns the index and counts of replies added, updated and removed (all replies on a full build).
     """
     index_dir.mkdir(parents=True, exist_ok=True)
     with open(index_dir / LOCK, "a+") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
-            return _sync_index(index_dir, corpus, embedder, classifier_c, full, progress, lender)
+            return _sync_index(index_dir, corpus, embedder, classifier_c, full, progress, lender, known)
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _sync_index(index_dir: Path, corpus: Corpus, embedder: Embedder, classifier_c: float, full: bool,
-                progress: bool, lender: Lender | None) -> tuple[BuiltIndex, dict[str, int]]:
+                progress: bool, lender: Lender | None, known: BuiltIndex | None) -> tuple[BuiltIndex, dict[str, int]]:
     old: BuiltIndex | None = None
+    digest = corpus_hash(corpus)
     if not full:
         try:
             manifest = read_manifest(index_dir)
-            reason = staleness(manifest, corpus, embedder, lender)
+            reason = staleness(manifest, corpus, embedder, lender, digest)
             if manifest is not None and not reason:
-                return read_index(index_dir), {"added": 0, "updated": 0, "removed": 0}
+                current = known if known is not None and known.manifest == manifest else read_index(index_dir)
+                return current, {"added": 0, "updated": 0, "removed": 0}
             if manifest is not None and manifest.format == FORMAT and manifest.model == embedder.name \
                     and manifest.dimension == embedder.dimension:
-                old = read_index(index_dir)
+                old = read_index(index_dir, known)
         except IndexError_ as exc:
             log.warning("%s; rebuilding from scratch", exc)
             old = None
@@ -211,16 +236,15 @@ def _sync_index(index_dir: Path, corpus: Corpus, embedder: Embedder, classifier_
         removed: set[str] = set()
         background = background_messages()
         new_items = [(None, OOS, "oos", normalize(t)) for t in background]
-        dropped = 0
     else:
         dense = old.dense
         previous = old.manifest.replies
         changed = {rid for rid, h in hashes.items() if previous.get(rid) != h}
         removed = set(previous) - set(hashes)
-        stale = changed | removed
+        lent_before = {u for u in removed if u.startswith(BANK_PREFIX)}  # lent banks: kept below while unchanged
+        stale = changed | (removed - lent_before)
         dense.remove([e.vid for e in old.entries if e.unit in stale])
         entries = [e for e in old.entries if e.unit not in stale]
-        dropped = len(old.entries) - len(entries)
         new_items = []
     for unit in sorted(changed):
         rid, sid, texts = _unit_texts(corpus, unit)
@@ -230,22 +254,14 @@ def _sync_index(index_dir: Path, corpus: Corpus, embedder: Embedder, classifier_
     fresh = [Entry(next_vid + i, rid, sid, kind, text) for i, (rid, sid, kind, text) in enumerate(new_items)]
     dense.add(np.array([e.vid for e in fresh], dtype=np.int64), vectors)
     entries = entries + fresh
-    lent_hashes: dict[str, str] = {}
-    if lender is not None:
-        lent, lent_hashes = _borrow(index_dir, corpus, embedder, lender, dense, entries, progress)
-        if lent:
-            dense.add(np.array([e.vid for e, _ in lent], dtype=np.int64), np.stack([v for _, v in lent]))
-            entries = entries + [e for e, _ in lent]
+    entries, lent_hashes = _lend(index_dir, corpus, embedder, lender, dense, entries, hashes,
+                                 old.manifest.replies if old is not None else {}, progress)
     dense = dense.suited()
-    fitted = [entries[row] for row in training_rows([e.situation for e in entries])]
-    all_vectors = dense.vectors(np.array([e.vid for e in fitted], dtype=np.int64))
-    classifier = SituationModel.fit(all_vectors, [e.situation for e in fitted], classifier_c,
-                                    previous=old.classifier if old is not None else None)
-    chars = _char_model(old, entries, fitted, classifier.classes, classifier_c, changed=dropped + len(new_items))
-    manifest = Manifest(model=embedder.name, dimension=embedder.dimension, corpus_hash=corpus_hash(corpus),
+    classifier, chars, drift = _situation_models(old, dense, entries, classifier_c)
+    manifest = Manifest(model=embedder.name, dimension=embedder.dimension, corpus_hash=digest,
                         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), format=FORMAT,
                         entries=len(entries), replies={**hashes, **lent_hashes},
-                        lender=lender.digest() if lender else "")
+                        lender=lender.digest() if lender else "", drift=drift)
     built = BuiltIndex(manifest, entries, dense, classifier, chars)
     _write(index_dir, built)
     changed = {u for u in changed if not u.startswith(BANK_PREFIX)}  # the counts speak of replies
@@ -256,25 +272,47 @@ def _sync_index(index_dir: Path, corpus: Corpus, embedder: Embedder, classifier_
     return built, counts
 
 
-CHAR_REFIT_SHARE = 0.05  # the character model is refitted once this share of the rows changed since its fit
+def _situation_models(old: BuiltIndex | None, dense: DenseIndex, entries: list[Entry],
+                      c: float) -> tuple[SituationModel, CharModel, int]:
+    """The old models while the situations are the same and few rows changed since their fit (see `drift`),
+    else both fitted anew; with the rows changed since their fit."""
+    labels = [e.situation for e in entries]
+    drift = 0
+    if old is not None:  # rows gone and rows added (a changed text is a new row)
+        before, after = {(e.vid, e.text) for e in old.entries}, {(e.vid, e.text) for e in entries}
+        drift = old.manifest.drift + len(before - after) + len(after - before)
+    if old is not None and old.classifier.classes == sorted(set(labels)) and not rebuild_due(drift, len(entries)):
+        return old.classifier, old.chars, drift
+    fitted = [entries[row] for row in training_rows(labels)]
+    vectors = dense.vectors(np.array([e.vid for e in fitted], dtype=np.int64))
+    classifier = SituationModel.fit(vectors, [e.situation for e in fitted], c,
+                                    previous=old.classifier if old is not None else None)
+    chars = CharModel.fit([e.text for e in fitted], [e.situation for e in fitted], classifier.classes, c)
+    return classifier, chars, 0
 
 
-def _char_model(old: BuiltIndex | None, entries: list[Entry], fitted: list[Entry], classes: list[str], c: float,
-                changed: int) -> CharModel:
-    """The old character model while the situations are the same and few rows changed since its fit (a refit
-    costs seconds, too much for each editor's save), else a new fit."""
-    if old is not None and old.chars.classes == classes \
-            and old.chars.drift + changed <= CHAR_REFIT_SHARE * len(entries):
-        old.chars.drift += changed
-        return old.chars
-    return CharModel.fit([e.text for e in fitted], [e.situation for e in fitted], classes, c)
+def _lend(index_dir: Path, corpus: Corpus, embedder: Embedder, lender: Lender | None, dense: DenseIndex,
+          entries: list[Entry], hashes: dict[str, str], previous: dict[str, str],
+          progress: bool) -> tuple[list[Entry], dict[str, str]]:
+    """`entries` with the banks lent now, and their unit hashes. A bank lent at the last sync (`previous`) to
+    the same situation is kept as it is (the same rows: nothing for the dense and BM25 indexes to redo); one
+    lent elsewhere or no longer is removed from `dense`."""
+    lent_before = [e for e in entries if e.kind == "bank" and e.unit not in hashes]
+    lent, lent_hashes = _borrow(index_dir, corpus, embedder, lender, dense, entries, progress) \
+        if lender is not None else ([], {})
+    same = {unit for unit, digest in lent_hashes.items() if previous.get(unit) == digest}
+    dense.remove([e.vid for e in lent_before if e.unit not in same])
+    lent = [(e, v) for e, v in lent if e.unit not in same]
+    if lent:
+        dense.add(np.array([e.vid for e, _ in lent], dtype=np.int64), np.stack([v for _, v in lent]))
+    kept = [e for e in entries if not (e.kind == "bank" and e.unit not in hashes and e.unit not in same)]
+    return kept + [e for e, _ in lent], lent_hashes
 
 
 def _borrow(index_dir: Path, corpus: Corpus, embedder: Embedder, lender: Lender, dense: DenseIndex,
             entries: list[Entry], progress: bool) -> tuple[list[tuple[Entry, np.ndarray]], dict[str, str]]:
-    """Bank entries lent to the situations that have none, with their (cached) vectors, and their unit hashes.
-
-    Lent entries are rebuilt on every sync from the cached bank vectors: nothing is re-embedded."""
+    """Bank entries lent to the situations that have none, with their (cached) vectors, and their unit hashes:
+    nothing is re-embedded. `entries` holds the banks lent before: new rows get new ids."""
     borrowers = {sid for sid, s in corpus.situations.items() if not s.examples}
     if not borrowers:
         return [], {}

@@ -95,19 +95,17 @@ class CharModel:
     """Logistic regression on character 1-3-grams: robust where embeddings are brittle (typos such as
     便意/便宜, shorthand, rare product words).
 
-    Fitted with the index and stored beside it (a fit takes a few seconds), and applied here in NumPy, so a
-    serving worker never imports sklearn (70 MB per worker). `drift` counts the rows changed since the fit: a
-    few changed examples move the model less than its fit tolerance, so a small corpus change keeps it."""
+    Fitted with the index and stored beside it (a fit takes seconds: see `drift`), and applied here in NumPy, so
+    a serving worker never imports sklearn (70 MB per worker)."""
 
     def __init__(self, classes: list[str], grams: list[str], idf: np.ndarray, coef: np.ndarray,
-                 bias: np.ndarray, drift: int = 0) -> None:
+                 bias: np.ndarray) -> None:
         self.classes = list(classes)
         self.grams = list(grams)
         self._column = {gram: i for i, gram in enumerate(self.grams)}
         self._idf = np.asarray(idf, dtype=np.float32)
         self._coef = np.ascontiguousarray(coef, dtype=np.float32)  # (grams, classes)
         self._bias = np.asarray(bias, dtype=np.float32)
-        self.drift = drift
 
     @classmethod
     def fit(cls, texts: list[str], labels: list[str], classes: list[str], c: float) -> "CharModel":
@@ -159,10 +157,10 @@ class CharModel:
     def save(self, path: Path) -> None:
         with path.open("wb") as handle:
             np.savez(handle, classes=np.array(self.classes), grams=np.array(self.grams), idf=self._idf,
-                     coef=self._coef, bias=self._bias, drift=np.array(self.drift))
+                     coef=self._coef, bias=self._bias)
 
     @classmethod
     def load(cls, path: Path) -> "CharModel":
         with np.load(path, allow_pickle=False) as data:
             return cls([str(c) for c in data["classes"]], [str(g) for g in data["grams"]], data["idf"],
-                       data["coef"], data["bias"], int(data["drift"]))
+                       data["coef"], data["bias"])

@@ -1,39 +1,107 @@
-"""The lexical index: BM25 (bm25s, Lucene variant: never negative on a tiny corpus) over jieba tokens."""
+"""The lexical index: BM25 (bm25s, Lucene variant: never negative on a tiny corpus) over jieba tokens.
+
+Indexing every text costs what the corpus costs (seconds at 100,000 texts), too much for each editor's save.
+So a corpus change re-indexes nothing: the texts gone are left out of the results, and the texts added are
+scored apart with the base index's own statistics (its number of texts, document frequencies and average
+length), the way a small segment added to a Lucene index is, so their scores compare with the base's. The
+whole is indexed anew once the changes pass `drift.REBUILD_SHARE` of the texts.
+"""
 
 from __future__ import annotations
 
 import logging
+import math
+from collections import Counter
 
 import bm25s
 import numpy as np
 
+from .drift import rebuild_due
 from .segment import Segmenter
 
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
+class _Base:
+    """One bm25s index over the texts of the moment it was built, with the statistics added texts need."""
+
+    def __init__(self, keys: list[int], texts: list[str], tokens: list[list[str]]) -> None:
+        self.row_of = {(key, text): row for row, (key, text) in enumerate(zip(keys, texts))}
+        self.size = len(tokens)
+        self.retriever = bm25s.BM25(method="lucene")
+        self.retriever.index(tokens, show_progress=False)
+        self.vocab: dict[str, int] = self.retriever.vocab_dict
+        self.document_frequency = Counter(term for terms in tokens for term in set(terms))
+        self.average_length = sum(map(len, tokens)) / max(len(tokens), 1)
+
+    def term_weight(self, tf: int, length: int) -> float:
+        """bm25s's Lucene term-frequency part, with this index's average length."""
+        k1, b = self.retriever.k1, self.retriever.b
+        return tf / (k1 * ((1 - b) + b * length / self.average_length) + tf)
+
+
+def _idf(documents: int, frequency: int) -> float:
+    return math.log(1 + (documents - frequency + 0.5) / (frequency + 0.5))
+
+
 class LexicalIndex:
-    def __init__(self, texts: list[str], segmenter: Segmenter, previous: "LexicalIndex | None" = None) -> None:
-        """`previous`: the index before a corpus change, whose tokens are reused (segmenting is most of the cost)."""
+    def __init__(self, keys: list[int], texts: list[str], segmenter: Segmenter,
+                 previous: "LexicalIndex | None" = None) -> None:
+        """`keys`: each text's id (its vector id), by which, with the text, the texts of `previous`, the index
+        before a corpus change, are known again; their tokens are reused (segmenting is most of the cost) and so is its
+        base index while the changes stay small."""
         self._segmenter = segmenter
         known = previous._tokens if previous is not None else {}
         self._tokens = {t: known.get(t) or segmenter.tokens(t) or ["∅"] for t in dict.fromkeys(texts)}
-        tokens = [self._tokens[t] for t in texts]
-        self._retriever = bm25s.BM25(method="lucene")
-        self._retriever.index(tokens, show_progress=False)
         self._size = len(texts)
+        base = previous._base if previous is not None else None
+        if base is not None:
+            rows = np.array([base.row_of.get(pair, -1) for pair in zip(keys, texts)], dtype=np.int64)
+            kept = int((rows >= 0).sum())
+            if rebuild_due((len(texts) - kept) + (base.size - kept), len(texts)):
+                base = None
+        if base is None:
+            base = _Base(keys, texts, [self._tokens[t] for t in texts])
+            rows = np.arange(len(texts), dtype=np.int64)
+        self._base = base
+        self._kept = np.flatnonzero(rows >= 0)
+        self._kept_base = rows[self._kept]
+        self._whole = len(self._kept) == base.size == len(texts)  # rows are the base's own: nothing to map
+        self.added = self._postings(np.flatnonzero(rows < 0), texts)
+
+    def _postings(self, rows: np.ndarray, texts: list[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Term -> (rows, BM25 weights) of the texts added since the base was built."""
+        base = self._base
+        counts = [Counter(self._tokens[texts[row]]) for row in rows]
+        outside = Counter(term for terms in counts for term in terms if term not in base.vocab)
+        found: dict[str, tuple[list[int], list[float]]] = {}
+        for row, terms in zip(rows.tolist(), counts):
+            length = sum(terms.values())
+            for term, tf in terms.items():
+                idf = _idf(base.size, base.document_frequency[term]) if term in base.vocab \
+                    else _idf(base.size + len(rows), outside[term])
+                rows_of, weights = found.setdefault(term, ([], []))
+                rows_of.append(row)
+                weights.append(idf * base.term_weight(tf, length))
+        return {term: (np.array(r, dtype=np.int64), np.array(w, dtype=np.float32)) for term, (r, w) in found.items()}
 
     def scores(self, text: str) -> np.ndarray:
         """One BM25 score per indexed text (zeros when no query term is known)."""
         tokens = self._segmenter.tokens(text)
-        if not tokens:
-            return np.zeros(self._size, dtype=np.float32)
-        vocab = self._retriever.vocab_dict
-        known = [t for t in tokens if t in vocab]
-        if not known:
-            return np.zeros(self._size, dtype=np.float32)
-        return np.asarray(self._retriever.get_scores(known), dtype=np.float32)
+        out = np.zeros(self._size, dtype=np.float32)
+        in_base = [self._base.vocab[t] for t in tokens if t in self._base.vocab]
+        if in_base:
+            found = np.asarray(self._base.retriever.get_scores(in_base), dtype=np.float32)
+            if self._whole:
+                out = found
+            else:
+                out[self._kept] = found[self._kept_base]
+        for token in tokens:
+            if token in self.added:
+                rows, weights = self.added[token]
+                out[rows] += weights
+        return out
 
     def top(self, text: str, k: int) -> tuple[np.ndarray, np.ndarray]:
         """The rows of the `k` best-scoring texts that share a term with `text`, and their scores (unordered)."""

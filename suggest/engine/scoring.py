@@ -96,7 +96,8 @@ class Scorer:
         self.vid_row = np.full(max((e.vid for e in entries), default=0) + 1, -1, dtype=np.int64)
         self.vid_row[[e.vid for e in entries]] = np.arange(len(entries))
         self.row_vid = np.array([e.vid for e in entries], dtype=np.int64)
-        self.lexical = LexicalIndex([e.text for e in entries], segmenter, previous.lexical if previous else None)
+        self.lexical = LexicalIndex([e.vid for e in entries], [e.text for e in entries], segmenter,
+                                    previous.lexical if previous else None)
         self.chars = index.chars
         self._lay(Learned())
 
@@ -189,5 +190,7 @@ class Scorer:
             return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.float32)
         vectors = self.index.dense.vectors(self.row_vid[rows])
         sims = (scores.queries[texts] @ vectors.T).max(axis=0)
-        lex = np.array([max(scores.lex[t].get(r, 0.0) for t in texts) for r in rows], dtype=np.float32)
+        found = [scores.lex[t] for t in texts]
+        lex = np.array([max(f.get(r, 0.0) for f in found) for r in rows] if len(found) > 1
+                       else [found[0].get(r, 0.0) for r in rows], dtype=np.float32)
         return sims, lex

@@ -19,6 +19,7 @@ import numpy as np
 from .borrow import Lender, lender_for
 from .build import OOS, BuiltIndex, sync_index
 from ..corpus.files import load_corpus
+from .diversity import distinct_first
 from .embed import Embedder
 from .scoring import Learned, Scorer, Scores, Weights
 from ..errors import InputError, NotFound
@@ -92,6 +93,10 @@ class _Snapshot:
         for row, e in enumerate(entries):
             if e.reply:
                 self.reply_rows.setdefault(e.reply, []).append(row)
+        self.row_reply = [e.reply for e in entries]
+        self.reply_position = {r.id: i for replies in self.active_replies.values() for i, r in enumerate(replies)}
+        self.situation_rows = {label: sum(len(self.reply_rows.get(r.id, ())) for r in replies)
+                               for label, replies in self.active_replies.items()}
         text_rows = [row for row, e in enumerate(entries) if e.kind == "reply"]
         vectors = index.dense.vectors(np.array([entries[r].vid for r in text_rows], dtype=np.int64))
         self.reply_vectors = {entries[row].reply: vector for row, vector in zip(text_rows, vectors)}
@@ -365,40 +370,42 @@ class _Snapshot:
         top_label = self.labels[int(ranked[0])]
         abstained = top_label == OOS or float(situation_scores[ranked[0]]) < self.settings.abstain_threshold
         hits: list[SituationHit] = []
+        candidates: dict[str, set[str]] = {}  # situation -> replies with a row among the candidates
+        for row in scores.near(rows):
+            if self.row_reply[row] is not None:
+                candidates.setdefault(self.index.entries[row].situation, set()).add(self.row_reply[row])
         for label_index in ranked[:MAX_SITUATIONS + 1]:
             label = self.labels[int(label_index)]
             score = float(situation_scores[label_index])
             if label == OOS or score < threshold * 0.5 and hits:
                 continue
-            hits.append(self._situation_hit(label, score, scores, rows, variables))
+            hits.append(self._situation_hit(label, score, scores, rows, candidates, variables))
         hits = hits[:MAX_SITUATIONS]
         return Segment(text=seg_text, situations=tuple(hits), abstained=abstained)
 
     def _situation_hit(self, label: str, score: float, scores: Scores, texts: list[int],
-                       variables: dict[str, str] | None) -> SituationHit:
+                       candidates: dict[str, set[str]], variables: dict[str, str] | None) -> SituationHit:
         """One situation's replies, ordered by how close the message is to each (its text or examples)."""
         situation = self.corpus.situations[label]
         blocked = self.unavailable()
-        replies = [r for r in self.active_replies.get(label, ()) if r.id not in blocked]
+        replies = self.active_replies.get(label, [])
+        if self.situation_rows.get(label, 0) > EXACT_FIT_ROWS:  # a large situation: rank its candidate replies
+            ids = candidates.get(label, ())
+            near = [replies[i] for i in sorted(self.reply_position[rid] for rid in ids if rid in self.reply_position)]
+            replies = [r for r in near if r.id not in blocked] or \
+                [r for r in replies if r.id not in blocked][:REPLIES_PER_SITUATION]
+        else:
+            replies = [r for r in replies if r.id not in blocked]
         spans = [self.reply_rows.get(r.id, []) for r in replies]
-        if sum(map(len, spans)) > EXACT_FIT_ROWS:  # a large situation: rank the replies among the candidates
-            near = scores.near(texts)
-            measured = [i for i, span in enumerate(spans) if near.intersection(span)]
-            measured = measured or list(range(min(len(replies), REPLIES_PER_SITUATION)))
-            replies, spans = [replies[i] for i in measured], [spans[i] for i in measured]
         sims, lex = self.scorer.fit(scores, texts, [row for span in spans for row in span])
-        fits, at = [], 0
-        for reply, span in zip(replies, spans):
-            part = slice(at, at + len(span))
-            at += len(span)
-            fits.append((float(sims[part].max() + 0.1 * lex[part].max()) if span else 0.0, reply))
-        fits.sort(key=lambda item: -item[0])
-        chosen: list[tuple[float, Reply]] = []
-        for fit, reply in fits:
-            if all(self._distinct(reply, other) for _, other in chosen):
-                chosen.append((fit, reply))
-                if len(chosen) == REPLIES_PER_SITUATION:
-                    break
+        lengths = np.array([len(span) for span in spans], dtype=np.int64)
+        fit = np.zeros(len(spans), dtype=np.float32)
+        if lengths.any():  # each reply's best row, in one pass (empty spans in between hold no rows)
+            starts = (np.cumsum(lengths) - lengths)[lengths > 0]
+            fit[lengths > 0] = np.maximum.reduceat(sims, starts) + 0.1 * np.maximum.reduceat(lex, starts)
+        fits = [(float(fit[i]), replies[i]) for i in np.argsort(-fit, kind="stable")]
+        chosen = [fits[i] for i in distinct_first([self.reply_vectors.get(r.id) for _, r in fits],
+                                                  REPLIES_PER_SITUATION, self.settings.duplicate_similarity)]
         best = chosen[0][0] if chosen else 1.0
         replies = tuple(self._scored(r, score * max(fit, 0.0) / best if best > 0 else score, variables)
                         for fit, r in chosen)
@@ -490,7 +497,7 @@ class Suggester:
         files are the authoring room's to write (suggest.authoring.editing); the engine reads and indexes."""
         with self._update_lock:
             index, counts = sync_index(self.settings.index_dir, corpus, self.embedder, self.settings.classifier_c,
-                                       lender=self.lender)
+                                       lender=self.lender, known=self.index)
             previous = self._snapshot
             self._snapshot = _Snapshot(self.settings, previous.profile, self.embedder, self._segmenter, corpus,
                                        index, previous, previous.clock).with_learned(previous.scorer.learned)

@@ -10,6 +10,7 @@ exhaustive scoring (which must not be more than 0.005 better).
 
 from __future__ import annotations
 
+import hashlib
 import random
 import statistics
 import tempfile
@@ -72,20 +73,44 @@ def _rss_mb() -> float:
     return float("nan")
 
 
-def run_scale(settings: Settings, corpus_file: Path, dev_file: Path, sizes: list[int], repeat: int = 2) -> str:
-    from sentence_transformers import SentenceTransformer, util
-    import torch
+class StandInEncoder:
+    """Unit vectors drawn from each text's hash: for sizes whose embedding would take hours here (100,000 texts
+    is about 1.5 hours on 2 cores). What it measures is the rest: build, an edit made live, the cached path and
+    memory; latency of new messages, hit@1 and recall need the real model and are not printed."""
 
-    embedder = Embedder(settings.model, settings.backend, settings.cache_size)
-    plain = SentenceTransformer(resolve_model(settings.model), device="cpu")
+    name = "stand-in"
+
+    def __init__(self, dimension: int = 512) -> None:
+        self.dimension = dimension
+
+    def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        rows = [np.random.default_rng(int(hashlib.sha256(t.encode()).hexdigest()[:16], 16)).standard_normal(
+            self.dimension) for t in texts]
+        vectors = np.array(rows, dtype=np.float32).reshape(len(texts), self.dimension)
+        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+    encode_cached = encode
+
+    def clear_cache(self) -> None:
+        pass
+
+
+def run_scale(settings: Settings, corpus_file: Path, dev_file: Path, sizes: list[int], repeat: int = 2,
+              stand_in: bool = False) -> str:
+    """`stand_in`: vectors from `StandInEncoder` and no lent bank (its vectors would be the real model's)."""
+    if stand_in:
+        settings = settings.replace(bank="off")
+    embedder = StandInEncoder() if stand_in else Embedder(settings.model, settings.backend, settings.cache_size)
+    plain = None if stand_in else _plain_model(settings)
     queries = read_queries(dev_file)
     messages = list(dict.fromkeys(q.message for q in queries))
     base = parse_import(corpus_file, None)
     header = (f"{'indexed':>8} {'build s':>8} {'+1 reply s':>10} {'new p50':>8} {'p99':>7} {'plain p50':>9} "
               f"{'p99':>7} {'ratio':>6} {'p99 ratio':>9} {'cached p50':>10} {'RSS MB':>7} {'hit@1':>6} "
               f"{'exhaustive':>10} {'recall@50':>9}")
-    lines = [f"bench corpus {corpus_file} grown synthetically; {len(messages)} dev messages; model {settings.model} "
-             f"({settings.backend}); retrieval_candidates {settings.retrieval_candidates}; ms per query", header]
+    lines = [f"bench corpus {corpus_file} grown synthetically; {len(messages)} dev messages; model "
+             f"{embedder.name if stand_in else f'{settings.model} ({settings.backend})'}; retrieval_candidates "
+             f"{settings.retrieval_candidates}; ms per query", header]
     base_texts = None
     for size in sizes:
         with tempfile.TemporaryDirectory() as tmp:
@@ -103,32 +128,55 @@ def run_scale(settings: Settings, corpus_file: Path, dev_file: Path, sizes: list
             sync_index(local.index_dir, corpus, embedder, settings.classifier_c, full=True, progress=True)
             build_s = time.perf_counter() - start
             engine = Suggester.load(local, embedder=embedder)
-            rows = engine.index.entries
-            vectors = torch.from_numpy(engine.index.dense.vectors(np.array([e.vid for e in rows], dtype=np.int64)))
-
-            def baseline(message: str) -> None:
-                query = plain.encode([message], normalize_embeddings=True, convert_to_tensor=True)
-                util.semantic_search(query, vectors, top_k=5)
-
-            for warm_up in (engine.suggest, baseline):  # one-time costs (ONNX session, jieba) are not per query
-                warm_up("先预热一下")
-            embedder.clear_cache()
-            cold = _time_each(engine.suggest, messages, 1)  # first sight: the embedding is computed
+            engine.suggest("先预热一下")  # one-time costs (ONNX session, jieba) are not per query
+            quality = None if plain is None else _new_messages_and_quality(engine, plain, messages, queries)
             warm = _time_each(engine.suggest, messages, repeat)
-            plain_times = _time_each(baseline, messages, 1)
-            hit = evaluate(engine, queries).hit1
-            exhaustive = evaluate(engine.variant(retrieval_candidates=0), queries).hit1
-            recall = _recall(engine, vectors.numpy(), messages) if engine.index.dense.approximate else None
             add_s = _add_one(engine)
             rss = _rss_mb()
-        (c50, c99), (w50, _), (b50, b99) = _percentiles(cold), _percentiles(warm), _percentiles(plain_times)
-        lines.append(f"{len(rows):>8} {build_s:>8.1f} {add_s:>10.2f} {c50:>8.2f} {c99:>7.1f} {b50:>9.2f} {b99:>7.1f} "
-                     f"{c50 / b50:>5.2f}x {c99 / b99:>8.2f}x {w50:>10.2f} {rss:>7.0f} {hit:>6.3f} {exhaustive:>10.3f} "
-                     f"{'exact' if recall is None else f'{recall:.3f}':>9}")
+            rows = len(engine.index.entries)
+        w50, _ = _percentiles(warm)
+        if quality is None:
+            lines.append(f"{rows:>8} {build_s:>8.1f} {add_s:>10.2f} {'—':>8} {'—':>7} {'—':>9} {'—':>7} {'—':>6} "
+                         f"{'—':>9} {w50:>10.2f} {rss:>7.0f} {'—':>6} {'—':>10} {'—':>9}")
+        else:
+            (c50, c99), (b50, b99), hit, exhaustive, recall = quality
+            lines.append(f"{rows:>8} {build_s:>8.1f} {add_s:>10.2f} {c50:>8.2f} {c99:>7.1f} {b50:>9.2f} {b99:>7.1f} "
+                         f"{c50 / b50:>5.2f}x {c99 / b99:>8.2f}x {w50:>10.2f} {rss:>7.0f} {hit:>6.3f} "
+                         f"{exhaustive:>10.3f} {'exact' if recall is None else f'{recall:.3f}':>9}")
         print(lines[-1], flush=True)
     lines.append("ratio = engine new-message p50 / plain p50 (p99 likewise); hit@1 with candidates beside exhaustive; "
-                 "recall@50 of the approximate (IVF) index against exact search, where the index is approximate.")
+                 "recall@50 of the approximate (IVF) index against exact search, where the index is approximate."
+                 + (" Stand-in vectors: only build, +1 reply, cached p50 and memory mean anything." if stand_in else ""))
     return "\n".join(lines)
+
+
+def _plain_model(settings: Settings):
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(resolve_model(settings.model), device="cpu")
+
+
+def _new_messages_and_quality(engine: Suggester, plain, messages: list[str], queries) -> tuple:
+    """New-message latency beside plain `encode` + `semantic_search` over the same vectors, hit@1 with
+    candidates and exhaustive, and the approximate index's recall (None where it is exact)."""
+    from sentence_transformers import util
+    import torch
+
+    rows = engine.index.entries
+    vectors = torch.from_numpy(engine.index.dense.vectors(np.array([e.vid for e in rows], dtype=np.int64)))
+
+    def baseline(message: str) -> None:
+        query = plain.encode([message], normalize_embeddings=True, convert_to_tensor=True)
+        util.semantic_search(query, vectors, top_k=5)
+
+    baseline("先预热一下")
+    engine.embedder.clear_cache()
+    cold = _time_each(engine.suggest, messages, 1)  # first sight: the embedding is computed
+    plain_times = _time_each(baseline, messages, 1)
+    hit = evaluate(engine, queries).hit1
+    exhaustive = evaluate(engine.variant(retrieval_candidates=0), queries).hit1
+    recall = _recall(engine, vectors.numpy(), messages) if engine.index.dense.approximate else None
+    return _percentiles(cold), _percentiles(plain_times), hit, exhaustive, recall
 
 
 def _recall(engine: Suggester, vectors: np.ndarray, messages: list[str], k: int = 50) -> float:
