@@ -519,5 +519,9 @@ def show_settings(ctx: click.Context) -> None:
         click.echo(f"{f.name:22} {str(getattr(settings, f.name)):28} {f.metadata['help']}")
 
 
+from .shops.commands import shop  # noqa: E402 - the command group lives with the shops
+
+main.add_command(shop)
+
 if __name__ == "__main__":
     main()

@@ -6,6 +6,7 @@ operation and status it came from: the document cannot drift from what the serve
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 
@@ -607,7 +608,7 @@ def test_openapi_document_is_valid_and_complete(client, app):
     routes = set()
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/v1/") or rule.rule in ("/healthz", "/readyz"):
-            path = rule.rule.replace("<reply_id>", "{reply_id}")
+            path = re.sub(r"<(\w+)>", r"{\1}", rule.rule)
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 routes.add((path, method.lower()))
     documented = {(path, method) for path, item in document["paths"].items() for method in item}

@@ -28,6 +28,10 @@ def _load_engine(app: Flask, settings: Settings) -> None:
 def _serve(app: Flask, engine) -> None:
     """From here on requests are answered by `engine`; logged messages are embedded as they are logged (once:
     the engine has just embedded them), so the analytics page never embeds a backlog."""
+    from suggest.shops.registry import ShopRegistry
+
+    app.extensions["shops"] = ShopRegistry(engine.settings, engine.embedder, engine.lender,
+                                           engine.settings.shops_loaded)
     app.extensions["engine"] = engine
     app.extensions["feedback"].embedder = engine.embedder
 
@@ -58,7 +62,7 @@ def create_app(settings: Settings | None = None, engine=None, test_config: dict 
     from suggest.usage.learning import Learner, LearningStore
     from .contract import install as install_contract
     from .security import init_security
-    from .views import catalog, docs, feedback, health, pages, suggestions
+    from .views import catalog, docs, feedback, health, pages, shops, suggestions
 
     app.extensions["settings"] = settings
     app.extensions["feedback"] = FeedbackStore(app.config["FEEDBACK_DB"])
@@ -68,7 +72,7 @@ def create_app(settings: Settings | None = None, engine=None, test_config: dict 
     init_security(app, settings.cors_origins, app.config["API_KEYS_FILE"])
     from .integrations import bp as integrations_bp
 
-    for module in (suggestions, feedback, catalog, health, docs, pages):
+    for module in (suggestions, shops, feedback, catalog, health, docs, pages):
         app.register_blueprint(module.bp)
     from .editor import init_editor  # the editors' pages under /editor (login, CSRF, session secret)
     init_editor(app)

@@ -467,11 +467,13 @@ class Suggester:
         self._snapshot = _Snapshot(settings, profile, embedder, segmenter, corpus, index, clock=clock)
 
     @classmethod
-    def load(cls, settings: Settings, embedder: Embedder | None = None, progress: bool = False) -> "Suggester":
+    def load(cls, settings: Settings, embedder: Embedder | None = None, progress: bool = False,
+             lender: Lender | None | str = "settings") -> "Suggester":
+        """`embedder`, `lender`: loaded ones to share (shops in one process); by default as the settings say."""
         corpus = load_corpus(settings.corpus_dir)
         profile = load_profile(settings.corpus_dir / "shop.yaml")
         embedder = embedder or Embedder(settings.model, settings.backend, settings.cache_size)
-        lender = lender_for(settings)
+        lender = lender_for(settings) if lender == "settings" else lender
         index, counts = sync_index(settings.index_dir, corpus, embedder, settings.classifier_c, progress=progress,
                                    lender=lender)
         if any(counts.values()):

@@ -70,6 +70,10 @@ def _operations(models: RequestModels, settings: Settings) -> dict[str, Operatio
     return {
         "suggestions.suggest": Operation("suggest", "suggest", body=models.suggest, answers={
             200: (answers.Result, "Suggestions (possibly none: see `abstained`)."), **posts}),
+        "shops.suggest": Operation("suggestForShop", "suggest", body=models.suggest, path_parameters={
+            "shop": "A shop this server hosts (`suggest shop list`), e.g. `shop-a`."}, answers={
+            200: (answers.Result, "Suggestions from that shop's replies (possibly none: see `abstained`)."),
+            **posts, **_refusals(settings, 404)}),
         "suggestions.suggest_batch": Operation("suggestBatch", "suggest", body=models.batch, answers={
             200: (answers.BatchResponse, "One result per message."), **posts}),
         "feedback.add_feedback": Operation("addFeedback", "feedback", body=models.feedback, answers={

@@ -1,0 +1,107 @@
+"""Many shops on one server: each answers from its own replies only, all share the loaded model, and shops
+come and go without a restart."""
+
+import dataclasses
+
+import pytest
+from click.testing import CliRunner
+
+from suggest.cli import main
+from suggest.corpus.interchange import export_corpus
+from suggest.records import Corpus
+from suggest.settings import load_settings
+from suggest.shops.homes import add_shop, remove_shop
+from webapp import create_app
+
+
+def _shop_corpus(corpus: Corpus, prefix: str, mark: str) -> Corpus:
+    """The fixture corpus with every reply renamed and marked, so an answer shows whose replies it holds."""
+    replies = {f"{prefix}-{r.id}": dataclasses.replace(r, id=f"{prefix}-{r.id}", text=f"【{mark}】{r.text}")
+               for r in corpus.replies.values()}
+    return dataclasses.replace(corpus, replies=replies)
+
+
+@pytest.fixture
+def server(fresh_engine, home):
+    settings = load_settings(home, env={})
+    add_shop(settings, "alpha", _shop_corpus(fresh_engine.corpus, "a", "甲店"))
+    add_shop(settings, "beta", _shop_corpus(fresh_engine.corpus, "b", "乙店"))
+    app = create_app(settings, engine=fresh_engine)
+    return app, app.test_client(), settings
+
+
+def _ask(client, path, message="能便宜点吗 包邮吗"):
+    return client.post(path, json={"message": message})
+
+
+def test_each_shop_answers_from_its_own_replies_only(server, fresh_engine):
+    app, client, _ = server
+    for shop, prefix, mark in (("alpha", "a-", "甲店"), ("beta", "b-", "乙店")):
+        answer = _ask(client, f"/api/v1/shops/{shop}/suggest")
+        assert answer.status_code == 200
+        suggestions = answer.get_json()["suggestions"]
+        assert suggestions and all(s["id"].startswith(prefix) and mark in s["text"] for s in suggestions)
+        assert {s["situation"] for s in suggestions} >= {"bargain", "free_shipping"}
+    default = _ask(client, "/api/v1/suggest").get_json()["suggestions"]
+    assert default and all(s["id"] in fresh_engine.corpus.replies for s in default)
+    registry = app.extensions["shops"]
+    assert registry.engine("alpha").embedder is registry.engine("beta").embedder is fresh_engine.embedder
+
+
+def test_unknown_and_badly_named_shops_are_refused(server):
+    _, client, _ = server
+    unknown = _ask(client, "/api/v1/shops/gamma/suggest")
+    assert unknown.status_code == 404 and unknown.get_json()["error"]["code"] == "not_found"
+    assert "gamma" in unknown.get_json()["error"]["message"]
+    bad = _ask(client, "/api/v1/shops/Shop%20A/suggest")
+    assert bad.status_code == 422 and bad.get_json()["error"]["field"] == "shop"
+
+
+def test_shops_come_and_go_while_the_server_runs(server, fresh_engine):
+    _, client, settings = server
+    assert _ask(client, "/api/v1/shops/alpha/suggest").status_code == 200
+    remove_shop(settings, "alpha")
+    assert _ask(client, "/api/v1/shops/alpha/suggest").status_code == 404
+    add_shop(settings, "alpha", _shop_corpus(fresh_engine.corpus, "c", "丙店"))  # the name given to a new shop
+    again = _ask(client, "/api/v1/shops/alpha/suggest").get_json()["suggestions"]
+    assert again and all(s["id"].startswith("c-") for s in again)
+
+
+def test_a_worker_keeps_at_most_shops_loaded_engines(fresh_engine, home):
+    settings = load_settings(home, env={})
+    add_shop(settings, "alpha", _shop_corpus(fresh_engine.corpus, "a", "甲店"))
+    add_shop(settings, "beta", _shop_corpus(fresh_engine.corpus, "b", "乙店"))
+    app = create_app(settings, engine=fresh_engine.variant(shops_loaded=1))
+    client = app.test_client()
+    registry = app.extensions["shops"]
+    for shop in ("alpha", "beta", "alpha"):
+        assert _ask(client, f"/api/v1/shops/{shop}/suggest").status_code == 200
+    assert registry.loaded() == ["alpha"]
+
+
+def test_the_document_states_the_shop_route(server):
+    _, client, _ = server
+    operation = client.get("/api/v1/openapi.json").get_json()["paths"]["/api/v1/shops/{shop}/suggest"]["post"]
+    assert operation["operationId"] == "suggestForShop"
+    assert "404" in operation["responses"] and any(p["name"] == "shop" for p in operation["parameters"])
+
+
+def test_shop_commands(fresh_engine, home, tmp_path):
+    source = tmp_path / "replies.jsonl"
+    export_corpus(_shop_corpus(fresh_engine.corpus, "g", "丁店"), source)
+    runner = CliRunner()
+
+    def run(*args, input=None):
+        return runner.invoke(main, ["--home", str(home), "shop", *args], input=input)
+
+    added = run("add", "gamma", "--from", str(source))
+    assert added.exit_code == 0, added.output
+    assert "/api/v1/shops/gamma/suggest" in added.output and (home / "shops" / "gamma" / "index").is_dir()
+    assert run("add", "gamma", "--from", str(source)).output.strip().endswith("exists already")
+    refused = run("add", "Shop A")
+    assert refused.exit_code == 1 and "lowercase letters" in refused.output
+    assert run("list").output.split("\t")[:3] == ["gamma", "8 situations", f"{len(fresh_engine.corpus.replies)} replies\n"]
+    assert run("remove", "gamma", input="n\n").exit_code == 1  # asked, and nothing removed
+    assert (home / "shops" / "gamma").is_dir()
+    assert run("remove", "gamma", "--yes").exit_code == 0 and not (home / "shops" / "gamma").exists()
+    assert "no shops" in run("list").output
