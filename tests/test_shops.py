@@ -105,3 +105,22 @@ def test_shop_commands(fresh_engine, home, tmp_path):
     assert (home / "shops" / "gamma").is_dir()
     assert run("remove", "gamma", "--yes").exit_code == 0 and not (home / "shops" / "gamma").exists()
     assert "no shops" in run("list").output
+
+
+def test_a_shops_keys_open_its_routes_only_and_a_team_leads_key_opens_every_shop(server):
+    _, client, settings = server
+
+    def status(path, key=None):
+        headers = {"X-API-Key": key} if key else {}
+        return client.post(path, json={"message": "能便宜点吗"}, headers=headers).status_code
+
+    (settings.home / "shops" / "alpha" / "api_keys.txt").write_text("alpha-key\n", encoding="utf-8")
+    # a server without keys of its own: alpha is closed all the same, the rest stays open
+    assert status("/api/v1/shops/alpha/suggest") == 401
+    assert status("/api/v1/shops/alpha/suggest", "alpha-key") == 200
+    assert status("/api/v1/shops/beta/suggest") == 200 and status("/api/v1/suggest") == 200
+    (settings.home / "api_keys.txt").write_text("# team leads\nlead-key\n", encoding="utf-8")
+    assert status("/api/v1/shops/alpha/suggest", "lead-key") == 200
+    assert status("/api/v1/shops/beta/suggest", "lead-key") == 200 and status("/api/v1/suggest", "lead-key") == 200
+    assert status("/api/v1/shops/beta/suggest", "alpha-key") == 401  # one shop's key is not another's
+    assert status("/api/v1/suggest", "alpha-key") == 401

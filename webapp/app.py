@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None, engine=None, test_config: dict 
     from suggest.usage.learning import Learner, LearningStore
     from .contract import install as install_contract
     from .security import init_security
+    from suggest.shops.homes import SHOPS_DIR
     from .views import catalog, docs, feedback, health, pages, shops, suggestions
 
     app.extensions["settings"] = settings
@@ -69,7 +70,7 @@ def create_app(settings: Settings | None = None, engine=None, test_config: dict 
     app.extensions["learning"] = Learner(LearningStore(settings.data_dir / "learning.sqlite3"), settings.learning,
                                          settings.learned_per_situation)
     register_error_handlers(app)
-    init_security(app, settings.cors_origins, app.config["API_KEYS_FILE"])
+    init_security(app, settings.cors_origins, app.config["API_KEYS_FILE"], settings.home / SHOPS_DIR)
     from .integrations import bp as integrations_bp
 
     for module in (suggestions, shops, feedback, catalog, health, docs, pages):

@@ -1,4 +1,5 @@
-"""CORS for the listed origins only, and optional API keys from <home>/api_keys.txt."""
+"""CORS for the listed origins only, and optional API keys: <home>/api_keys.txt for the whole server (a team
+lead's keys), <home>/shops/<name>/api_keys.txt for one shop's routes only."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from pathlib import Path
 
 from flask import Flask, request
 
+from suggest.shops.homes import NAME as SHOP_NAME
+
 from .errors import error_response
 
 # Paths under /api/ that are documentation, not API calls: open like the pages.
@@ -16,6 +19,7 @@ PUBLIC_API_PATHS = ("/api/docs", "/api/v1/openapi.json")
 CORS_METHODS = "GET, POST, OPTIONS"
 CORS_HEADERS = "Content-Type, X-API-Key"
 CORS_MAX_AGE = "600"
+KEYS_FILE = "api_keys.txt"
 
 
 def parse_origins(raw: str) -> frozenset[str]:
@@ -72,9 +76,33 @@ def _is_api(path: str) -> bool:
     return path.startswith("/api/") and not any(path == p or path.startswith(p + "/") for p in PUBLIC_API_PATHS)
 
 
-def init_security(app: Flask, cors_origins: str, keys_path: Path) -> None:
+class ShopKeys:
+    """Each shop's own keys (`api_keys.txt` in its folder), read as the server's are."""
+
+    def __init__(self, shops_dir: Path) -> None:
+        self._dir = shops_dir
+        self._lock = threading.Lock()
+        self._keys: dict[str, ApiKeys] = {}
+
+    def of(self, shop: str) -> ApiKeys | None:
+        if not SHOP_NAME.fullmatch(shop):
+            return None  # the view refuses the name
+        with self._lock:
+            return self._keys.setdefault(shop, ApiKeys(self._dir / shop / KEYS_FILE))
+
+
+def key_allows(server: ApiKeys, shop: ApiKeys | None, given: str | None) -> bool:
+    """A shop's routes take the shop's keys and the server's (a team lead's key spans shops); a shop with keys of
+    its own is closed even on a server without any. Every other route takes the server's keys only."""
+    if shop is not None and shop.current() is not None:
+        return shop.allows(given) or (server.current() is not None and server.allows(given))
+    return server.allows(given)
+
+
+def init_security(app: Flask, cors_origins: str, keys_path: Path, shops_dir: Path) -> None:
     origins = parse_origins(cors_origins)
     keys = ApiKeys(keys_path)
+    shop_keys = ShopKeys(shops_dir)
     app.extensions["cors_origins"] = origins
     app.extensions["api_keys"] = keys
 
@@ -106,7 +134,9 @@ def init_security(app: Flask, cors_origins: str, keys_path: Path) -> None:
             if request.mimetype != "application/json":
                 return error_response("unsupported_media_type",
                                       "send the request body as JSON (Content-Type: application/json)")
-        if _is_api(path) and request.method != "OPTIONS" and not keys.allows(request.headers.get("X-API-Key")):
+        shop = (request.view_args or {}).get("shop") if request.blueprint == "shops" else None
+        if _is_api(path) and request.method != "OPTIONS" and \
+                not key_allows(keys, shop_keys.of(shop) if shop else None, request.headers.get("X-API-Key")):
             return error_response("unauthorized", "this server needs an API key: send it in the X-API-Key header",
                                   headers={"WWW-Authenticate": 'ApiKey header="X-API-Key"'})
         return None

@@ -122,7 +122,9 @@ def _spectree(settings: Settings) -> SpecTree:
         servers=[Server(url="/", description="This server")],
         security_schemes=[SecurityScheme(name="ApiKey", data=SecuritySchemeData(
             type="apiKey", field_in="header", name="X-API-Key",
-            description="Needed only when <home>/api_keys.txt exists (one key per line, '#' comments)."))],
+            description="Needed only when <home>/api_keys.txt exists (one key per line, '#' comments), and on "
+                        "/api/v1/shops/<shop>/ routes when that shop's own api_keys.txt does: a shop's key opens its "
+                        "routes only, a server key every route."))],
         security=[{}, {"ApiKey": []}],
     )
 
