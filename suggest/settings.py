@@ -50,7 +50,7 @@ class Settings:
                        "auto (learned at once unless it looks wrong).")
     learned_per_situation: int = _s(200, "Most learned buyer messages kept per situation (the newest).")
     cache_size: int = _s(4096, "Normalised messages whose embeddings are kept in memory.")
-    shops_loaded: int = _s(50, "Shops (under <home>/shops/) whose engines a worker keeps loaded; the least recently "
+    shops_loaded: int = _s(30, "Shops (under <home>/shops/) whose engines a worker keeps loaded; the least recently "
                            "used is dropped past it, and loaded again on its next request.")
     batch_max: int = _s(50, "Most messages accepted in one batch request.")
     max_body_bytes: int = _s(64 * 1024, "Largest HTTP request body accepted.")

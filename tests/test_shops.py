@@ -124,3 +124,14 @@ def test_a_shops_keys_open_its_routes_only_and_a_team_leads_key_opens_every_shop
     assert status("/api/v1/shops/beta/suggest", "lead-key") == 200 and status("/api/v1/suggest", "lead-key") == 200
     assert status("/api/v1/shops/beta/suggest", "alpha-key") == 401  # one shop's key is not another's
     assert status("/api/v1/suggest", "alpha-key") == 401
+
+
+def test_shops_bench_prints_memory_per_shop_and_first_request(home):
+    from suggest.tools.shops_bench import run
+
+    report = run(load_settings(home, env={}), shops=2)
+    lines = report.splitlines()
+    assert lines[0].startswith("2 shops of 12 replies") and "MB per loaded shop" in lines[1]
+    per_shop = float(lines[1].split(": ")[-1].split(" MB")[0])
+    assert per_shop < 100  # a fixture shop is small; RSS moves by a few MB either way
+    assert "first request of a shop" in lines[2] and "cached p50: default shop" in lines[3]
