@@ -79,8 +79,11 @@ def test_a_worker_keeps_at_most_shops_loaded_engines(fresh_engine, home):
     assert registry.loaded() == ["alpha"]
 
 
-def test_the_document_states_the_shop_route(server):
+def test_the_shops_are_listed_and_the_document_states_their_routes(server):
     _, client, _ = server
+    listed = client.get("/api/v1/shops").get_json()["shops"]
+    assert listed == [{"name": "alpha", "suggest": "/api/v1/shops/alpha/suggest"},
+                      {"name": "beta", "suggest": "/api/v1/shops/beta/suggest"}]
     operation = client.get("/api/v1/openapi.json").get_json()["paths"]["/api/v1/shops/{shop}/suggest"]["post"]
     assert operation["operationId"] == "suggestForShop"
     assert "404" in operation["responses"] and any(p["name"] == "shop" for p in operation["parameters"])

@@ -70,6 +70,9 @@ def _operations(models: RequestModels, settings: Settings) -> dict[str, Operatio
     return {
         "suggestions.suggest": Operation("suggest", "suggest", body=models.suggest, answers={
             200: (answers.Result, "Suggestions (possibly none: see `abstained`)."), **posts}),
+        "shops.list_shops": Operation("listShops", "corpus", answers={
+            200: (answers.ShopList, "Every shop besides the default one (possibly none)."),
+            **_refusals(settings, 405)}),
         "shops.suggest": Operation("suggestForShop", "suggest", body=models.suggest, path_parameters={
             "shop": "A shop this server hosts (`suggest shop list`), e.g. `shop-a`."}, answers={
             200: (answers.Result, "Suggestions from that shop's replies (possibly none: see `abstained`)."),

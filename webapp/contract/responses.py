@@ -139,6 +139,17 @@ class SituationList(ResponseBody):
     situations: list[Situation]
 
 
+class Shop(ResponseBody):
+    name: str
+    suggest: str = Field(description="Where this shop's suggestions are asked for.")
+
+
+class ShopList(ResponseBody):
+    model_config = _examples({"shops": [{"name": "shop-a", "suggest": "/api/v1/shops/shop-a/suggest"}]})
+
+    shops: list[Shop]
+
+
 class Product(ResponseBody):
     id: str
     name: str

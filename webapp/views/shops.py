@@ -1,14 +1,28 @@
-"""POST /api/v1/shops/<shop>/suggest: a buyer message answered from one of the shops this server hosts."""
+"""GET /api/v1/shops and POST /api/v1/shops/<shop>/suggest: the shops this server hosts beside the default one,
+and a buyer message answered from one of them."""
 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
+
+from suggest.shops.homes import shop_names
 
 from ..contract import validated
 from . import engine as get_engine
 from .suggestions import answer
 
 bp = Blueprint("shops", __name__, url_prefix="/api/v1/shops")
+
+
+@bp.get("")
+def list_shops():
+    """List the shops
+
+    The shops this server hosts beside the default one (added with `suggest shop add`), by name, each with the
+    route that answers for it; read from disk, so a shop added while the server runs is listed at once.
+    """
+    names = shop_names(current_app.extensions["settings"])
+    return jsonify({"shops": [{"name": name, "suggest": f"/api/v1/shops/{name}/suggest"} for name in names]})
 
 
 @bp.post("/<shop>/suggest")
