@@ -7,6 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from suggest.cli import main
+from suggest.corpus.files import write_corpus
 from suggest.corpus.interchange import export_corpus
 from suggest.records import Corpus
 from suggest.settings import load_settings
@@ -65,6 +66,11 @@ def test_shops_come_and_go_while_the_server_runs(server, fresh_engine):
     add_shop(settings, "alpha", _shop_corpus(fresh_engine.corpus, "c", "丙店"))  # the name given to a new shop
     again = _ask(client, "/api/v1/shops/alpha/suggest").get_json()["suggestions"]
     assert again and all(s["id"].startswith("c-") for s in again)
+    # replies imported into a shop being served (`suggest --home <home>/shops/beta corpus import`)
+    assert _ask(client, "/api/v1/shops/beta/suggest").get_json()["suggestions"][0]["id"].startswith("b-")
+    write_corpus(_shop_corpus(fresh_engine.corpus, "d", "戊店"), settings.home / "shops" / "beta" / "corpus")
+    imported = _ask(client, "/api/v1/shops/beta/suggest").get_json()["suggestions"]
+    assert imported and all(s["id"].startswith("d-") for s in imported)
 
 
 def test_a_worker_keeps_at_most_shops_loaded_engines(fresh_engine, home):

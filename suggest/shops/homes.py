@@ -56,11 +56,21 @@ def shop_settings(settings: Settings, name: str) -> Settings:
 
 
 def shop_identity(settings: Settings) -> str:
-    """The identity of the shop whose settings these are ("" for a folder made by hand)."""
+    """What a loaded shop is known by: the shop (its id, "" for a folder made by hand) and the state of its corpus
+    folders, whose times change whenever a file in them is written (every write renames a file into place), so
+    a corpus imported or edited while the server runs is loaded anew on the shop's next request."""
     try:
-        return (settings.home / IDENTITY).read_text(encoding="utf-8").strip()
+        shop = (settings.home / IDENTITY).read_text(encoding="utf-8").strip()
     except OSError:
-        return ""
+        shop = ""
+    stamps = []
+    for folder in (settings.corpus_dir, settings.corpus_dir / "situations"):
+        try:
+            stat = folder.stat()
+            stamps.append(f"{stat.st_ino}.{stat.st_mtime_ns}")
+        except OSError:
+            stamps.append("-")
+    return ":".join([shop, *stamps])
 
 
 def shops(settings: Settings) -> list[ShopInfo]:
