@@ -53,19 +53,19 @@ def corpus_state(corpus: Corpus, reply_ids: set[str], situation_ids: set[str]) -
 def overlay(corpus: Corpus, state: dict) -> tuple[dict[str, Situation], dict[str, Reply]]:
     """`corpus`'s situations and replies with a recorded state laid over them (None in the state: removed):
     a revert lays the before-state, finishing an interrupted change the after-state."""
-    situations = dict(corpus.situations)
-    for sid, data in state["situations"].items():
+    return (_laid(corpus.situations, state["situations"], situation_from_dict),
+            _laid(corpus.replies, state["replies"], reply_from_dict))
+
+
+def _laid(items: dict, recorded: dict, build) -> dict:
+    """`items` with each recorded record built over its own (None: removed)."""
+    out = dict(items)
+    for key, data in recorded.items():
         if data is None:
-            situations.pop(sid, None)
+            out.pop(key, None)
         else:
-            situations[sid] = situation_from_dict(data)
-    replies = dict(corpus.replies)
-    for rid, data in state["replies"].items():
-        if data is None:
-            replies.pop(rid, None)
-        else:
-            replies[rid] = reply_from_dict(data)
-    return situations, replies
+            out[key] = build(data)
+    return out
 
 
 def touched_situations(before: dict, after: dict) -> set[str]:

@@ -301,12 +301,12 @@ def _lend(index_dir: Path, corpus: Corpus, embedder: Embedder, lender: Lender | 
     lent, lent_hashes = _borrow(index_dir, corpus, embedder, lender, dense, entries, progress) \
         if lender is not None else ([], {})
     same = {unit for unit, digest in lent_hashes.items() if previous.get(unit) == digest}
-    dense.remove([e.vid for e in lent_before if e.unit not in same])
+    gone = {e.vid for e in lent_before if e.unit not in same}
+    dense.remove(sorted(gone))
     lent = [(e, v) for e, v in lent if e.unit not in same]
     if lent:
         dense.add(np.array([e.vid for e, _ in lent], dtype=np.int64), np.stack([v for _, v in lent]))
-    kept = [e for e in entries if not (e.kind == "bank" and e.unit not in hashes and e.unit not in same)]
-    return kept + [e for e, _ in lent], lent_hashes
+    return [e for e in entries if e.vid not in gone] + [e for e, _ in lent], lent_hashes
 
 
 def _borrow(index_dir: Path, corpus: Corpus, embedder: Embedder, lender: Lender, dense: DenseIndex,

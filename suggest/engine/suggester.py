@@ -72,7 +72,7 @@ class _Snapshot:
                  corpus: Corpus, index: BuiltIndex, previous: "_Snapshot | None" = None,
                  clock: Callable[[], datetime] = shop_now) -> None:
         """`previous`: the snapshot before a corpus change, whose work is reused where the change leaves it
-        valid (segmented texts; the character model while the situations are the same)."""
+        valid (segmented texts, the BM25 index)."""
         self.settings = settings
         self.profile = profile
         self.clock = clock
@@ -93,7 +93,6 @@ class _Snapshot:
         for row, e in enumerate(entries):
             if e.reply:
                 self.reply_rows.setdefault(e.reply, []).append(row)
-        self.row_reply = [e.reply for e in entries]
         self.reply_position = {r.id: i for replies in self.active_replies.values() for i, r in enumerate(replies)}
         self.situation_rows = {label: sum(len(self.reply_rows.get(r.id, ())) for r in replies)
                                for label, replies in self.active_replies.items()}
@@ -372,8 +371,9 @@ class _Snapshot:
         hits: list[SituationHit] = []
         candidates: dict[str, set[str]] = {}  # situation -> replies with a row among the candidates
         for row in scores.near(rows):
-            if self.row_reply[row] is not None:
-                candidates.setdefault(self.index.entries[row].situation, set()).add(self.row_reply[row])
+            entry = self.index.entries[row]
+            if entry.reply is not None:
+                candidates.setdefault(entry.situation, set()).add(entry.reply)
         for label_index in ranked[:MAX_SITUATIONS + 1]:
             label = self.labels[int(label_index)]
             score = float(situation_scores[label_index])
