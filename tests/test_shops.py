@@ -1,7 +1,7 @@
 """Many shops on one server: each answers from its own replies only, all share the loaded model, and shops
 come and go without a restart."""
 
-import dataclasses
+import shutil
 
 import pytest
 from click.testing import CliRunner
@@ -9,24 +9,20 @@ from click.testing import CliRunner
 from suggest.cli import main
 from suggest.corpus.files import write_corpus
 from suggest.corpus.interchange import export_corpus
-from suggest.records import Corpus
 from suggest.settings import load_settings
 from suggest.shops.homes import add_shop, remove_shop
+from suggest.usage.feedback import FeedbackStore
+from suggest.usage.learning import LearningStore
+from tests.fixtures.product_shop import PRODUCT_FILES, SHIPPED
+from tests.fixtures.shops import shop_corpus
 from webapp import create_app
-
-
-def _shop_corpus(corpus: Corpus, prefix: str, mark: str) -> Corpus:
-    """The fixture corpus with every reply renamed and marked, so an answer shows whose replies it holds."""
-    replies = {f"{prefix}-{r.id}": dataclasses.replace(r, id=f"{prefix}-{r.id}", text=f"【{mark}】{r.text}")
-               for r in corpus.replies.values()}
-    return dataclasses.replace(corpus, replies=replies)
 
 
 @pytest.fixture
 def server(fresh_engine, home):
     settings = load_settings(home, env={})
-    add_shop(settings, "alpha", _shop_corpus(fresh_engine.corpus, "a", "甲店"))
-    add_shop(settings, "beta", _shop_corpus(fresh_engine.corpus, "b", "乙店"))
+    add_shop(settings, "alpha", shop_corpus(fresh_engine.corpus, "a", "甲店"))
+    add_shop(settings, "beta", shop_corpus(fresh_engine.corpus, "b", "乙店"))
     app = create_app(settings, engine=fresh_engine)
     return app, app.test_client(), settings
 
@@ -63,20 +59,20 @@ def test_shops_come_and_go_while_the_server_runs(server, fresh_engine):
     assert _ask(client, "/api/v1/shops/alpha/suggest").status_code == 200
     remove_shop(settings, "alpha")
     assert _ask(client, "/api/v1/shops/alpha/suggest").status_code == 404
-    add_shop(settings, "alpha", _shop_corpus(fresh_engine.corpus, "c", "丙店"))  # the name given to a new shop
+    add_shop(settings, "alpha", shop_corpus(fresh_engine.corpus, "c", "丙店"))  # the name given to a new shop
     again = _ask(client, "/api/v1/shops/alpha/suggest").get_json()["suggestions"]
     assert again and all(s["id"].startswith("c-") for s in again)
     # replies imported into a shop being served (`suggest --home <home>/shops/beta corpus import`)
     assert _ask(client, "/api/v1/shops/beta/suggest").get_json()["suggestions"][0]["id"].startswith("b-")
-    write_corpus(_shop_corpus(fresh_engine.corpus, "d", "戊店"), settings.home / "shops" / "beta" / "corpus")
+    write_corpus(shop_corpus(fresh_engine.corpus, "d", "戊店"), settings.home / "shops" / "beta" / "corpus")
     imported = _ask(client, "/api/v1/shops/beta/suggest").get_json()["suggestions"]
     assert imported and all(s["id"].startswith("d-") for s in imported)
 
 
 def test_a_worker_keeps_at_most_shops_loaded_engines(fresh_engine, home):
     settings = load_settings(home, env={})
-    add_shop(settings, "alpha", _shop_corpus(fresh_engine.corpus, "a", "甲店"))
-    add_shop(settings, "beta", _shop_corpus(fresh_engine.corpus, "b", "乙店"))
+    add_shop(settings, "alpha", shop_corpus(fresh_engine.corpus, "a", "甲店"))
+    add_shop(settings, "beta", shop_corpus(fresh_engine.corpus, "b", "乙店"))
     app = create_app(settings, engine=fresh_engine.variant(shops_loaded=1))
     client = app.test_client()
     registry = app.extensions["shops"]
@@ -88,16 +84,49 @@ def test_a_worker_keeps_at_most_shops_loaded_engines(fresh_engine, home):
 def test_the_shops_are_listed_and_the_document_states_their_routes(server):
     _, client, _ = server
     listed = client.get("/api/v1/shops").get_json()["shops"]
-    assert listed == [{"name": "alpha", "suggest": "/api/v1/shops/alpha/suggest"},
-                      {"name": "beta", "suggest": "/api/v1/shops/beta/suggest"}]
-    operation = client.get("/api/v1/openapi.json").get_json()["paths"]["/api/v1/shops/{shop}/suggest"]["post"]
-    assert operation["operationId"] == "suggestForShop"
-    assert "404" in operation["responses"] and any(p["name"] == "shop" for p in operation["parameters"])
+    assert listed == [{"name": name, "api": f"/api/v1/shops/{name}", "suggest": f"/api/v1/shops/{name}/suggest"}
+                      for name in ("alpha", "beta")]
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    for path, method, operation_id in (("/api/v1/shops/{shop}/suggest", "post", "suggestForShop"),
+                                       ("/api/v1/shops/{shop}/feedback", "post", "addFeedbackForShop"),
+                                       ("/api/v1/shops/{shop}/replies/{reply_id}", "get", "getReplyForShop"),
+                                       ("/api/v1/shops/{shop}/products", "get", "listProductsForShop")):
+        operation = paths[path][method]
+        assert operation["operationId"] == operation_id
+        assert "404" in operation["responses"] and any(p["name"] == "shop" for p in operation["parameters"])
+
+
+def test_every_route_answers_for_a_shop_from_its_own_corpus_and_keeps_its_feedback_apart(server):
+    app, client, settings = server
+    alpha = settings.home / "shops" / "alpha"
+    for name in PRODUCT_FILES:  # alpha has a product sheet, beta none
+        shutil.copy(SHIPPED / name, alpha / "corpus" / name)
+    products = client.get("/api/v1/shops/alpha/products?q=").get_json()["products"]
+    assert products and client.get("/api/v1/shops/beta/products?q=").get_json()["products"] == []
+    assert client.get("/api/v1/products?q=").get_json()["products"] == []
+
+    reply_id = _ask(client, "/api/v1/shops/alpha/suggest").get_json()["suggestions"][0]["id"]
+    assert client.get(f"/api/v1/shops/alpha/replies/{reply_id}").get_json()["text"].startswith("【甲店】")
+    assert client.get(f"/api/v1/shops/beta/replies/{reply_id}").status_code == 404
+    assert client.get(f"/api/v1/replies/{reply_id}").status_code == 404
+    batch = client.post("/api/v1/shops/beta/suggest/batch", json={"messages": ["能便宜点吗", "发什么快递"]})
+    assert all(s["id"].startswith("b-") for r in batch.get_json()["results"] for s in r["suggestions"])
+    assert client.get("/api/v1/shops/gamma/situations").status_code == 404
+
+    choice = {"message": "能便宜点吗 我的手机13812345678", "reply_id": reply_id, "action": "copied"}
+    assert client.post("/api/v1/shops/alpha/feedback", json=choice).status_code == 201
+    refused = client.post("/api/v1/shops/beta/feedback", json=choice)  # not one of beta's replies
+    assert refused.status_code == 404 and refused.get_json()["error"]["field"] == "reply_id"
+    kept = FeedbackStore(alpha / "var" / "feedback.sqlite3").recent()
+    assert [(r.reply_id, r.action) for r in kept] == [(reply_id, "copied")] and "13812345678" not in kept[0].message
+    assert FeedbackStore(settings.data_dir / "feedback.sqlite3").recent() == []
+    assert LearningStore(alpha / "var" / "learning.sqlite3").count("pending") == 1  # review mode: for alpha's editors
+    assert LearningStore(settings.data_dir / "learning.sqlite3").count("pending") == 0
 
 
 def test_shop_commands(fresh_engine, home, tmp_path):
     source = tmp_path / "replies.jsonl"
-    export_corpus(_shop_corpus(fresh_engine.corpus, "g", "丁店"), source)
+    export_corpus(shop_corpus(fresh_engine.corpus, "g", "丁店"), source)
     runner = CliRunner()
 
     def run(*args, input=None):
@@ -133,6 +162,8 @@ def test_a_shops_keys_open_its_routes_only_and_a_team_leads_key_opens_every_shop
     assert status("/api/v1/shops/beta/suggest", "lead-key") == 200 and status("/api/v1/suggest", "lead-key") == 200
     assert status("/api/v1/shops/beta/suggest", "alpha-key") == 401  # one shop's key is not another's
     assert status("/api/v1/suggest", "alpha-key") == 401
+    assert client.get("/api/v1/shops/alpha/situations").status_code == 401  # every route of the shop, not one
+    assert client.get("/api/v1/shops/alpha/situations", headers={"X-API-Key": "alpha-key"}).status_code == 200
 
 
 def test_shops_bench_prints_memory_per_shop_and_first_request(home):

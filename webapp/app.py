@@ -75,6 +75,7 @@ def create_app(settings: Settings | None = None, engine=None, test_config: dict 
 
     for module in (suggestions, shops, feedback, catalog, health, docs, pages):
         app.register_blueprint(module.bp)
+    shops.mirror(app)  # the API once more under /api/v1/shops/<shop>/ for the other shops
     from .editor import init_editor  # the editors' pages under /editor (login, CSRF, session secret)
     init_editor(app)
     app.register_blueprint(integrations_bp)

@@ -8,7 +8,7 @@ import os
 import threading
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, g, request
 
 from suggest.shops.homes import NAME as SHOP_NAME
 
@@ -134,7 +134,7 @@ def init_security(app: Flask, cors_origins: str, keys_path: Path, shops_dir: Pat
             if request.mimetype != "application/json":
                 return error_response("unsupported_media_type",
                                       "send the request body as JSON (Content-Type: application/json)")
-        shop = (request.view_args or {}).get("shop") if request.blueprint == "shops" else None
+        shop = g.get("shop")  # named by a /api/v1/shops/<shop>/ route (webapp/views/shops.py)
         if _is_api(path) and request.method != "OPTIONS" and \
                 not key_allows(keys, shop_keys.of(shop) if shop else None, request.headers.get("X-API-Key")):
             return error_response("unauthorized", "this server needs an API key: send it in the X-API-Key header",

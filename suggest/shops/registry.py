@@ -6,12 +6,33 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 
 from ..engine.borrow import Lender
 from ..engine.embed import Embedder
 from ..engine.suggester import Suggester
 from ..settings import Settings
+from ..usage.feedback import FeedbackStore
+from ..usage.learning import Learner, LearningStore
 from .homes import shop_identity, shop_settings
+
+
+@dataclass(frozen=True)
+class Served:
+    """What answers for one shop: its engine, and the stores its agents' choices go to (in its own folder, so
+    one shop's feedback and learned examples never reach another's)."""
+
+    engine: Suggester
+    feedback: FeedbackStore
+    learning: Learner
+
+
+def served_from(engine: Suggester) -> Served:
+    """The stores of the home `engine` was loaded from, beside its engine."""
+    settings = engine.settings
+    return Served(engine, FeedbackStore(settings.data_dir / "feedback.sqlite3", engine.embedder),
+                  Learner(LearningStore(settings.data_dir / "learning.sqlite3"), settings.learning,
+                          settings.learned_per_situation))
 
 
 class ShopRegistry:
@@ -21,34 +42,43 @@ class ShopRegistry:
         self._embedder = embedder
         self._lender = lender
         self._limit = max(1, loaded)
-        self._engines: OrderedDict[str, tuple[str, Suggester]] = OrderedDict()  # name -> (identity, engine)
+        self._served: OrderedDict[str, tuple[str, Served]] = OrderedDict()  # name -> (identity, what serves it)
         self._lock = threading.Lock()
         self._loading: dict[str, threading.Lock] = {}
 
     def engine(self, name: str) -> Suggester:
-        """Shop `name`'s engine. NotFound when there is no such shop (now: one removed is never served again);
-        a shop removed and added again under the same name is a new shop, loaded anew."""
+        return self.served(name).engine
+
+    def served(self, name: str) -> Served:
+        """What serves shop `name`, its learned examples current. NotFound when there is no such shop (now: one
+        removed is never served again); a shop removed and added again under the same name is a new shop, loaded
+        anew."""
+        served = self._load(name)
+        served.learning.refresh(served.engine)
+        return served
+
+    def _load(self, name: str) -> Served:
         settings = shop_settings(self.settings, name)
         identity = shop_identity(settings)
         with self._lock:
-            cached = self._engines.get(name)
+            cached = self._served.get(name)
             if cached is not None and cached[0] == identity:
-                self._engines.move_to_end(name)
+                self._served.move_to_end(name)
                 return cached[1]
             loading = self._loading.setdefault(name, threading.Lock())
         with loading:  # one load per shop at a time; other shops are not held up
             with self._lock:
-                cached = self._engines.get(name)
+                cached = self._served.get(name)
                 if cached is not None and cached[0] == identity:
                     return cached[1]
-            engine = Suggester.load(settings, embedder=self._embedder, lender=self._lender)
+            served = served_from(Suggester.load(settings, embedder=self._embedder, lender=self._lender))
             with self._lock:
-                self._engines[name] = (identity, engine)
-                self._engines.move_to_end(name)
-                while len(self._engines) > self._limit:
-                    self._engines.popitem(last=False)
-            return engine
+                self._served[name] = (identity, served)
+                self._served.move_to_end(name)
+                while len(self._served) > self._limit:
+                    self._served.popitem(last=False)
+            return served
 
     def loaded(self) -> list[str]:
         with self._lock:
-            return list(self._engines)
+            return list(self._served)

@@ -8,9 +8,9 @@ request schemas are the models that check the requests, so the two cannot disagr
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from flask import Flask, current_app, make_response, request
 from pydantic import BaseModel
@@ -25,6 +25,9 @@ from . import responses as answers
 from .body import reads_json
 from .problems import refuse_invalid
 from .requests import ProductQuery, RequestModels, request_models
+SHOP_PREFIX = "shop_"  # a route mirrored for the shops (webapp/views/shops.py): shop_suggestions.suggest
+SHOP_PARAMETER = ("A shop this server hosts besides the default one (`suggest shop list`, GET /api/v1/shops), e.g. "
+                  "`shop-a`: answered from that shop's corpus, logged to its stores.")
 
 TAGS = {tag.name: tag for tag in (Tag(name="suggest", description="Reply suggestions"),
                                   Tag(name="feedback", description="What agents did with suggestions"),
@@ -64,8 +67,20 @@ def _refusals(settings: Settings, *statuses: int) -> dict[int, tuple[type[BaseMo
     return {status: (answers.Error, texts[status]) for status in (*statuses, 401)}
 
 
-def _operations(models: RequestModels, settings: Settings) -> dict[str, Operation]:
-    """Every route of the API, by endpoint."""
+def _operations(models: RequestModels, settings: Settings, endpoints: Iterable[str]) -> dict[str, Operation]:
+    """Every route of the API among `endpoints`: the default shop's, and those mirrored for the other shops."""
+    operations = _default_operations(models, settings)
+    for endpoint in endpoints:
+        operation = operations.get(endpoint.removeprefix(SHOP_PREFIX))
+        if endpoint.startswith(SHOP_PREFIX) and operation is not None:
+            operations[endpoint] = replace(
+                operation, id=operation.id + "ForShop",
+                path_parameters={"shop": SHOP_PARAMETER, **operation.path_parameters},
+                answers={**operation.answers, **_refusals(settings, 404)})
+    return operations
+
+
+def _default_operations(models: RequestModels, settings: Settings) -> dict[str, Operation]:
     posts = _refusals(settings, 400, 403, 405, 413, 415, 422, 503)
     return {
         "suggestions.suggest": Operation("suggest", "suggest", body=models.suggest, answers={
@@ -73,10 +88,6 @@ def _operations(models: RequestModels, settings: Settings) -> dict[str, Operatio
         "shops.list_shops": Operation("listShops", "corpus", answers={
             200: (answers.ShopList, "Every shop besides the default one (possibly none)."),
             **_refusals(settings, 405)}),
-        "shops.suggest": Operation("suggestForShop", "suggest", body=models.suggest, path_parameters={
-            "shop": "A shop this server hosts (`suggest shop list`), e.g. `shop-a`."}, answers={
-            200: (answers.Result, "Suggestions from that shop's replies (possibly none: see `abstained`)."),
-            **posts, **_refusals(settings, 404)}),
         "suggestions.suggest_batch": Operation("suggestBatch", "suggest", body=models.batch, answers={
             200: (answers.BatchResponse, "One result per message."), **posts}),
         "feedback.add_feedback": Operation("addFeedback", "feedback", body=models.feedback, answers={
@@ -151,7 +162,7 @@ def install(app: Flask) -> None:
     settings: Settings = app.extensions["settings"]
     models = request_models(settings.max_message_chars, settings.batch_max, settings.default_k)
     spec = _spectree(settings)
-    for endpoint, operation in _operations(models, settings).items():
+    for endpoint, operation in _operations(models, settings, list(app.view_functions)).items():
         app.view_functions[endpoint] = _bind(spec, operation, app.view_functions[endpoint])
     app.extensions["openapi"] = spec
 

@@ -141,11 +141,14 @@ class SituationList(ResponseBody):
 
 class Shop(ResponseBody):
     name: str
+    api: str = Field(description="The root of this shop's API: the default shop's routes (suggest, suggest/batch, "
+                                 "feedback, situations, replies, products) under it.")
     suggest: str = Field(description="Where this shop's suggestions are asked for.")
 
 
 class ShopList(ResponseBody):
-    model_config = _examples({"shops": [{"name": "shop-a", "suggest": "/api/v1/shops/shop-a/suggest"}]})
+    model_config = _examples({"shops": [{"name": "shop-a", "api": "/api/v1/shops/shop-a",
+                                          "suggest": "/api/v1/shops/shop-a/suggest"}]})
 
     shops: list[Shop]
 

@@ -2,7 +2,8 @@
 
     GET /integrations/sidebar   a narrow page for a helpdesk's iframe (Chatwoot Dashboard App): it receives the
                                 open conversation by postMessage and shows suggestions for the buyer's latest
-                                message; ?message=… asks for one message by hand
+                                message; ?message=… asks for one message by hand; ?shop=… answers for that shop
+                                (a helpdesk inbox per shop: one dashboard app each)
     GET /integrations/demo      a fake chat tool with the widget included by one script tag (/static/widget.js)
 
 The pages only call this server's own JSON API (/api/v1/…), from the browser. The lead registers `bp` in
@@ -14,6 +15,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 
 from suggest.records import STAGE_NAMES
+from suggest.shops.homes import shop_names
 
 bp = Blueprint("integrations", __name__, url_prefix="/integrations", template_folder="templates")
 
@@ -33,7 +35,7 @@ def sidebar():
     settings = current_app.extensions["settings"]
     response = current_app.make_response(render_template(
         "integrations/sidebar.html", stage_names=STAGE_NAMES, max_chars=settings.max_message_chars,
-        keys_required=_keys_required()))
+        keys_required=_keys_required(), shops=shop_names(settings)))
     response.headers["Content-Security-Policy"] = SIDEBAR_CSP
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Content-Type-Options"] = "nosniff"

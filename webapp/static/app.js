@@ -12,7 +12,7 @@
 
   // Shared helpers (common.js, loaded before this file).
   const {el, clearNode, svgIcon, flash, toaster, stageNames, checkedStage, percent, markUnfilled, saveApiKey,
-         apiHeaders, writeClipboard, productPicker, oneSegmentPerClause} = window.Huashu;
+         apiHeaders, writeClipboard, productPicker, oneSegmentPerClause, shopSwitcher} = window.Huashu;
 
   // Settings come from data attributes of <body> (no inline script: the page runs under a strict CSP).
   const CONFIG = {
@@ -40,6 +40,10 @@
   const statusEl = $("status");
   const apiKeyBox = $("apikey-box");
   const apiKeyInput = $("apikey");
+  const shopSelect = $("shop"); // only when the server hosts shops besides the default one
+  // The API of the shop chosen in 店铺 (remembered in this browser): suggestions, products and feedback.
+  const shop = shopSwitcher(shopSelect, "huashu.shop", new URLSearchParams(location.search).get("shop"));
+  const apiRoot = shop.api;
 
   // The product in focus (商品): sent as `product` with every suggestion request. Choosing another one makes the
   // results on screen stale and asks again for the message on screen; Esc (a new buyer) clears it.
@@ -47,6 +51,7 @@
     root: $("product"), input: $("product-search"), list: $("product-list"), current: $("product-current"),
     clear: $("product-clear"), status: $("product-status"),
   }, {
+    api: apiRoot,
     onChange: () => {
       if (!box.value.trim()) return;
       formChanged();
@@ -61,6 +66,7 @@
     seq: 0,
     controller: null,
     message: "",       // the message the shown suggestions are for
+    shownApi: "",      // … and the shop API that gave them (feedback on them goes there)
     numbered: [],      // the numbered replies, in display order: numbered[n - 1] is the card showing n
     lastKey: "",       // request last sent (to skip identical ones)
     shownKey: "",      // request whose answer is on screen
@@ -225,7 +231,8 @@
       if (seq === state.seq && state.stale) showSlow();
     }, SLOW_MS);
     try {
-      const response = await fetch("/api/v1/suggest", {
+      const api = apiRoot();
+      const response = await fetch(`${api}/suggest`, {
         method: "POST", headers: apiHeaders(), body: key, signal: controller.signal,
       });
       const data = await response.json().catch(() => null);
@@ -251,6 +258,7 @@
         }
         return;
       }
+      state.shownApi = api;
       render(data, key);
     } catch (err) {
       if (seq !== state.seq) return;
@@ -620,7 +628,7 @@
 
   function sendFeedback(replyId, action) {
     if (!state.message.trim()) return;
-    fetch("/api/v1/feedback", {
+    fetch(`${state.shownApi || apiRoot()}/feedback`, {
       method: "POST", headers: apiHeaders(), keepalive: true,
       body: JSON.stringify(replyId ? {message: state.message, reply_id: replyId, action} : {message: state.message, action}),
     }).catch(() => {});
@@ -643,6 +651,17 @@
   contextBox.addEventListener("input", () => { if (box.value.trim()) { formChanged(); schedule(); } });
   document.querySelectorAll('input[name="stage"]').forEach((radio) =>
     radio.addEventListener("change", () => { if (box.value.trim()) { formChanged(); run(false); } }));
+  if (shopSelect) {
+    /* Another shop: its own replies and product sheet. The product in focus was the other shop's, and what is
+     * on screen goes stale until that shop's answer for the same message arrives. */
+    shopSelect.addEventListener("change", () => {
+      picker.clear({silent: true});
+      state.shownKey = "";
+      state.lastKey = "";
+      if (box.value.trim()) run(true);
+      showToast(`已切换到「${shop.label()}」`);
+    });
+  }
   $("run").addEventListener("click", () => run(true));
   $("clear").addEventListener("click", clearAll);
   noneButton.addEventListener("click", dismissAll);

@@ -299,7 +299,8 @@
   function productPicker(parts, options) {
     const {input, list, current, clear, status, root} = parts;
     const opts = options || {};
-    const api = opts.api || "/api/v1";
+    // opts.api: the API root, or a function giving it (the agents' page switches shops)
+    const apiOf = typeof opts.api === "function" ? opts.api : () => opts.api || "/api/v1";
     // items: the options shown for the text in the box (none while a search for newer text is on its way:
     // `searching`); enterPending: Enter was pressed meanwhile, so the first match is chosen when it arrives.
     const state = {product: null, items: [], active: -1, open: false, seq: 0, timer: null, turn: 0,
@@ -402,7 +403,7 @@
       const seq = ++state.seq;
       let items;
       try {
-        items = await searchProducts(api, query);
+        items = await searchProducts(apiOf(), query);
       } catch (err) {
         if (seq !== state.seq || !state.open) return;
         busy(false);
@@ -549,7 +550,7 @@
           return null;
         }
         const turn = ++state.turn;
-        const product = await resolveProduct(api, ref);
+        const product = await resolveProduct(apiOf(), ref);
         if (turn === state.turn) setProduct(product, silent);
         return state.product;
       },
@@ -557,9 +558,33 @@
     };
   }
 
+  // ---- the shop (店铺) ----------------------------------------------------------------------------------
+
+  /* The 店铺 switcher of the agents' page and the sidebar: `select` lists the shops a server hosts (the page has
+   * none when it hosts only the default one). The choice is remembered under `storageKey`; `preset` (a ?shop= in
+   * the page's address) wins over it; a shop no longer hosted falls back to the default one. api() is the chosen
+   * shop's API root under `base` (the default shop's API, or <base>/shops/<shop>). */
+  function shopSwitcher(select, storageKey, preset, base) {
+    const root = base || "/api/v1";
+    const hosted = (name) => !!select && [...select.options].some((option) => option.value === name);
+    if (select) {
+      let saved = "";
+      try { saved = localStorage.getItem(storageKey) || ""; } catch (err) { /* storage blocked */ }
+      const wanted = preset && hosted(preset) ? preset : saved;
+      if (hosted(wanted)) select.value = wanted;
+      select.addEventListener("change", () => {
+        try { localStorage.setItem(storageKey, select.value); } catch (err) { /* storage blocked */ }
+      });
+    }
+    return {
+      api: () => (select && select.value ? `${root}/shops/${encodeURIComponent(select.value)}` : root),
+      label: () => (select ? select.selectedOptions[0].textContent : ""),
+    };
+  }
+
   window.Huashu = Object.freeze({
     KEY_STORAGE, TOAST_PLACES, NO_PRODUCT, el, clearNode, svgIcon, flash, toaster, parseJSON, stageNames, checkedStage,
     stageBadge, percent, markUnfilled, savedApiKey, saveApiKey, apiHeaders, writeClipboard, productPicker,
-    resolveProduct, oneSegmentPerClause,
+    resolveProduct, oneSegmentPerClause, shopSwitcher,
   });
 })();

@@ -25,15 +25,19 @@
   const K = 6;
   // Shared helpers (common.js, loaded before this file).
   const {el, clearNode, svgIcon, flash, toaster, stageNames, checkedStage, stageBadge, percent, markUnfilled,
-         saveApiKey, apiHeaders, writeClipboard, productPicker, oneSegmentPerClause} = window.Huashu;
+         saveApiKey, apiHeaders, writeClipboard, productPicker, oneSegmentPerClause, shopSwitcher} = window.Huashu;
   // The conversation's custom attributes that name the product it is about, in order of preference.
   const PRODUCT_ATTRIBUTES = ["product_id", "product"];
   const STAGE_NAMES = stageNames();
 
   const body = document.body;
   const MAX_CHARS = Number(body.dataset.maxChars) || 2000;
-  const API = body.dataset.apiRoot || "/api/v1";
   const $ = (id) => document.getElementById(id);
+  // The shop (店铺) answered for: ?shop= in the dashboard app's address (one app per shop's inbox), else the one
+  // last chosen in the helpdesk this sidebar is framed by (remembered per embedding site), else the default shop.
+  const site = (() => { try { return new URL(document.referrer).origin; } catch (err) { return ""; } })();
+  const shop = shopSwitcher($("shop"), `huashu.shop@${site}`, new URLSearchParams(location.search).get("shop"),
+                            body.dataset.apiRoot || "/api/v1");
   const results = $("results");
   const conn = $("conn");
 
@@ -42,6 +46,7 @@
     seq: 0,
     controller: null,
     message: "",        // the message the shown suggestions are for
+    shownApi: "",       // … and the shop API that gave them (feedback on them goes there)
     suggestions: [],
     source: null,       // {message, context, contact, conversationId, at} of the shown message
     gotContext: false,
@@ -66,7 +71,7 @@
     root: $("product"), input: $("product-search"), list: $("product-list"), current: $("product-current"),
     clear: $("product-clear"), status: $("product-status"),
   }, {
-    api: API,
+    api: shop.api,
     onChange: (product) => {
       showProductSource(product ? "手动选择" : "");
       if (state.source) ask(state.source, true); // the message on screen, for this product
@@ -229,13 +234,15 @@
     const seq = ++state.seq;
     const timer = setTimeout(() => controller.abort(), 10000);
     body.classList.add("loading");
+    const api = shop.api();
     try {
-      const response = await fetch(`${API}/suggest`, {
+      const response = await fetch(`${api}/suggest`, {
         method: "POST", headers: apiHeaders(), body: key, signal: controller.signal, credentials: "same-origin",
       });
       const data = await response.json().catch(() => null);
       if (seq !== state.seq) return;
       if (response.ok && data && Array.isArray(data.suggestions)) {
+        state.shownApi = api;
         render(data);
         return;
       }
@@ -433,7 +440,7 @@
 
   function sendFeedback(replyId, action) {
     if (!state.message) return;
-    fetch(`${API}/feedback`, {
+    fetch(`${state.shownApi || shop.api()}/feedback`, {
       method: "POST", headers: apiHeaders(), keepalive: true, credentials: "same-origin",
       body: JSON.stringify({message: state.message, reply_id: replyId, action}),
     }).catch(() => {});
@@ -454,6 +461,20 @@
   }
 
   $("refresh").addEventListener("click", refresh);
+  if ($("shop")) {
+    $("shop").addEventListener("change", () => {
+      // another shop's replies and product sheet: an answer still on its way is the other shop's, and the
+      // conversation's product is looked up in this shop's sheet anew
+      if (state.controller) state.controller.abort();
+      state.seq++;
+      state.conversationId = null;
+      state.productRef = null;
+      picker.clear({silent: true});
+      showProductSource("");
+      showToast(`已切换到「${shop.label()}」`);
+      refresh();
+    });
+  }
   document.querySelectorAll('input[name="stage"]').forEach((radio) =>
     radio.addEventListener("change", () => { if (state.source) ask(state.source, true); }));
   $("manual-form").addEventListener("submit", (event) => {

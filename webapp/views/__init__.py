@@ -4,7 +4,9 @@ OpenAPI document."""
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import current_app, g, render_template
+
+from suggest.shops.registry import Served
 
 # The pages load only their own scripts, styles and API: nothing inline, nothing from another origin.
 PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -21,6 +23,17 @@ def engine():
         message = f"the engine failed to load: {reason}" if reason else "the model and index are still loading"
         raise ApiError("not_ready", message, headers={"Retry-After": "5"})
     return loaded
+
+
+def served() -> Served:
+    """What answers this request: the default shop's engine and stores, or those of the shop its URL names
+    (/api/v1/shops/<shop>/..., the same routes mirrored: webapp/views/shops.py). 503 while the shared model
+    loads, 404 for a shop there is not."""
+    default = engine()
+    shop = g.get("shop")
+    if shop is None:
+        return Served(default, current_app.extensions["feedback"], current_app.extensions["learning"])
+    return current_app.extensions["shops"].served(shop)
 
 
 def settings():

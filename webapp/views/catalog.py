@@ -8,7 +8,7 @@ from suggest.records import STAGE_NAMES
 
 from ..contract import validated
 from ..contract.fields import PRODUCT_SEARCH_LIMIT
-from . import engine as get_engine
+from . import served
 
 bp = Blueprint("catalog", __name__, url_prefix="/api/v1")
 
@@ -16,7 +16,7 @@ bp = Blueprint("catalog", __name__, url_prefix="/api/v1")
 @bp.get("/situations")
 def situations():
     """List the situations of the corpus"""
-    engine = get_engine()
+    engine = served().engine
     items = [{"id": s.id, "name": s.name, "stage": s.stage, "stage_name": STAGE_NAMES.get(s.stage, s.stage),
               "description": s.description} for s in engine.situations.values()]
     return jsonify({"situations": items})
@@ -25,7 +25,7 @@ def situations():
 @bp.get("/replies/<reply_id>")
 def reply(reply_id: str):
     """One reply of the corpus"""
-    engine = get_engine()
+    engine = served().engine
     found = engine.reply(reply_id)  # NotFound -> 404 JSON
     filled, unfilled = engine.filled(found)
     situation = engine.situations.get(found.situation)
@@ -45,6 +45,6 @@ def products():
     /api/v1/suggest. Only the first 200 characters of `q` are searched for.
     """
     query = validated().q[:200]
-    found = get_engine().products.search(query, PRODUCT_SEARCH_LIMIT)
+    found = served().engine.products.search(query, PRODUCT_SEARCH_LIMIT)
     return jsonify({"products": [{"id": p.id, "name": p.name, "category": p.category or "", "link": p.link or ""}
                                  for p in found]})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 
 from suggest.engine.product_answers import DEFAULT_SITUATION
 from suggest.engine.suggester import PRODUCT_REPLY_PREFIX
@@ -11,7 +11,7 @@ from suggest.errors import NotFound
 from ..contract import validated
 from ..contract.fields import REPLY_ACTIONS
 from ..errors import ApiError
-from . import engine as get_engine
+from . import served
 
 bp = Blueprint("feedback", __name__, url_prefix="/api/v1")
 
@@ -31,8 +31,8 @@ def add_feedback():
     addresses and names in the message are masked before storage.
     """
     body = validated()
-    engine = get_engine()
-    store = current_app.extensions["feedback"]
+    serving = served()
+    engine, store = serving.engine, serving.feedback
     if body.action not in REPLY_ACTIONS:
         # Nothing shown fitted: the editors' analytics groups such messages to find missing situations.
         store.log_dismissed_all(body.message)
@@ -45,5 +45,5 @@ def add_feedback():
     except NotFound as exc:
         raise ApiError(exc.code, exc.message, "reply_id") from None
     record = store.add(body.message, reply.id, body.action, reply.situation)
-    current_app.extensions["learning"].observe(engine, body.message, reply, body.action)
+    serving.learning.observe(engine, body.message, reply, body.action)
     return _created(record.id, record.created_at, record.reply_id, record.action)

@@ -1,17 +1,33 @@
-"""GET /api/v1/shops and POST /api/v1/shops/<shop>/suggest: the shops this server hosts beside the default one,
-and a buyer message answered from one of them."""
+"""The shops this server hosts beside the default one: GET /api/v1/shops lists them, and each has the default
+shop's API under /api/v1/shops/<shop>/ (suggest, suggest/batch, feedback, situations, replies, products),
+answered from that shop's corpus and logged to that shop's stores."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, Flask, current_app, g, jsonify
 
 from suggest.shops.homes import shop_names
 
-from ..contract import validated
-from . import engine as get_engine
-from .suggestions import answer
+from ..contract.document import SHOP_PREFIX
+from . import catalog, feedback, suggestions
 
 bp = Blueprint("shops", __name__, url_prefix="/api/v1/shops")
+
+SHOP_API = "/api/v1/shops/<shop>"
+MIRRORED = (suggestions.bp, feedback.bp, catalog.bp)  # the routes every shop has, as the default shop has them
+
+
+def mirror(app: Flask) -> None:
+    """Register the default shop's API once more under SHOP_API; the shop named in a URL is taken out of the
+    view's arguments into `g.shop` (views.served() answers for it, the key check reads it)."""
+    for blueprint in MIRRORED:
+        app.register_blueprint(blueprint, url_prefix=SHOP_API + blueprint.url_prefix.removeprefix("/api/v1"),
+                               name=SHOP_PREFIX + blueprint.name)
+
+    @app.url_value_preprocessor
+    def _shop(endpoint: str | None, values: dict | None) -> None:
+        if values and endpoint and endpoint.startswith(SHOP_PREFIX):
+            g.shop = values.pop("shop")
 
 
 @bp.get("")
@@ -19,21 +35,9 @@ def list_shops():
     """List the shops
 
     The shops this server hosts beside the default one (added with `suggest shop add`), by name, each with the
-    route that answers for it; read from disk, so a shop added while the server runs is listed at once.
+    root of its API (the default shop's routes under /api/v1/shops/<name>/) and its suggest route; read from
+    disk, so a shop added while the server runs is listed at once.
     """
     names = shop_names(current_app.extensions["settings"])
-    return jsonify({"shops": [{"name": name, "suggest": f"/api/v1/shops/{name}/suggest"} for name in names]})
-
-
-@bp.post("/<shop>/suggest")
-def suggest(shop: str):
-    """Suggest replies for a buyer message, from one shop's replies
-
-    The same question and answer as /api/v1/suggest, answered from the corpus of shop `shop` only (a shop
-    added with `suggest shop add`; /api/v1/suggest answers for the default shop). An unknown shop is 404
-    `not_found`; a shop added or removed while the server runs is served, or refused, from its next request.
-    """
-    body = validated()
-    get_engine()  # 503 while the shared model loads
-    engine = current_app.extensions["shops"].engine(shop)
-    return jsonify(answer(engine, body.message, body.k, body.stage, body.variables, body.context, body.product))
+    return jsonify({"shops": [{"name": name, "api": f"/api/v1/shops/{name}",
+                               "suggest": f"/api/v1/shops/{name}/suggest"} for name in names]})

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 
 from suggest.engine.suggester import is_shortcut
 from suggest.records import MAX_K
 
 from ..contract import validated
-from . import engine as get_engine
+from . import served
 
 bp = Blueprint("suggestions", __name__, url_prefix="/api/v1")
 
@@ -34,12 +34,12 @@ def suggest():
     `abstained` is true and `suggestions` empty. A message starting with '/' looks replies up by 快捷编码 instead.
     """
     body = validated()
-    engine = get_engine()
+    serving = served()
     # Without `stage`, the engine infers it from `context`.
-    result = answer(engine, body.message, body.k, body.stage, body.variables, body.context, body.product)
+    result = answer(serving.engine, body.message, body.k, body.stage, body.variables, body.context, body.product)
     if result["abstained"] and not is_shortcut(body.message):
         # Messages no reply served tell the editors which situations are missing (suggest report).
-        current_app.extensions["feedback"].log_abstention(body.message)
+        serving.feedback.log_abstention(body.message)
     return jsonify(result)
 
 
@@ -51,5 +51,5 @@ def suggest_batch():
     `field` names it (messages[i]).
     """
     body = validated()
-    engine = get_engine()
+    engine = served().engine
     return jsonify({"results": [answer(engine, m, body.k, body.stage, body.variables) for m in body.messages]})

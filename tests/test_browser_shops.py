@@ -1,0 +1,176 @@
+"""The agents' page on a server with several shops: the 店铺 switcher, in a real browser (Debian's Chromium
+driven by Playwright) against the real engine. An agent answering for two shops in one shift must never copy,
+send feedback on or choose a product of the other shop."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from suggest.engine.suggester import Suggester
+from suggest.settings import load_settings
+from suggest.shops.homes import add_shop
+from tests.conftest import make_home
+from tests.fixtures.product_shop import PRODUCT_FILES, SHIPPED, wait_for_options
+from tests.fixtures.shops import shop_corpus
+from webapp import create_app
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def shops_server(embedder, tmp_path_factory, live_server):
+    """The default shop (the fixture corpus), alpha (its replies marked 甲店, and the shipped product sheet) and
+    beta (marked 乙店, no product sheet); yields (base_url, home)."""
+    home = make_home(tmp_path_factory.mktemp("shops-home"))
+    engine = Suggester.load(load_settings(home, env={}), embedder=embedder)
+    add_shop(engine.settings, "alpha", shop_corpus(engine.corpus, "a", "甲店"))
+    add_shop(engine.settings, "beta", shop_corpus(engine.corpus, "b", "乙店"))
+    for name in PRODUCT_FILES:
+        shutil.copy(SHIPPED / name, home / "shops" / "alpha" / "corpus" / name)
+    with live_server(create_app(engine.settings, engine=engine)) as base_url:
+        yield base_url, home
+
+
+@pytest.fixture
+def context(browser, shops_server):
+    base_url, _ = shops_server
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
+    errors: list[str] = []
+    context.on("weberror", lambda error: errors.append(str(error.error)))
+    yield context
+    context.close()
+    assert errors == [], errors
+
+
+def open_page(context, base_url: str):
+    page = context.new_page()
+    page.goto(base_url + "/")
+    page.wait_for_selector("#status.status-ok")
+    return page
+
+
+def shown_texts(page) -> list[str]:
+    page.wait_for_selector("#results:not(.stale) .reply[data-number='1']")
+    return page.locator("#results .reply .reply-text").all_inner_texts()
+
+
+def feedback_rows(home: Path, shop: str | None) -> list[tuple[str, str]]:
+    folder = home / "shops" / shop if shop else home
+    path = folder / "var" / "feedback.sqlite3"
+    if not path.exists():
+        return []
+    with sqlite3.connect(path) as db:
+        return db.execute("SELECT reply_id, action FROM feedback ORDER BY id").fetchall()
+
+
+def wait_until(condition, seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_the_shop_switcher_answers_copies_and_remembers_per_shop(context, shops_server, artifacts):
+    base_url, home = shops_server
+    page = open_page(context, base_url)
+    switcher = page.locator("#shop")
+    assert switcher.locator("option").all_inner_texts() == ["默认店铺", "alpha", "beta"]
+    assert switcher.input_value() == ""
+
+    page.fill("#message", "能便宜点吗")
+    default = shown_texts(page)
+    assert default and not any("甲店" in t or "乙店" in t for t in default)
+
+    switcher.select_option("alpha")
+    page.wait_for_selector(".toast.show")
+    assert "alpha" in page.inner_text("#toast")
+    page.wait_for_function("() => document.querySelector('#results:not(.stale) .reply-text')"
+                           "?.textContent.includes('甲店')")
+    assert all(t.startswith("【甲店】") for t in shown_texts(page))
+    page.locator("body").click(position={"x": 5, "y": 5})  # out of the text fields: bare number keys copy
+    page.keyboard.press("1")
+    page.wait_for_function("() => navigator.clipboard.readText().then(t => t.startsWith('【甲店】'))")
+    wait_until(lambda: feedback_rows(home, "alpha"))
+    copied = feedback_rows(home, "alpha")
+    assert copied[0][0].startswith("a-") and copied[0][1] == "copied"
+    assert feedback_rows(home, None) == [] and feedback_rows(home, "beta") == []
+    page.screenshot(path=str(artifacts / "shops-switcher.png"))
+
+    # another shop while alpha's replies are on screen, a number key pressed at once: alpha's cards are stale
+    # and inert, so nothing of alpha's is copied; beta's answer for the same message replaces them
+    page.evaluate("navigator.clipboard.writeText('')")
+    switcher.select_option("beta")
+    page.keyboard.press("Alt+1")
+    page.wait_for_function("() => document.querySelector('#results:not(.stale) .reply-text')"
+                           "?.textContent.includes('乙店')")
+    assert all(t.startswith("【乙店】") for t in shown_texts(page))
+    assert "甲店" not in page.evaluate("navigator.clipboard.readText()")
+
+    # the shop is remembered in this browser
+    again = open_page(context, base_url)
+    assert again.locator("#shop").input_value() == "beta"
+    again.fill("#message", "包邮吗")
+    assert all(t.startswith("【乙店】") for t in shown_texts(again))
+
+
+def test_the_product_chooser_searches_the_chosen_shops_sheet(context, shops_server):
+    base_url, _ = shops_server
+    page = open_page(context, base_url)
+    page.locator("#shop").select_option("alpha")
+    page.fill("#product-search", "卫衣")
+    with urllib.request.urlopen(f"{base_url}/api/v1/shops/alpha/products?q={urllib.parse.quote('卫衣')}") as answer:
+        wait_for_options(page, [p["id"] for p in json.load(answer)["products"]])
+    page.keyboard.press("Enter")
+    assert page.inner_text("#product-current") != "未选择商品"
+    # beta has no product sheet: the product chosen for alpha goes, and beta's search finds nothing
+    page.locator("#shop").select_option("beta")
+    assert page.inner_text("#product-current") == "未选择商品"
+    page.fill("#product-search", "卫衣")
+    page.wait_for_selector("#product-list .product-empty")
+    assert page.inner_text("#product-list") == "没有找到「卫衣」相关的商品"
+    assert page.locator("#product-list [data-product-id]").count() == 0
+
+
+def test_without_other_shops_there_is_no_switcher(browser, engine, tmp_path, live_server):
+    with live_server(create_app(load_settings(tmp_path, env={}), engine=engine)) as base_url:
+        page = browser.new_page()
+        page.goto(base_url + "/")
+        assert page.locator("#shop").count() == 0 and page.locator("#message").is_visible()
+        page.close()
+
+
+def test_the_sidebar_answers_for_the_shop_in_its_address_and_remembers_a_switch(context, shops_server):
+    base_url, home = shops_server
+    page = context.new_page()
+    page.set_viewport_size({"width": 360, "height": 720})
+    page.goto(base_url + "/integrations/sidebar?shop=alpha&message=" + urllib.parse.quote("能便宜点吗"))
+    page.locator(".sb-reply").first.wait_for()
+    assert page.locator("#shop").input_value() == "alpha"
+    texts = page.locator(".sb-reply-text").all_inner_texts()
+    assert texts and all(t.startswith("【甲店】") for t in texts)
+    before = len(feedback_rows(home, "alpha"))
+    page.locator(".sb-reply").first.click()
+    wait_until(lambda: len(feedback_rows(home, "alpha")) == before + 1)
+    assert feedback_rows(home, "alpha")[-1][0].startswith("a-")
+
+    page.locator("#shop").select_option("beta")  # the same message, asked of beta
+    page.wait_for_function("() => document.querySelector('.sb-reply-text')?.textContent.startsWith('【乙店】')")
+    assert all(t.startswith("【乙店】") for t in page.locator(".sb-reply-text").all_inner_texts())
+    # opened again without ?shop=: the shop last chosen in this sidebar
+    page.goto(base_url + "/integrations/sidebar?message=" + urllib.parse.quote("包邮吗"))
+    page.locator(".sb-reply").first.wait_for()
+    assert page.locator("#shop").input_value() == "beta"
+    assert all(t.startswith("【乙店】") for t in page.locator(".sb-reply-text").all_inner_texts())
+    # a shop the server does not host, named in the address: the one last chosen answers
+    page.goto(base_url + "/integrations/sidebar?shop=gone&message=" + urllib.parse.quote("包邮吗"))
+    page.locator(".sb-reply").first.wait_for()
+    assert page.locator("#shop").input_value() == "beta"
