@@ -25,6 +25,8 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from suggest.settings import load_settings
+from suggest.shops.homes import add_shop, remove_shop
+from tests.fixtures.shops import shop_corpus
 from webapp import create_app
 from webapp.integrations import bp as integrations_bp
 
@@ -611,3 +613,56 @@ def test_contrast_of_panel_and_options_page(extension, server, artifacts):
     assert problems == [], "\n".join(problems)
     chat.close()
     options.close()
+
+
+def test_the_panel_switches_shops_per_site_and_logs_feedback_to_the_shop_shown(extension, server, engine):
+    """On a server with shops, the panel lists them; the shop chosen is the site's from then on (kept by the
+    extension, not the page), and an inserted reply's feedback goes to the shop whose reply it was."""
+    settings = server.app.extensions["settings"]
+    add_shop(settings, "alpha", shop_corpus(engine.corpus, "a", "甲店"))
+    alpha_feedback = settings.home / "shops" / "alpha" / "var" / "feedback.sqlite3"
+    try:
+        configure(extension, {"server": server.url, "apiKey": API_KEY, "k": 5, "sites": [demo_site(server)]})
+        page = new_page(extension)
+        page.goto(server.url + "/integrations/demo")
+        select = page.locator(f"{PANEL} .shop-select")
+        select.wait_for()
+        assert select.locator("option").all_inner_texts() == ["默认店铺", "alpha"] and select.input_value() == ""
+        page.locator(ITEMS).first.wait_for()
+        assert "甲店" not in page.locator(ITEMS).first.text_content()
+
+        select.select_option("alpha")
+        page.locator(f"{ITEMS} .text").filter(has_text="【甲店】").first.wait_for()
+        assert all(t.startswith("【甲店】") for t in page.locator(f"{ITEMS} .text").all_text_contents())
+        reply_id = page.locator(ITEMS).first.get_attribute("data-reply-id")
+        page.keyboard.press("Alt+1")
+
+        def alpha_rows() -> list[tuple]:
+            if not alpha_feedback.exists():
+                return []
+            with sqlite3.connect(alpha_feedback) as db:
+                return db.execute("SELECT reply_id, action FROM feedback").fetchall()
+
+        deadline = time.monotonic() + 10
+        while (reply_id, "copied") not in alpha_rows():
+            assert time.monotonic() < deadline, alpha_rows()
+            time.sleep(0.1)
+        assert reply_id.startswith("a-")
+
+        again = new_page(extension)  # the site's shop is remembered by the extension
+        again.goto(server.url + "/integrations/demo")
+        again.locator(f"{ITEMS} .text").filter(has_text="【甲店】").first.wait_for()
+        assert again.locator(f"{PANEL} .shop-select").input_value() == "alpha"
+        assert page.errors == [] and again.errors == []
+        page.close()
+        again.close()
+    finally:
+        remove_shop(settings, "alpha")
+    # removed from the server: the site is answered by the default shop again, and the panel says so
+    page = new_page(extension)
+    page.goto(server.url + "/integrations/demo")
+    page.locator(f"{PANEL} .shop-note").filter(has_text="alpha").wait_for()
+    page.locator(ITEMS).first.wait_for()
+    assert not any("甲店" in t for t in page.locator(f"{ITEMS} .text").all_text_contents())
+    assert page.locator(f"{PANEL} .shop-note").is_visible()  # said until the agent chooses
+    page.close()

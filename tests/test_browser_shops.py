@@ -174,3 +174,47 @@ def test_the_sidebar_answers_for_the_shop_in_its_address_and_remembers_a_switch(
     page.goto(base_url + "/integrations/sidebar?shop=gone&message=" + urllib.parse.quote("包邮吗"))
     page.locator(".sb-reply").first.wait_for()
     assert page.locator("#shop").input_value() == "beta"
+
+
+# The widget shows replies of the shop marked `mark` only (answers built from a product sheet carry no mark).
+ALL_MARKED = """mark => {
+    const shown = HuashuWidget.suggestions().filter(s => !s.id.startsWith("product:"));
+    return shown.length > 0 && shown.every(s => s.text.startsWith(mark));
+}"""
+
+
+def test_the_widget_lists_the_shops_answers_for_the_one_chosen_and_remembers_it_on_the_site(context, shops_server):
+    base_url, home = shops_server
+    page = context.new_page()
+    page.goto(base_url + "/integrations/demo")
+    page.wait_for_function("window.HuashuWidget && HuashuWidget.suggestions().length > 0")
+    assert page.evaluate("HuashuWidget.shop()") == ""
+    select = page.locator("huashu-widget .shop-select")
+    select.wait_for()
+    assert select.locator("option").all_inner_texts() == ["默认店铺", "alpha", "beta"]
+
+    select.select_option("alpha")
+    page.wait_for_function(ALL_MARKED, arg="【甲店】")
+    before = len(feedback_rows(home, "alpha"))
+    page.locator("huashu-widget .item", has_text="【甲店】").first.click()  # into the reply box; "copied" to alpha
+    wait_until(lambda: len(feedback_rows(home, "alpha")) == before + 1)
+    assert feedback_rows(home, "alpha")[-1][0].startswith("a-")
+
+    # the chat tool switches to a conversation of beta's
+    page.evaluate("HuashuWidget.setShop('beta')")
+    page.wait_for_function(ALL_MARKED, arg="【乙店】")
+    assert select.input_value() == "beta"
+
+    page.reload()  # the agent's own choice (alpha) is what this site starts with; setShop was not the agent's
+    page.wait_for_function("window.HuashuWidget && HuashuWidget.suggestions().length > 0")
+    assert page.evaluate("HuashuWidget.shop()") == "alpha"
+    page.wait_for_function(ALL_MARKED, arg="【甲店】")
+
+    # a shop the server does not host falls back to the default one, and the panel says so
+    page.evaluate("HuashuWidget.init({incoming: '.msg.buyer', replyBox: '#reply', shop: 'gone'})")
+    page.locator("huashu-widget .shop-note").filter(has_text="gone").wait_for()
+    assert page.evaluate("HuashuWidget.shop()") == ""
+    page.wait_for_function("HuashuWidget.suggestions().length > 0 && "
+                           "!HuashuWidget.suggestions().some(s => /【[甲乙]店】/.test(s.text))")
+    assert page.locator("huashu-widget .shop-select").input_value() == ""
+    assert page.locator("huashu-widget .shop-note").is_visible()  # until the agent chooses a shop

@@ -73,7 +73,7 @@ def test_a_worker_keeps_at_most_shops_loaded_engines(fresh_engine, home):
     settings = load_settings(home, env={})
     add_shop(settings, "alpha", shop_corpus(fresh_engine.corpus, "a", "甲店"))
     add_shop(settings, "beta", shop_corpus(fresh_engine.corpus, "b", "乙店"))
-    app = create_app(settings, engine=fresh_engine.variant(shops_loaded=1))
+    app = create_app(settings.replace(shops_loaded=1), engine=fresh_engine)
     client = app.test_client()
     registry = app.extensions["shops"]
     for shop in ("alpha", "beta", "alpha"):

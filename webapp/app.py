@@ -30,8 +30,8 @@ def _serve(app: Flask, engine) -> None:
     the engine has just embedded them), so the analytics page never embeds a backlog."""
     from suggest.shops.registry import ShopRegistry
 
-    app.extensions["shops"] = ShopRegistry(engine.settings, engine.embedder, engine.lender,
-                                           engine.settings.shops_loaded)
+    settings = app.extensions["settings"]  # the server's home holds shops/ (a test may serve an engine from another)
+    app.extensions["shops"] = ShopRegistry(settings, engine.embedder, engine.lender, settings.shops_loaded)
     app.extensions["engine"] = engine
     app.extensions["feedback"].embedder = engine.embedder
 

@@ -3,7 +3,8 @@
  * - Registers the content scripts for the configured sites only (chrome.scripting.registerContentScripts), and only
  *   for those whose host permission the agent granted on the options page; re-registers when the settings or the
  *   permissions change. No page outside those sites is ever read.
- * - Makes every call to the suggestion server (POST /api/v1/suggest, POST /api/v1/feedback), with the API key, on
+ * - Makes every call to the suggestion server (POST /api/v1/suggest, POST /api/v1/feedback, GET /api/v1/shops; a
+ *   site's calls go to the shop chosen in its panel, /api/v1/shops/<shop>/…), with the API key, on
  *   behalf of the content scripts: the chat tool's Content-Security-Policy and CORS do not apply, and the key never
  *   reaches a web page or a content script (chrome.storage.local is closed to content scripts, see lockStorage).
  * - Runs the "pick on the page" mode: injects content/picker.js into a tab of the site being configured.
@@ -126,6 +127,13 @@ async function callServer(settings, method, path, body) {
           retryAfter: parseInt(response.headers.get("Retry-After"), 10) || 0};
 }
 
+/* The shop the agent chose in the panel on `site` ("" the default shop): kept apart from the settings, as the
+ * panel's place is, so a choice neither re-registers the content scripts nor reaches the options page. */
+async function siteShop(site) {
+  const shops = (await chrome.storage.local.get("shops")).shops || {};
+  return S.shopName(shops[site.id]);
+}
+
 function strings(list, max, size) {
   return Array.isArray(list) ? list.filter((t) => typeof t === "string" && t.trim()).slice(-max)
     .map((t) => clip(t, size)) : [];
@@ -152,7 +160,8 @@ const contentHandlers = {
     const ui = (await chrome.storage.local.get("ui")).ui || {};
     return {site: {id: site.id, name: site.name, latest: site.latest, history: site.history || site.latest,
                    replyBox: site.replyBox, outgoing: site.outgoing},
-            k: settings.k, server: S.normalizeServer(settings.server), ui: ui[site.id] || null};
+            k: settings.k, server: S.normalizeServer(settings.server), ui: ui[site.id] || null,
+            shop: await siteShop(site)};
   },
   async suggest(msg, found) {
     const message = typeof msg.message === "string" ? clip(msg.message.trim(), MAX_MESSAGE_CHARS) : "";
@@ -160,7 +169,8 @@ const contentHandlers = {
     const body = {message, k: found.settings.k};
     const context = strings(msg.context, MAX_CONTEXT, MAX_MESSAGE_CHARS);
     if (context.length) body.context = context;
-    return callServer(found.settings, "POST", "/api/v1/suggest", body);
+    const shop = await siteShop(found.site);
+    return {...await callServer(found.settings, "POST", S.shopApi(shop) + "/suggest", body), shop};
   },
   async feedback(msg, found) {
     if (!["copied", "sent", "dismissed"].includes(msg.action) || typeof msg.reply_id !== "string") {
@@ -168,8 +178,29 @@ const contentHandlers = {
     }
     const message = typeof msg.message === "string" ? clip(msg.message.trim(), MAX_MESSAGE_CHARS) : "";
     if (!message) return {ok: false, status: 0, code: "empty"};
-    return callServer(found.settings, "POST", "/api/v1/feedback",
+    // to the shop whose suggestions were shown (the agent may have switched since)
+    const shop = typeof msg.shop === "string" ? S.shopName(msg.shop) : await siteShop(found.site);
+    return callServer(found.settings, "POST", S.shopApi(shop) + "/feedback",
                       {message, reply_id: msg.reply_id.slice(0, 200), action: msg.action});
+  },
+  /* The shops the server hosts besides the default one (none: the panel shows no 店铺 list), and this site's. */
+  async shops(msg, found) {
+    const result = await callServer(found.settings, "GET", "/api/v1/shops");
+    const listed = result.ok && result.data && Array.isArray(result.data.shops) ? result.data.shops : [];
+    const names = listed.map((shop) => S.shopName(shop && shop.name)).filter(Boolean).slice(0, 500);
+    const shop = await siteShop(found.site);
+    if (result.ok && shop && !names.includes(shop)) { // removed from the server: the default shop answers again
+      await contentHandlers.setShop({shop: ""}, found);
+      return {ok: true, shops: names, shop: "", gone: shop};
+    }
+    return {ok: result.ok, shops: names, shop};
+  },
+  /* The agent chose a shop in the panel: this site's from now on. */
+  async setShop(msg, found) {
+    const shops = (await chrome.storage.local.get("shops")).shops || {};
+    shops[found.site.id] = S.shopName(msg.shop);
+    await chrome.storage.local.set({shops});
+    return {ok: true, shop: shops[found.site.id]};
   },
   /* The panel's place and collapsed state, remembered per site. */
   async ui(msg, found) {

@@ -14,6 +14,10 @@
  * The product in focus (商品) goes along as `product`: `data-product` / `product` (an id, a link or a name, e.g. from
  * the product card the buyer sent), `HuashuWidget.setProduct(ref)`, or the agent's choice in the panel's chooser
  * (search by name over GET /api/v1/products?q=).
+ *
+ * The shop (店铺) answered for, on a server hosting several: `data-shop` / `shop`, `HuashuWidget.setShop(name)` (a
+ * chat tool that knows whose conversation is open), or the agent's choice in the panel's 店铺 list, remembered on
+ * this site. Every call then goes to /api/v1/shops/<shop>/… (the same routes); "" is the default shop.
  */
 (function () {
   "use strict";
@@ -29,6 +33,8 @@
   var SENT_WATCH_MS = 10 * 60 * 1000;
   var STORAGE_KEY = "huashu-widget.collapsed";
   var POSITION_KEY = "huashu-widget.position";
+  var SHOP_KEY = "huashu-widget.shop";
+  var SHOP_NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/; // a shop's name on the server (suggest/shops/homes.py)
 
   var script = document.currentScript ||
     document.querySelector('script[src*="widget.js"][data-incoming], script[src*="widget.js"][data-server]');
@@ -63,6 +69,7 @@
     variables: null,       // extra placeholder values for every request, e.g. {"客服名": "小暖"}
     getMessages: null,     // function () -> [buyer message strings, oldest first]: replaces `incoming`
     product: "",           // the product in focus: an id, a link or a name (the agent can change it in the panel)
+    shop: null,            // the shop answered for ("" the default one); default: the one last chosen on this site
     zIndex: 2147483000
   };
 
@@ -75,7 +82,7 @@
                container: "container", buyerName: "buyerName", k: "k", stage: "stage", context: "context",
                maxChars: "maxChars", insert: "insert", position: "position", offsetX: "offsetX",
                offsetY: "offsetY", collapsed: "collapsed",
-               hotkeys: "hotkeys", title: "title", product: "product"};
+               hotkeys: "hotkeys", title: "title", product: "product", shop: "shop"};
     Object.keys(map).forEach(function (name) {
       if (d[map[name]] !== undefined && d[map[name]] !== "") out[name] = d[map[name]];
     });
@@ -113,7 +120,18 @@
     c.variables = c.variables && typeof c.variables === "object" ? c.variables : null;
     c.getMessages = typeof c.getMessages === "function" ? c.getMessages : null;
     c.product = productRef(c.product);
+    c.shop = c.shop === null || c.shop === undefined ? null : shopName(c.shop);
     return c;
+  }
+
+  /* A shop's name as the server spells it, or "" (the default shop) for anything else. */
+  function shopName(value) {
+    var text = String(value || "").trim();
+    return SHOP_NAME.test(text) ? text : "";
+  }
+
+  function rememberedShop() {
+    try { return shopName(localStorage.getItem(SHOP_KEY)); } catch (err) { return ""; }
   }
 
   // ---- text helpers ----------------------------------------------------------------------------------------
@@ -180,9 +198,18 @@
     ".spin{width:12px;height:12px;border-radius:50%;border:2px solid #c9d5f2;border-top-color:#2456c9;flex:none;",
     "animation:spin .8s linear infinite}",
     "@keyframes spin{to{transform:rotate(360deg)}}",
-    "button,input{font:inherit;color:inherit;margin:0}",
+    "button,input,select{font:inherit;color:inherit;margin:0}",
     ".vh{position:absolute !important;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;",
     "clip:rect(0 0 0 0);white-space:nowrap;border:0}",
+    ".shop{display:flex;align-items:center;gap:8px;flex:none;padding:6px 10px 6px 12px;",
+    "border-bottom:1px solid #e8ebf0;background:#fff}",
+    ".collapsed .shop{display:none}",
+    ".shop-label{flex:none;color:#4e5561;font-size:12px;font-weight:600}",
+    ".shop-select{flex:1;min-width:0;height:28px;padding:0 6px;border:1px solid #cfd4dc;border-radius:6px;",
+    "background:#fff;color:#1f2329;font-size:13px;font-weight:600}",
+    ".shop-select:focus{outline:none;border-color:#2456c9;box-shadow:0 0 0 3px #eaf0fc}",
+    ".shop-note{flex:none;max-width:45%;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;color:#a65b00;",
+    "font-size:12px}",
     ".product{flex:none;padding:7px 10px 8px 12px;border-bottom:1px solid #e8ebf0;background:#fff}",
     ".collapsed .product{display:none}",
     ".product-head{display:flex;align-items:center;gap:8px;min-height:26px}",
@@ -259,7 +286,8 @@
 
   function Widget(config) {
     this.config = config;
-    this.state = {key: "", seq: 0, controller: null, message: "", suggestions: [], names: {},
+    // shownApi: the API (the shop's) that gave the suggestions shown: feedback on them goes there
+    this.state = {key: "", seq: 0, controller: null, message: "", suggestions: [], names: {}, shownApi: "",
                   pending: null, retryTimer: null, timer: null};
     // The product in focus: {id: what is sent as `product`, name: what is shown} or null; `turn` makes a later
     // choice win over a name still being looked up; the chooser's list: items, active option, search seq.
@@ -267,6 +295,7 @@
     // `enterPending`: the first match is chosen when it comes).
     this.product = {current: null, turn: 0, items: [], active: -1, open: false, seq: 0, timer: null,
                     searching: false, enterPending: false};
+    this.shop = config.shop !== null ? config.shop : rememberedShop();
     this.onMutations = this.onMutations.bind(this);
     this.onKeyDown = this.onKeyDown.bind(this);
     this.build();
@@ -323,6 +352,7 @@
     toggle.appendChild(chevron());
     head.appendChild(toggle);
     panel.appendChild(head);
+    panel.appendChild(this.buildShop());
     panel.appendChild(this.buildProduct());
 
     this.bodyEl = el("div", "body");
@@ -380,6 +410,87 @@
     this.onResize = function () { self.place(self.offsets); };
     window.addEventListener("resize", this.onResize);
     this.mount();
+    this.loadShops();
+  };
+
+  // ---- the shop (店铺) ------------------------------------------------------------------------------------
+
+  /* Where this widget's calls go: the default shop's API, or /api/v1/shops/<shop>. */
+  Widget.prototype.api = function () {
+    return this.config.server + (this.shop ? "/api/v1/shops/" + encodeURIComponent(this.shop) : "/api/v1");
+  };
+
+  /* The 店铺 line: a list of the shops the server hosts, shown only when it hosts more than the default one. */
+  Widget.prototype.buildShop = function () {
+    var self = this;
+    var row = el("div", "shop");
+    row.hidden = true;
+    var label = el("label", "shop-label", "店铺");
+    label.setAttribute("for", "hw-shop");
+    row.appendChild(label);
+    this.shopSelect = el("select", "shop-select");
+    this.shopSelect.id = "hw-shop";
+    this.shopSelect.title = "推荐、商品和反馈都按所选店铺的话术库";
+    row.appendChild(this.shopSelect);
+    this.shopNote = el("span", "shop-note"); // a shop asked for that the server does not host (until a choice)
+    this.shopNote.hidden = true;
+    row.appendChild(this.shopNote);
+    this.shopSelect.addEventListener("change", function () {
+      self.shopNote.hidden = true;
+      self.setShop(self.shopSelect.value, true);
+      self.setStatus("已切换到「" + (self.shop || "默认店铺") + "」", "ok");
+    });
+    ["keydown", "keyup", "keypress"].forEach(function (type) { // the host page's shortcuts must not see them
+      self.shopSelect.addEventListener(type, function (event) { event.stopPropagation(); });
+    });
+    this.shopRow = row;
+    return row;
+  };
+
+  /* GET /api/v1/shops fills the list. A shop the server does not host falls back to the default one; a server
+   * that cannot tell (an older one, unreachable) keeps the shop configured. */
+  Widget.prototype.loadShops = function () {
+    var self = this;
+    var headers = {};
+    if (this.config.apiKey) headers["X-API-Key"] = this.config.apiKey;
+    var turn = this.shopTurn = (this.shopTurn || 0) + 1;
+    fetch(this.config.server + "/api/v1/shops", {mode: "cors", credentials: "omit", headers: headers})
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        if (turn !== self.shopTurn || !data || !Array.isArray(data.shops)) return;
+        var names = data.shops.map(function (shop) { return shop ? shopName(shop.name) : ""; })
+          .filter(Boolean).slice(0, 500);
+        clear(self.shopSelect);
+        [""].concat(names).forEach(function (name) {
+          var option = el("option", "", name || "默认店铺");
+          option.value = name;
+          self.shopSelect.appendChild(option);
+        });
+        if (self.shop && names.indexOf(self.shop) < 0) {
+          self.shopNote.textContent = "没有店铺「" + self.shop + "」";
+          self.shopNote.title = "服务上没有店铺「" + self.shop + "」，已改用默认店铺";
+          self.shopNote.hidden = false;
+          self.setShop("", false);
+        }
+        self.shopRow.hidden = !names.length && self.shopNote.hidden;
+        self.shopSelect.value = self.shop;
+      })
+      .catch(function () { /* the list stays hidden; the configured shop is asked as it is */ });
+  };
+
+  /* Answer for shop `name` ("" the default one) from now on: the product in focus goes (it was looked up in the
+   * other shop's sheet; set it again after) and the buyer's latest message is asked again of this shop.
+   * `remember`: the agent chose it, so it is the shop this site starts with next time. */
+  Widget.prototype.setShop = function (name, remember) {
+    var shop = shopName(name);
+    if (remember) {
+      try { localStorage.setItem(SHOP_KEY, shop); } catch (err) { /* storage blocked */ }
+    }
+    if (this.shopSelect && this.shopSelect.value !== shop) this.shopSelect.value = shop;
+    if (shop === this.shop) return;
+    this.shop = shop;
+    this.setProduct("", true);
+    this.refresh();
   };
 
   // ---- the product in focus -----------------------------------------------------------------------------
@@ -543,7 +654,7 @@
   Widget.prototype.fetchProducts = function (query) {
     var headers = {};
     if (this.config.apiKey) headers["X-API-Key"] = this.config.apiKey;
-    return fetch(this.config.server + "/api/v1/products?q=" + encodeURIComponent(query), {
+    return fetch(this.api() + "/products?q=" + encodeURIComponent(query), {
       mode: "cors", credentials: "omit", headers: headers
     }).then(function (response) {
       return response.json().catch(function () { return null; }).then(function (data) {
@@ -773,6 +884,7 @@
     clearTimeout(this.state.timer);
     clearTimeout(this.state.retryTimer);
     clearTimeout(this.product.timer);
+    this.shopTurn = (this.shopTurn || 0) + 1; // a shop list on its way is no longer wanted
     this.product.turn++;
     this.product.seq++;
     if (this.state.controller) this.state.controller.abort();
@@ -893,13 +1005,15 @@
     this.quoteText.title = message;
     this.quoteEl.hidden = false;
 
-    fetch(c.server + "/api/v1/suggest", {
+    var api = this.api();
+    fetch(api + "/suggest", {
       method: "POST", mode: "cors", credentials: "omit", headers: this.headers(),
       body: JSON.stringify(body), signal: controller ? controller.signal : undefined
     }).then(function (response) {
       return response.json().catch(function () { return null; }).then(function (data) {
         if (seq !== self.state.seq) return;
         if (response.ok && data && Array.isArray(data.suggestions)) {
+          self.state.shownApi = api;
           self.render(message, data);
           return;
         }
@@ -1143,7 +1257,7 @@
     var message = this.state.message;
     if (!message) return;
     try {
-      fetch(this.config.server + "/api/v1/feedback", {
+      fetch((this.state.shownApi || this.api()) + "/feedback", {
         method: "POST", mode: "cors", credentials: "omit", keepalive: true, headers: this.headers(),
         body: JSON.stringify({message: message, reply_id: replyId, action: action})
       }).catch(function () { /* feedback is best effort */ });
@@ -1217,6 +1331,7 @@
   }
 
   var pendingProduct = null; // setProduct() before the widget is up: the next init takes it
+  var pendingShop = null;    // setShop() likewise
 
   var api = {
     version: VERSION,
@@ -1225,6 +1340,8 @@
       var raw = Object.assign({}, fromScriptTag(), window.HuashuWidgetConfig || {}, options || {});
       if (pendingProduct !== null && !(options && options.product !== undefined)) raw.product = pendingProduct;
       pendingProduct = null;
+      if (pendingShop !== null && !(options && options.shop !== undefined)) raw.shop = pendingShop;
+      pendingShop = null;
       var config = normalizeConfig(raw);
       if (!config.incoming && !config.getMessages) {
         throw new Error("HuashuWidget.init: set `incoming` (a CSS selector of the buyer's messages) or `getMessages`");
@@ -1256,6 +1373,16 @@
     setProduct: function (ref) {
       if (current) current.setProduct(ref, false);
       else pendingProduct = productRef(ref);
+    },
+    /* Answer for shop `name` (one the server hosts; "" or null: the default shop). The product in focus goes with
+     * the old shop: call setProduct after. */
+    setShop: function (name) {
+      if (current) current.setShop(name, false);
+      else pendingShop = shopName(name);
+    },
+    /* The shop answered for: its name, or "" for the default shop. */
+    shop: function () {
+      return current ? current.shop : (pendingShop !== null ? pendingShop : rememberedShop());
     },
     /* The product in focus: {id (what is sent as `product`), name} or null. */
     product: function () {

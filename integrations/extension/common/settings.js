@@ -16,6 +16,7 @@
   var SITE_FIELDS = ["id", "name", "url", "latest", "history", "replyBox", "outgoing"];
   var MAX_SITES = 50;
   var MAX_SELECTOR = 500;
+  var SHOP_NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/; // a shop's name on the server (suggest/shops/homes.py)
 
   /* Presets: the selectors of chat tools we know. `url` may use {server} (the server address). */
   var PRESETS = {
@@ -112,6 +113,16 @@
     return scheme === "https" ? "443" : "80";
   }
 
+  /* A shop's name as the server spells it, or "" (the default shop) for anything else. */
+  function shopName(value) {
+    return typeof value === "string" && SHOP_NAME.test(value) ? value : "";
+  }
+
+  /* The API of shop `shop` on the server: the default shop's, or /api/v1/shops/<shop> (the same routes). */
+  function shopApi(shop) {
+    return shopName(shop) ? "/api/v1/shops/" + shop : "/api/v1";
+  }
+
   /* A preset as a new site; `server` fills {server}. */
   function fromPreset(name, server) {
     var preset = PRESETS[name];
@@ -194,6 +205,7 @@
   root.HuashuSettings = {
     DEFAULTS: DEFAULTS, PRESETS: PRESETS, normalize: normalize, normalizeServer: normalizeServer,
     sitePattern: sitePattern, originPattern: originPattern, matches: matches, fromPreset: fromPreset,
-    problems: problems, requiredOrigins: requiredOrigins, siteFor: siteFor, load: load, newId: newId
+    problems: problems, requiredOrigins: requiredOrigins, siteFor: siteFor, load: load, newId: newId,
+    shopName: shopName, shopApi: shopApi
   };
 })(self);

@@ -23,7 +23,8 @@
   var server = "";
   var panel = null;
   var observer = null;
-  var state = {key: "", seq: 0, message: "", pending: null, timer: null, retryTimer: null, conv: null};
+  // shop: the shop whose suggestions are shown (feedback on them goes there, whatever the agent chose since)
+  var state = {key: "", seq: 0, message: "", shop: "", pending: null, timer: null, retryTimer: null, conv: null};
 
   function alive() {
     return !!(root.chrome && chrome.runtime && chrome.runtime.id);
@@ -59,13 +60,28 @@
         onInsert: insert,
         onRetry: refresh,
         onSettings: function () { ask({type: "options"}); },
-        onUiChange: function (ui) { ask({type: "ui", state: ui}); }
+        onUiChange: function (ui) { ask({type: "ui", state: ui}); },
+        onShop: chooseShop
       });
       observer = new MutationObserver(onMutations);
       observer.observe(document.body || document.documentElement, {childList: true, subtree: true,
                                                                     characterData: true});
     }
+    ask({type: "shops"}).then(function (res) {
+      if (!res || !res.ok || !panel) return;
+      panel.setShops(res.shops, res.shop, res.gone);
+      if (res.gone) refresh();
+    });
     refresh();
+  }
+
+  /* The agent chose another shop in the panel: this site's from now on, and the buyer's message asked again. */
+  function chooseShop(name) {
+    ask({type: "setShop", shop: name}).then(function (res) {
+      if (!res || !res.ok || !panel) return;
+      refresh();
+      panel.setStatus("已切换到「" + (res.shop || "默认店铺") + "」", "ok");
+    });
   }
 
   function stop() {
@@ -128,6 +144,7 @@
       if (seq !== state.seq || !panel) return;
       if (res && res.ok && res.data && Array.isArray(res.data.suggestions)) {
         state.message = conv.latest;
+        state.shop = res.shop || "";
         panel.render(res.data, k);
         return;
       }
@@ -158,8 +175,8 @@
     }
   }
 
-  function feedback(message, replyId, action) {
-    if (message) ask({type: "feedback", message: message, reply_id: String(replyId), action: action});
+  function feedback(message, replyId, action, shop) {
+    if (message) ask({type: "feedback", message: message, reply_id: String(replyId), action: action, shop: shop});
   }
 
   // ---- putting a reply into the reply box -------------------------------------------------------------------
@@ -173,8 +190,8 @@
       panel.flash(n);
       var unfilled = reply.unfilled && reply.unfilled.length;
       panel.setStatus(unfilled ? "注意填写「" + reply.unfilled.join("、") + "」" : how, unfilled ? "warn" : "ok");
-      feedback(state.message, reply.id, "copied");
-      state.pending = {id: reply.id, text: reply.text, message: state.message, box: box,
+      feedback(state.message, reply.id, "copied", state.shop);
+      state.pending = {id: reply.id, text: reply.text, message: state.message, shop: state.shop, box: box,
                        until: Date.now() + SENT_WATCH_MS, seen: dom.all(site.outgoing).length};
     };
     if (box && dom.fill(box, reply.text)) {
@@ -208,7 +225,7 @@
     }
     if (found) {
       state.pending = null;
-      feedback(pending.message, pending.id, "sent");
+      feedback(pending.message, pending.id, "sent", pending.shop);
     }
   }
 

@@ -82,6 +82,15 @@
     ".retry{margin-top:8px;height:28px;padding:0 12px;border:1px solid #cfd4dc;border-radius:6px;background:#fff;",
     "cursor:pointer;font-size:12.5px}",
     ".retry:hover{border-color:#a9bdec;color:#2456c9}",
+    ".shop{display:flex;align-items:center;gap:8px;flex:none;padding:6px 10px 6px 12px;",
+    "border-bottom:1px solid #e8ebf0;background:#fff}",
+    ".collapsed .shop{display:none}",
+    ".shop-label{flex:none;color:#4e5561;font-size:12px;font-weight:600}",
+    ".shop-select{flex:1;min-width:0;height:28px;padding:0 6px;border:1px solid #cfd4dc;border-radius:6px;",
+    "background:#fff;color:#1f2329;font:inherit;font-size:13px;font-weight:600;margin:0}",
+    ".shop-select:focus{outline:none;border-color:#2456c9;box-shadow:0 0 0 3px #eaf0fc}",
+    ".shop-note{flex:none;max-width:45%;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;color:#a65b00;",
+    "font-size:12px}",
     ".foot{display:flex;justify-content:space-between;gap:8px;padding:6px 12px 8px;color:#5f6672;font-size:11.5px;",
     "flex:none}",
     "kbd{display:inline-block;min-width:1.4em;padding:0 .3em;border:1px solid #cfd4dc;border-bottom-width:2px;",
@@ -121,7 +130,8 @@
   var GEAR = "M8 5.5a2.5 2.5 0 1 0 0 5 2.5 2.5 0 0 0 0-5zM8 1.5v1.6M8 12.9v1.6M1.5 8h1.6M12.9 8h1.6M3.4 3.4l1.1 1.1" +
              "M11.5 11.5l1.1 1.1M3.4 12.6l1.1-1.1M11.5 4.5l1.1-1.1";
 
-  /* options: {title, ui: {collapsed, position}, onInsert(n), onRetry(), onSettings(), onUiChange(state)} */
+  /* options: {title, ui: {collapsed, position}, onInsert(n), onRetry(), onSettings(), onUiChange(state),
+   *           onShop(name)} */
   function Panel(options) {
     this.options = options;
     this.suggestions = [];
@@ -173,6 +183,7 @@
     toggle.appendChild(svg(CHEVRON));
     head.appendChild(toggle);
     panel.appendChild(head);
+    panel.appendChild(this.buildShop());
 
     this.bodyEl = el("div", "body");
     this.quoteEl = el("p", "quote");
@@ -222,6 +233,49 @@
     var pos = this.options.ui && this.options.ui.position;
     this.place(pos && typeof pos.right === "number" && typeof pos.bottom === "number" ? pos : null);
     this.mount();
+  };
+
+  /* The 店铺 line: the shops the server hosts, shown only when it hosts more than the default one (setShops). */
+  Panel.prototype.buildShop = function () {
+    var self = this;
+    var row = el("div", "shop");
+    row.hidden = true;
+    var label = el("label", "shop-label", "店铺");
+    label.setAttribute("for", "hx-shop");
+    row.appendChild(label);
+    this.shopSelect = el("select", "shop-select");
+    this.shopSelect.id = "hx-shop";
+    this.shopSelect.title = "推荐和反馈都按所选店铺的话术库";
+    row.appendChild(this.shopSelect);
+    this.shopNote = el("span", "shop-note"); // the site's shop is no longer on the server (until a choice)
+    this.shopNote.hidden = true;
+    row.appendChild(this.shopNote);
+    this.shopSelect.addEventListener("change", function () {
+      self.shopNote.hidden = true;
+      if (self.options.onShop) self.options.onShop(self.shopSelect.value);
+    });
+    ["keydown", "keyup", "keypress"].forEach(function (type) { // the chat tool's shortcuts must not see them
+      self.shopSelect.addEventListener(type, function (event) { event.stopPropagation(); });
+    });
+    this.shopRow = row;
+    return row;
+  };
+
+  /* `names`: the shops besides the default one; `current`: the one this site answers for ("" the default);
+   * `gone`: the site's shop until now, which the server no longer hosts. */
+  Panel.prototype.setShops = function (names, current, gone) {
+    var select = this.shopSelect;
+    clear(select);
+    [""].concat(names || []).forEach(function (name) {
+      var option = el("option", "", name || "默认店铺");
+      option.value = name;
+      select.appendChild(option);
+    });
+    select.value = names && names.indexOf(current) >= 0 ? current : "";
+    this.shopNote.textContent = gone ? "没有店铺「" + gone + "」" : "";
+    this.shopNote.title = gone ? "服务上没有店铺「" + gone + "」了，已改用默认店铺" : "";
+    this.shopNote.hidden = !gone;
+    this.shopRow.hidden = !(names && names.length) && !gone;
   };
 
   /* Is `node` part of the panel? (Its own mutations and text are not the chat's.) */
