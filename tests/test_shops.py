@@ -175,3 +175,15 @@ def test_shops_bench_prints_memory_per_shop_and_first_request(home):
     per_shop = float(lines[1].split(": ")[-1].split(" MB")[0])
     assert per_shop < 100  # a fixture shop is small; RSS moves by a few MB either way
     assert "first request of a shop" in lines[2] and "cached p50: default shop" in lines[3]
+
+
+def test_shops_bench_measures_a_real_server_with_shops(fresh_engine):
+    from suggest.tools.shops_bench import run_server
+
+    report = run_server(fresh_engine.settings, shops=2, working=2, rounds=2).splitlines()
+    assert report[0].startswith("`suggest serve` (2 workers x 2 threads, shops_loaded 30) with the default shop "
+                                "and 2 shops of 12 replies")
+    assert "MB at start" in report[1] and "first request of each shop" in report[2]
+    first_p50 = float(report[2].split("p50 ")[1].split(" s")[0])
+    assert 0 < first_p50 < 30  # each shop was asked and answered over HTTP
+    assert "2 shops asked in turn beside the default shop (4 requests each)" in report[3]

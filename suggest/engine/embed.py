@@ -87,6 +87,13 @@ def _session_options():
     return options
 
 
+def encoder_name(model: str, backend: str) -> str:
+    """What an index records as its model. The index must be built by an encoder giving the same vectors: int8
+    does not, so its name says so; ONNX Runtime runs the very same fp32 graph (cosine 1.0 to torch), so an index
+    serves both."""
+    return f"{model}@int8" if backend == "int8" else model
+
+
 class Embedder:
     """Queries are embedded by ONNX Runtime; PyTorch and sentence-transformers are loaded only when something
     needs them (a whole corpus to embed, the graph to export, or the torch backends), so a serving worker whose
@@ -96,9 +103,7 @@ class Embedder:
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         if backend not in BACKENDS:
             raise ModelError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
-        # The index must be built by an encoder giving the same vectors: int8 does not, so its name says so.
-        # ONNX Runtime runs the very same fp32 graph (cosine 1.0 to torch), so an index serves both.
-        self.name = f"{model}@int8" if backend == "int8" else model
+        self.name = encoder_name(model, backend)
         self._model_name, self._backend = model, backend
         self._location = resolve_model(model)
         self._model = None

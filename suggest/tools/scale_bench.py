@@ -78,10 +78,11 @@ class StandInEncoder:
     is about 1.5 hours on 2 cores). What it measures is the rest: build, an edit made live, the cached path and
     memory; latency of new messages, hit@1 and recall need the real model and are not printed."""
 
-    name = "stand-in"
-
-    def __init__(self, dimension: int = 512) -> None:
+    def __init__(self, dimension: int = 512, name: str = "stand-in") -> None:
+        """`name`: the model an index built here says it was built with (a served model's, for a server to load
+        it as is: `shops_bench --server`)."""
         self.dimension = dimension
+        self.name = name
 
     def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
         rows = [np.random.default_rng(int(hashlib.sha256(t.encode()).hexdigest()[:16], 16)).standard_normal(

@@ -53,6 +53,19 @@ def server_processes(group: int) -> list[ServerProcess]:
     return sorted(found, key=lambda p: p.pid)
 
 
+def total_pss_mb(group: int) -> float:
+    """The memory a server's processes hold together: their proportional set sizes summed, so the pages the
+    workers share with the arbiter they were forked from count once (a sum of RSS counts them per process)."""
+    total = 0
+    for process in server_processes(group):
+        try:
+            rollup = Path(f"/proc/{process.pid}/smaps_rollup").read_text()
+        except OSError:  # ended meanwhile
+            continue
+        total += next((int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:")), 0)
+    return total / 1024
+
+
 def workers_of(processes: list[ServerProcess]) -> list[ServerProcess]:
     """The leaves of the group's tree: the processes that answer requests."""
     parents = {p.parent for p in processes}

@@ -1,29 +1,43 @@
-"""Many shops in one worker: `python -m suggest.tools.shops_bench [--shops 200]`.
+"""Many shops on one server: `python -m suggest.tools.shops_bench [--shops 200] [--server]`.
 
 Each shop is the home's own corpus (about 300 replies) with its reply texts marked as that shop's, so no two
 shops hold the same texts. Vectors are stand-ins drawn from each text's hash (`scale_bench.StandInEncoder`):
-embedding 200 shops' texts would take hours here, and what is measured does not depend on them: what a worker
-holds per loaded shop, a shop's first request (its engine loaded, then the answer), and the cached p50 of shops
-beside the default shop's, all in one process as a worker serves them (`ShopRegistry`).
+embedding 200 shops' texts would take hours here, and what is measured does not depend on them.
+
+Without --server, in one process as a worker serves them (`ShopRegistry`): what a worker holds per loaded shop, a
+shop's first request (its engine loaded, then the answer), and the cached p50 of shops beside the default
+shop's. With --server, a real `suggest serve` (gunicorn, `workers` x `threads`) over a home with the default shop
+and the shops, asked over HTTP: the server's memory (PSS of all its processes), each shop's first request after
+the start, and the p50 of a working set of shops beside the default shop's, interleaved. The shop indexes say
+they were built with the served model, so the server loads them as they are; its queries are embedded by the
+real model.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import shutil
 import statistics
 import tempfile
 import time
+import urllib.request
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
+from itertools import repeat
 from pathlib import Path
 
 from ..corpus.files import load_corpus
 from ..engine.build import sync_index
+from ..engine.embed import encoder_name
 from ..engine.suggester import Suggester
+from ..records import Corpus
 from ..settings import Settings, load_settings
 from ..shops.homes import add_shop
 from ..shops.registry import ShopRegistry
 from .scale_bench import StandInEncoder, _rss_mb
+from .serving import running_server, total_pss_mb
 
 MESSAGES = ["能便宜点吗", "包邮吗", "什么时候发货", "可以退货吗", "发什么快递", "有优惠券吗", "尺码怎么选",
             "能开发票吗", "还没收到货", "质量怎么样"]
@@ -39,18 +53,39 @@ def _p50(engine: Suggester, rounds: int = 5) -> float:
     return statistics.median(times) * 1000
 
 
+def _shop_name(n: int) -> str:
+    return f"shop-{n:03d}"
+
+
+def _add_marked_shop(server: Settings, corpus: Corpus, n: int, model: str) -> None:
+    """Shop n: `corpus` with its reply texts marked as n's, its index built with stand-in vectors named `model`."""
+    marked = {rid: replace(r, text=f"{r.text}（{n}号店）") for rid, r in corpus.replies.items()}
+    shop = add_shop(server, _shop_name(n), replace(corpus, replies=marked))
+    sync_index(shop.index_dir, load_corpus(shop.corpus_dir), StandInEncoder(name=model), server.classifier_c)
+
+
+def _one_thread() -> None:
+    """A build process's BLAS keeps to one thread: the processes already take every core."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+
+
+def _add_shops(server: Settings, corpus: Corpus, shops: int, model: str) -> float:
+    """Every shop, built on every core; the seconds it took."""
+    started = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1, initializer=_one_thread) as pool:
+        list(pool.map(_add_marked_shop, repeat(server), repeat(corpus), range(shops), repeat(model)))
+    return time.perf_counter() - started
+
+
 def run(settings: Settings, shops: int) -> str:
     embedder = StandInEncoder()
     corpus = load_corpus(settings.corpus_dir)
     with tempfile.TemporaryDirectory() as tmp:
         server = settings.replace(home=Path(tmp), bank="off")
         default_home = server.home
-        started = time.perf_counter()
-        for n in range(shops):
-            marked = {rid: replace(r, text=f"{r.text}（{n}号店）") for rid, r in corpus.replies.items()}
-            shop = add_shop(server, f"shop-{n:03d}", replace(corpus, replies=marked))
-            sync_index(shop.index_dir, load_corpus(shop.corpus_dir), embedder, settings.classifier_c)
-        build_s = time.perf_counter() - started
+        build_s = _add_shops(server, corpus, shops, embedder.name)
         (default_home / "corpus").mkdir()
         os.symlink(settings.corpus_dir / "situations", default_home / "corpus" / "situations")
         default = Suggester.load(server, embedder=embedder, lender=None)
@@ -61,10 +96,10 @@ def run(settings: Settings, shops: int) -> str:
         first = []
         for n in range(shops):
             start = time.perf_counter()
-            registry.engine(f"shop-{n:03d}").suggest(MESSAGES[n % len(MESSAGES)])
+            registry.engine(_shop_name(n)).suggest(MESSAGES[n % len(MESSAGES)])
             first.append(time.perf_counter() - start)
         after = _rss_mb()
-        sampled = [registry.engine(f"shop-{n:03d}") for n in range(0, shops, max(1, shops // 5))]
+        sampled = [registry.engine(_shop_name(n)) for n in range(0, shops, max(1, shops // 5))]
         shop_p50 = statistics.median(_p50(engine) for engine in sampled)
         texts = len(sampled[0].index.entries)
     per_shop = (after - before) / shops
@@ -80,12 +115,85 @@ def run(settings: Settings, shops: int) -> str:
     ])
 
 
+def _ask(url: str, message: str) -> float:
+    """One POST on a new connection (so the server's workers share the requests, as many agents' would)."""
+    request = urllib.request.Request(url, data=json.dumps({"message": message}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=120) as response:
+        response.read()
+    return time.perf_counter() - started
+
+
+def _all_workers_ready(url: str, workers: int, timeout_s: float = 300) -> None:
+    """/readyz answers 200 from the first worker ready; the others may still be loading the model. Asked until
+    many answers in a row are 200, so that no measured request meets a worker still loading."""
+    deadline, in_a_row = time.monotonic() + timeout_s, 0
+    while in_a_row < 10 * workers:
+        try:
+            with urllib.request.urlopen(f"{url}/readyz", timeout=10) as response:
+                in_a_row = in_a_row + 1 if response.status == 200 else 0
+        except OSError:  # 503 while loading
+            in_a_row = 0
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
+def run_server(settings: Settings, shops: int, working: int, rounds: int = 20) -> str:
+    corpus = load_corpus(settings.corpus_dir)
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        shutil.copytree(settings.corpus_dir, home / "corpus")  # the default shop, with its index if built
+        if settings.index_dir.is_dir():
+            shutil.copytree(settings.index_dir, home / "index")
+        server = settings.replace(home=home)
+        build_s = _add_shops(server, corpus, shops, encoder_name(settings.model, settings.backend))
+        with running_server(server, timeout_s=600) as running:
+            default = f"{running.url}/api/v1/suggest"
+            route = [f"{running.url}/api/v1/shops/{_shop_name(n)}/suggest" for n in range(shops)]
+            _all_workers_ready(running.url, settings.workers)
+            for message in MESSAGES * 2:
+                _ask(default, message)
+            at_start = total_pss_mb(running.group)
+            first = [_ask(route[n], MESSAGES[n % len(MESSAGES)]) for n in range(shops)]
+            after_first = total_pss_mb(running.group)
+            for _ in range(6):  # each worker loads the working set (requests go to either)
+                for n in range(working):
+                    _ask(route[n], MESSAGES[n % len(MESSAGES)])
+            own, shop = [], []
+            for r in range(rounds):  # interleaved: both see the same machine at the same moment
+                for n in range(working):
+                    message = MESSAGES[(r + n) % len(MESSAGES)]
+                    own.append(_ask(default, message))
+                    shop.append(_ask(route[n], message))
+            at_end = total_pss_mb(running.group)
+    own_p50, shop_p50 = statistics.median(own) * 1000, statistics.median(shop) * 1000
+    return "\n".join([
+        f"`suggest serve` ({settings.workers} workers x {settings.threads} threads, shops_loaded "
+        f"{settings.shops_loaded}) with the default shop and {shops} shops of {len(corpus.replies)} replies "
+        f"(stand-in vectors; indexes built in {build_s:.0f} s)",
+        f"server memory (PSS of all its processes): {at_start:.0f} MB at start, {after_first:.0f} MB after every "
+        f"shop's first request, {at_end:.0f} MB after the working set's",
+        f"first request of each shop after the start (its engine loaded, then the answer, over HTTP): p50 "
+        f"{statistics.median(first):.2f} s, p90 {sorted(first)[int(0.9 * (len(first) - 1))]:.2f} s, "
+        f"max {max(first):.2f} s",
+        f"p50 over HTTP, {working} shops asked in turn beside the default shop ({len(shop)} requests each): "
+        f"default {own_p50:.2f} ms, shops {shop_p50:.2f} ms ({shop_p50 / own_p50:.2f}x)",
+    ])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shops", type=int, default=20, help="How many shops (default 20).")
     parser.add_argument("--home", default=None, help="The home whose corpus each shop copies.")
+    parser.add_argument("--server", action="store_true", help="Measure a real `suggest serve` over HTTP.")
+    parser.add_argument("--working", type=int, default=20,
+                        help="With --server: the shops asked in turn for the p50 (default 20).")
     args = parser.parse_args()
-    print(run(load_settings(args.home), args.shops))
+    settings = load_settings(args.home)
+    print(run_server(settings, args.shops, min(args.working, args.shops)) if args.server
+          else run(settings, args.shops))
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from . import responses as answers
 from .body import reads_json
 from .problems import refuse_invalid
 from .requests import ProductQuery, RequestModels, request_models
+
 SHOP_PREFIX = "shop_"  # a route mirrored for the shops (webapp/views/shops.py): shop_suggestions.suggest
 SHOP_PARAMETER = ("A shop this server hosts besides the default one (`suggest shop list`, GET /api/v1/shops), e.g. "
                   "`shop-a`: answered from that shop's corpus, logged to its stores.")
