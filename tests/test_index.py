@@ -220,3 +220,31 @@ def test_a_few_changed_rows_keep_the_situation_models_and_many_refit_them(fresh_
     fresh_engine.update_corpus(dataclasses.replace(corpus, replies={**corpus.replies, one.id: one, **many}))
     refitted = fresh_engine.index
     assert refitted.manifest.drift == 0 and "鼹" not in before.grams and "鼹" in refitted.chars.grams
+
+
+def test_an_engine_loaded_anew_takes_its_texts_tokens_from_the_index(fresh_engine, home, embedder, monkeypatch):
+    """A shop's first request pays for loading its engine: its texts are cut into index terms once, when the
+    index is written, not again by every worker that loads it (unless the segmenter cuts otherwise now)."""
+    from suggest.engine import segment
+
+    stored = json.loads((home / "index" / "tokens.json").read_text(encoding="utf-8"))
+    segmenter = segment.default_segmenter()
+    assert stored["segmenter"] == segmenter.stamp
+    texts = {e.text for e in fresh_engine.index.entries}
+    assert set(stored["tokens"]) == texts and stored["tokens"]["能便宜点吗"] == segmenter.tokens("能便宜点吗")
+    expected = [s.id for s in fresh_engine.suggest("能便宜点吗 包邮吗").suggestions]
+
+    cut: list[str] = []
+    original = segment.Segmenter.tokens
+    monkeypatch.setattr(segment.Segmenter, "tokens", lambda self, text: cut.append(text) or original(self, text))
+    settings = load_settings(home, env={})
+    loaded = Suggester.load(settings, embedder=embedder, lender=None)
+    assert not cut  # nothing segmented while loading
+    assert [s.id for s in loaded.suggest("能便宜点吗 包邮吗").suggestions] == expected
+
+    stored["segmenter"] = "another segmenter"  # e.g. a new dictionary: the stored tokens no longer hold
+    (home / "index" / "tokens.json").write_text(json.dumps(stored, ensure_ascii=False), encoding="utf-8")
+    cut.clear()
+    again = Suggester.load(settings, embedder=embedder, lender=None)
+    assert texts <= set(cut)
+    assert [s.id for s in again.suggest("能便宜点吗 包邮吗").suggestions] == expected

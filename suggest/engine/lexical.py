@@ -47,13 +47,14 @@ def _idf(documents: int, frequency: int) -> float:
 
 class LexicalIndex:
     def __init__(self, keys: list[int], texts: list[str], segmenter: Segmenter,
-                 previous: "LexicalIndex | None" = None) -> None:
+                 previous: "LexicalIndex | None" = None, tokens: dict[str, list[str]] | None = None) -> None:
         """`keys`: each text's id (its vector id), by which, with the text, the texts of `previous`, the index
         before a corpus change, are known again; their tokens are reused (segmenting is most of the cost) and so is its
-        base index while the changes stay small."""
+        base index while the changes stay small. `tokens`: texts already cut by this segmenter (kept with the
+        index), for an index loaded anew."""
         self._segmenter = segmenter
-        known = previous._tokens if previous is not None else {}
-        self._tokens = {t: known.get(t) or segmenter.tokens(t) or ["∅"] for t in dict.fromkeys(texts)}
+        known = previous._tokens if previous is not None else tokens or {}
+        self._tokens = {t: (known[t] if t in known else segmenter.tokens(t)) or ["∅"] for t in dict.fromkeys(texts)}
         self._size = len(texts)
         base = previous._base if previous is not None else None
         if base is not None:

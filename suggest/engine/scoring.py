@@ -97,7 +97,8 @@ class Scorer:
         self.vid_row[[e.vid for e in entries]] = np.arange(len(entries))
         self.row_vid = np.array([e.vid for e in entries], dtype=np.int64)
         self.lexical = LexicalIndex([e.vid for e in entries], [e.text for e in entries], segmenter,
-                                    previous.lexical if previous else None)
+                                    previous.lexical if previous else None,
+                                    index.tokens if index.token_stamp == segmenter.stamp else None)
         self.chars = index.chars
         self._lay(Learned())
 

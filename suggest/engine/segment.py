@@ -6,6 +6,7 @@ jieba's module-level functions share one global tokenizer; ours is private so th
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from functools import lru_cache
 from importlib import resources
@@ -18,6 +19,7 @@ _STOPWORDS = frozenset(
 )
 # Negations carry meaning for buyers ("不要顺丰" is not "要顺丰"): they are never stopwords.
 NEGATIONS = frozenset("不 没 别 无 非 未 不要 不想 不用 没有 别发 不能 不会".split())
+TOKENS_VERSION = 1  # raise it when tokens() cuts the same text otherwise: indexes then segment their texts anew
 
 
 class Segmenter:
@@ -26,7 +28,11 @@ class Segmenter:
         self._tokenizer = jieba.Tokenizer()
         # an open file, closed here: given a path, jieba opens the file and never closes it
         with resources.files("suggest.data").joinpath("userdict.txt").open("rb") as handle:
-            self._tokenizer.load_userdict(handle)
+            dictionary = handle.read()
+        self._tokenizer.load_userdict(dictionary.decode("utf-8").splitlines())
+        # What decides tokens(): an index keeps its texts' tokens under this stamp, and they are used while it holds
+        digest = hashlib.sha256(dictionary + " ".join(sorted(_STOPWORDS)).encode()).hexdigest()[:16]
+        self.stamp = f"{TOKENS_VERSION}:jieba {jieba.__version__}:{digest}"
 
     def words(self, text: str) -> list[str]:
         """All words, for clause splitting and display."""
