@@ -286,8 +286,7 @@ def _sync_index(index_dir: Path, corpus: Corpus, embedder: Embedder, classifier_
                         lender=lender.digest() if lender else "", drift=drift)
     segmenter = default_segmenter()
     known_tokens = old.tokens if old is not None and old.token_stamp == segmenter.stamp else {}
-    tokens = {t: known_tokens[t] if t in known_tokens else segmenter.tokens(t)
-              for t in dict.fromkeys(e.text for e in entries)}
+    tokens = segmenter.tokens_of((e.text for e in entries), known_tokens)
     built = BuiltIndex(manifest, entries, dense, classifier, chars, tokens, segmenter.stamp)
     _write(index_dir, built)
     changed = {u for u in changed if not u.startswith(BANK_PREFIX)}  # the counts speak of replies

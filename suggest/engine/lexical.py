@@ -54,7 +54,7 @@ class LexicalIndex:
         index), for an index loaded anew."""
         self._segmenter = segmenter
         known = previous._tokens if previous is not None else tokens or {}
-        self._tokens = {t: (known[t] if t in known else segmenter.tokens(t)) or ["∅"] for t in dict.fromkeys(texts)}
+        self._tokens = {t: terms or ["∅"] for t, terms in segmenter.tokens_of(texts, known).items()}
         self._size = len(texts)
         base = previous._base if previous is not None else None
         if base is not None:
