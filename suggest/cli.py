@@ -450,11 +450,12 @@ def report(ctx: click.Context, days: int, top: int, similarity: float | None, as
     """For editors: most and least used replies, replies never used, and the buyer messages the corpus does not
     serve (abstentions, every suggestion dismissed), grouped by similarity."""
     from .usage.analytics import GROUP_SIMILARITY, build_report, format_report
+    from .storage.database import database_for
     from .usage.feedback import FeedbackStore
 
     settings = _settings(ctx)
     engine = _engine(ctx)
-    store = FeedbackStore(settings.data_dir / "feedback.sqlite3")
+    store = FeedbackStore(database_for(settings, "feedback"))
     result = build_report(engine.corpus, store, engine.embedder, engine, days=days or None, top=top,
                           similarity=similarity or GROUP_SIMILARITY)
     if as_json:

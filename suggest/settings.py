@@ -49,6 +49,11 @@ class Settings:
     learning: str = _s("review", "Learning from agents' choices: off, review (editors accept each learned example) or "
                        "auto (learned at once unless it looks wrong).")
     learned_per_situation: int = _s(200, "Most learned buyer messages kept per situation (the newest).")
+    storage: str = _s("", "Where feedback, learned examples, the edit history and editors' sessions are kept: '' (SQLite "
+                      "files in <home>/var/) or a PostgreSQL URL (postgresql+psycopg://user:password@host/db) that "
+                      "several servers share.")
+    storage_schema: str = _s("", "PostgreSQL schema of this home's tables ('' = the database's default); each shop's "
+                             "tables are in the schema shop_<name>.")
     cache_size: int = _s(4096, "Normalised messages whose embeddings are kept in memory.")
     shops_loaded: int = _s(30, "Shops (under <home>/shops/) whose engines a worker keeps loaded; the least recently "
                            "used is dropped past it, and loaded again on its next request.")

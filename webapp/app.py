@@ -50,7 +50,6 @@ def create_app(settings: Settings | None = None, engine=None, test_config: dict 
         JSON_SORT_KEYS=False,
         LOAD_ENGINE="eager",
         API_KEYS_FILE=settings.home / "api_keys.txt",
-        FEEDBACK_DB=settings.data_dir / "feedback.sqlite3",
     )
     if test_config:
         app.config.update(test_config)
@@ -63,11 +62,12 @@ def create_app(settings: Settings | None = None, engine=None, test_config: dict 
     from .contract import install as install_contract
     from .security import init_security
     from suggest.shops.homes import SHOPS_DIR
+    from suggest.storage.database import database_for
     from .views import catalog, docs, feedback, health, pages, shops, suggestions
 
     app.extensions["settings"] = settings
-    app.extensions["feedback"] = FeedbackStore(app.config["FEEDBACK_DB"])
-    app.extensions["learning"] = Learner(LearningStore(settings.data_dir / "learning.sqlite3"), settings.learning,
+    app.extensions["feedback"] = FeedbackStore(app.config.get("FEEDBACK_DB") or database_for(settings, "feedback"))
+    app.extensions["learning"] = Learner(LearningStore(database_for(settings, "learning")), settings.learning,
                                          settings.learned_per_situation)
     register_error_handlers(app)
     init_security(app, settings.cors_origins, app.config["API_KEYS_FILE"], settings.home / SHOPS_DIR)
@@ -83,7 +83,7 @@ def create_app(settings: Settings | None = None, engine=None, test_config: dict 
 
     @app.before_request
     def _learned_examples_current() -> None:
-        """What another worker learned reaches this one within a second (one SQLite read, twice a second)."""
+        """What another worker or server learned reaches this one within a second (one read, twice a second)."""
         loaded = app.extensions.get("engine")
         if loaded is not None:
             try:

@@ -34,6 +34,7 @@ from ..corpus.files import SITUATIONS_DIR, RawReply, check_corpus, load_corpus, 
 from ..corpus.profile import load_profile
 from ..errors import CorpusError
 from ..records import Corpus, Problem, Reply, Situation
+from ..storage.database import Database
 from . import presentation, try_it
 from .draft_checks import Check, DraftChecker
 from .history import Change, History
@@ -69,17 +70,18 @@ class SaveResult:
 
 
 class EditingService:
-    def __init__(self, engine, history: History | Path, duplicate_threshold: float | None = None,
+    def __init__(self, engine, history: History | Database | Path, duplicate_threshold: float | None = None,
                  rules: tuple[compliance.Rule, ...] | None = None, lock_path: Path | None = None,
                  verify_on_first_refresh: bool = False) -> None:
-        """`history`: a History, or the path of its database (opened on first use). With
+        """`history`: a History, or where its tables are (opened on first use). `lock_path`: the file every
+        process editing this corpus locks (default: editing.lock in the home's var/). With
         `verify_on_first_refresh`, the first `refresh_if_changed` compares the files with the loaded corpus
         even if nothing seems to have changed (for a service created some time after the engine loaded)."""
         self.engine = engine
         self._history = history if isinstance(history, History) else None
-        self._history_path = history.path if isinstance(history, History) else Path(history)
+        self._history_at = history
         self.checks = DraftChecker(engine, compliance.load_rules() if rules is None else rules, duplicate_threshold)
-        self.lock_path = Path(lock_path) if lock_path else self._history_path.with_name("editing.lock")
+        self.lock_path = Path(lock_path) if lock_path else engine.settings.data_dir / "editing.lock"
         self._lock = threading.RLock()
         self._depth = 0
         self._lock_file = None
@@ -102,7 +104,7 @@ class EditingService:
         if self._history is None:
             with self._lock:
                 if self._history is None:
-                    self._history = History(self._history_path)
+                    self._history = History(self._history_at)
         return self._history
 
     # ---- locking and cross-process freshness -----------------------------------------------------------

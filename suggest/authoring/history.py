@@ -1,4 +1,5 @@
-"""The audit history of corpus edits, in SQLite (<home>/var/history.sqlite3).
+"""The audit history of corpus edits, in the storage layer (SQLite <home>/var/history.sqlite3, or the shared
+PostgreSQL).
 
 Every change records who made it, when, what kind of change it was, and the state before and after of every
 reply and situation it touched (JSON; null = did not exist). That is enough to show any change and to revert
@@ -15,30 +16,34 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from ..database import prepare
+from sqlalchemy import (CheckConstraint, Column, ForeignKey, Index, Integer, MetaData, Table, Text, delete, func,
+                        inspect, insert, or_, select, text, update)
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS changes (
-    id         INTEGER PRIMARY KEY AUTOINCREMENT,
-    created_at TEXT NOT NULL,
-    editor     TEXT NOT NULL,
-    action     TEXT NOT NULL,
-    target     TEXT NOT NULL,
-    summary    TEXT NOT NULL DEFAULT '',
-    before     TEXT NOT NULL,
-    after      TEXT NOT NULL,
-    reverts    INTEGER REFERENCES changes (id),
-    state      TEXT NOT NULL DEFAULT 'done' CHECK (state IN ('pending', 'done'))
-);
-CREATE INDEX IF NOT EXISTS changes_target ON changes (target);
-"""
+from ..storage.database import Database
+
+METADATA = MetaData()
+CHANGES = Table(
+    "changes", METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", Text, nullable=False),
+    Column("editor", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("target", Text, nullable=False),
+    Column("summary", Text, nullable=False, server_default=""),
+    Column("before", Text, nullable=False),
+    Column("after", Text, nullable=False),
+    Column("reverts", Integer, ForeignKey("changes.id")),
+    Column("state", Text, nullable=False, server_default="done"),
+    CheckConstraint("state IN ('pending', 'done')", name="changes_state"),
+    Index("changes_target", "target"),
+    sqlite_autoincrement=True,
+)
 
 ACTIONS = {
     "create_reply": "新建话术",
@@ -100,24 +105,29 @@ def _today_words(summary: str) -> str:
                    for part in re.split(r"(“[^”]*”)", summary))
 
 
-def _row(row: tuple) -> Change:
+def _row(row) -> Change:
     cid, created, editor, action, target, summary, before, after, reverts = row
     return Change(cid, created, editor, action, target, _today_words(summary), json.loads(before), json.loads(after),
                   reverts)
 
 
-_COLUMNS = "id, created_at, editor, action, target, summary, before, after, reverts"
+_COLUMNS = [CHANGES.c[name] for name in ("id", "created_at", "editor", "action", "target", "summary", "before",
+                                         "after", "reverts")]
+_DONE = CHANGES.c.state == "done"
 
 
 class History:
-    def __init__(self, path: Path) -> None:
-        self.path = prepare(path, SCHEMA)
-        with closing(self._connect()) as db:  # a history from before changes were recorded ahead
-            if "state" not in {row[1] for row in db.execute("PRAGMA table_info(changes)")}:
-                db.execute("ALTER TABLE changes ADD COLUMN state TEXT NOT NULL DEFAULT 'done'")
+    def __init__(self, where: Database | Path) -> None:
+        self.db = Database.at(where)
+        self.db.create(METADATA)
+        if self.db.dialect == "sqlite":  # a history from before changes were recorded ahead
+            with self.db.write() as db:
+                if "state" not in {column["name"] for column in inspect(db).get_columns("changes")}:
+                    db.execute(text("ALTER TABLE changes ADD COLUMN state TEXT NOT NULL DEFAULT 'done'"))
 
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+    @property
+    def path(self) -> Path | None:
+        return self.db.path
 
     @contextmanager
     def recording(self, editor: str, action: str, target: str, summary: str, before: dict, after: dict,
@@ -125,33 +135,33 @@ class History:
         """Commit the change as pending, run the block (which writes the files), then mark it done; delete it
         if the block fails."""
         created = _now()
-        with closing(self._connect()) as db:
-            cursor = db.execute(
-                "INSERT INTO changes (created_at, editor, action, target, summary, before, after, reverts, state) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
-                (created, editor, action, target, summary, json.dumps(before, ensure_ascii=False),
-                 json.dumps(after, ensure_ascii=False), reverts))
-            change = Change(int(cursor.lastrowid), created, editor, action, target, summary, before, after, reverts)
-            try:
-                yield change
-            except BaseException:
-                db.execute("DELETE FROM changes WHERE id = ?", (change.id,))
-                raise
-            db.execute("UPDATE changes SET state = 'done' WHERE id = ?", (change.id,))
+        with self.db.write() as db:
+            row_id = db.execute(insert(CHANGES).values(
+                created_at=created, editor=editor, action=action, target=target, summary=summary,
+                before=json.dumps(before, ensure_ascii=False), after=json.dumps(after, ensure_ascii=False),
+                reverts=reverts, state="pending")).inserted_primary_key[0]
+        change = Change(int(row_id), created, editor, action, target, summary, before, after, reverts)
+        try:
+            yield change
+        except BaseException:
+            with self.db.write() as db:
+                db.execute(delete(CHANGES).where(CHANGES.c.id == change.id))
+            raise
+        self.settle(change.id)
 
     def pending(self) -> list[Change]:
         """Changes recorded but not marked done: their writer died (or is writing now, under the editing lock)."""
-        with closing(self._connect()) as db:
-            rows = db.execute(f"SELECT {_COLUMNS} FROM changes WHERE state = 'pending' ORDER BY id").fetchall()
+        with self.db.read() as db:
+            rows = db.execute(select(*_COLUMNS).where(CHANGES.c.state == "pending").order_by(CHANGES.c.id)).all()
         return [_row(r) for r in rows]
 
     def settle(self, change_id: int) -> None:
-        with closing(self._connect()) as db:
-            db.execute("UPDATE changes SET state = 'done' WHERE id = ?", (change_id,))
+        with self.db.write() as db:
+            db.execute(update(CHANGES).where(CHANGES.c.id == change_id).values(state="done"))
 
     def discard(self, change_id: int) -> None:
-        with closing(self._connect()) as db:
-            db.execute("DELETE FROM changes WHERE id = ? AND state = 'pending'", (change_id,))
+        with self.db.write() as db:
+            db.execute(delete(CHANGES).where(CHANGES.c.id == change_id, CHANGES.c.state == "pending"))
 
     def record(self, editor: str, action: str, target: str, summary: str, before: dict, after: dict,
                reverts: int | None = None) -> Change:
@@ -159,26 +169,22 @@ class History:
             return change
 
     def get(self, change_id: int) -> Change | None:
-        with closing(self._connect()) as db:
-            row = db.execute(f"SELECT {_COLUMNS} FROM changes WHERE id = ? AND state = 'done'", (change_id,)).fetchone()
+        with self.db.read() as db:
+            row = db.execute(select(*_COLUMNS).where(CHANGES.c.id == change_id, _DONE)).first()
         return _row(row) if row else None
 
     def list(self, limit: int = 100, before_id: int | None = None, target: str | None = None) -> list[Change]:
         """Newest first; `before_id` pages back, `target` keeps the changes of one reply or situation."""
-        query = f"SELECT {_COLUMNS} FROM changes"
-        clauses, args = ["state = 'done'"], []
+        query = select(*_COLUMNS).where(_DONE)
         if before_id is not None:
-            clauses.append("id < ?")
-            args.append(before_id)
+            query = query.where(CHANGES.c.id < before_id)
         if target is not None:
             key = json.dumps(target, ensure_ascii=False).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            clauses.append("(target = ? OR before LIKE ? ESCAPE '\\' OR after LIKE ? ESCAPE '\\')")
-            args += [target, f"%{key}:%", f"%{key}:%"]
-        query += " WHERE " + " AND ".join(clauses)
-        query += " ORDER BY id DESC LIMIT ?"
-        args.append(limit)
-        with closing(self._connect()) as db:
-            rows = db.execute(query, args).fetchall()
+            pattern = f"%{key}:%"
+            query = query.where(or_(CHANGES.c.target == target, CHANGES.c.before.like(pattern, escape="\\"),
+                                    CHANGES.c.after.like(pattern, escape="\\")))
+        with self.db.read() as db:
+            rows = db.execute(query.order_by(CHANGES.c.id.desc()).limit(limit)).all()
         return [_row(r) for r in rows]
 
     def last_touching(self, kind: str, item_id: str) -> Change | None:
@@ -189,10 +195,10 @@ class History:
         return None
 
     def reverted_by(self, change_id: int) -> list[int]:
-        with closing(self._connect()) as db:
-            return [r[0] for r in db.execute("SELECT id FROM changes WHERE reverts = ? AND state = 'done' ORDER BY id",
-                                                 (change_id,))]
+        with self.db.read() as db:
+            return list(db.execute(select(CHANGES.c.id).where(CHANGES.c.reverts == change_id, _DONE)
+                                   .order_by(CHANGES.c.id)).scalars())
 
     def count(self) -> int:
-        with closing(self._connect()) as db:
-            return int(db.execute("SELECT COUNT(*) FROM changes WHERE state = 'done'").fetchone()[0])
+        with self.db.read() as db:
+            return int(db.execute(select(func.count()).select_from(CHANGES).where(_DONE)).scalar_one())

@@ -1,4 +1,5 @@
-"""Editor sessions and login throttling, shared by every worker through SQLite (<home>/var/logins.sqlite3).
+"""Editor sessions and login throttling, shared by every worker and server through
+the storage layer (SQLite <home>/var/logins.sqlite3, or the shared PostgreSQL).
 
 A session lives on the server: the cookie carries only a random id, so logging out ends it everywhere (a cookie
 captured before logout no longer works) and the cookie says nothing about who is logged in. Failed logins are
@@ -9,25 +10,25 @@ limit, and an attack from one address slows that address without locking the acc
 from __future__ import annotations
 
 import secrets
-import sqlite3
 import time
-from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..database import prepare
+from sqlalchemy import Column, Float, Index, MetaData, Table, Text, and_, delete, func, insert, select, update
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS sessions (
-    id         TEXT PRIMARY KEY,
-    editor     TEXT NOT NULL,
-    started_at REAL NOT NULL,
-    password   TEXT,
-    ended_at   REAL
-);
-CREATE TABLE IF NOT EXISTS failures (key TEXT NOT NULL, at REAL NOT NULL);
-CREATE INDEX IF NOT EXISTS failures_key ON failures (key, at);
-"""
+from ..storage.database import Database
+
+METADATA = MetaData()
+SESSIONS = Table(
+    "sessions", METADATA,
+    Column("id", Text, primary_key=True),
+    Column("editor", Text, nullable=False),
+    Column("started_at", Float, nullable=False),
+    Column("password", Text),
+    Column("ended_at", Float),
+)
+FAILURES = Table("failures", METADATA, Column("key", Text, nullable=False), Column("at", Float, nullable=False),
+                 Index("failures_key", "key", "at"))
 
 
 @dataclass(frozen=True)
@@ -39,62 +40,61 @@ class Session:
 
 
 class LoginStore:
-    def __init__(self, path: Path) -> None:
-        self.path = prepare(path, SCHEMA)
+    def __init__(self, where: Database | Path) -> None:
+        self.db = Database.at(where)
+        self.db.create(METADATA)
 
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
+    @property
+    def path(self) -> Path | None:
+        return self.db.path
 
     # ---- sessions -------------------------------------------------------------------------------------------
 
     def start(self, editor: str, password: str | None) -> str:
         sid = secrets.token_urlsafe(32)
-        with closing(self._connect()) as db:
-            db.execute("INSERT INTO sessions (id, editor, started_at, password) VALUES (?, ?, ?, ?)",
-                       (sid, editor, time.time(), password))
+        with self.db.write() as db:
+            db.execute(insert(SESSIONS).values(id=sid, editor=editor, started_at=time.time(), password=password))
         return sid
 
     def get(self, sid: str, max_age_seconds: float) -> Session | None:
         """The session while it has not ended nor expired."""
-        with closing(self._connect()) as db:
-            row = db.execute("SELECT id, editor, started_at, password FROM sessions WHERE id = ? AND ended_at IS NULL "
-                             "AND started_at > ?", (sid, time.time() - max_age_seconds)).fetchone()
+        query = select(SESSIONS.c.id, SESSIONS.c.editor, SESSIONS.c.started_at, SESSIONS.c.password).where(
+            SESSIONS.c.id == sid, SESSIONS.c.ended_at.is_(None), SESSIONS.c.started_at > time.time() - max_age_seconds)
+        with self.db.read() as db:
+            row = db.execute(query).first()
         return Session(*row) if row else None
 
     def end(self, sid: str) -> None:
-        with closing(self._connect()) as db:
-            db.execute("UPDATE sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL", (time.time(), sid))
+        with self.db.write() as db:
+            db.execute(update(SESSIONS).where(SESSIONS.c.id == sid, SESSIONS.c.ended_at.is_(None))
+                       .values(ended_at=time.time()))
 
     # ---- throttling ------------------------------------------------------------------------------------------
 
     def attempt(self, limits: dict[str, int], window_seconds: float) -> int:
         """Seconds to wait before another attempt under any of the keys (each with its own limit per window), or 0:
         then the attempt is counted as a failure at once, in the same transaction (a success takes it back), so
-        parallel guesses cannot slip past the limit."""
-        keys = list(limits)
+        parallel guesses cannot slip past the limit, whichever worker or server they reach."""
         now = time.time()
-        with closing(self._connect()) as db:
-            db.execute("BEGIN IMMEDIATE")
-            db.execute("DELETE FROM failures WHERE at <= ?", (now - window_seconds,))
+        with self.db.write(exclusive="login-failures") as db:
+            db.execute(delete(FAILURES).where(FAILURES.c.at <= now - window_seconds))
             waits = []
             for key, limit in limits.items():
-                times = [t for (t,) in db.execute("SELECT at FROM failures WHERE key = ? ORDER BY at DESC LIMIT ?",
-                                                  (key, limit))]
+                times = db.execute(select(FAILURES.c.at).where(FAILURES.c.key == key)
+                                   .order_by(FAILURES.c.at.desc()).limit(limit)).scalars().all()
                 if len(times) >= limit:
                     waits.append(int(window_seconds - (now - times[-1])) + 1)
             if not waits:
-                db.executemany("INSERT INTO failures (key, at) VALUES (?, ?)", [(k, now) for k in keys])
-            db.execute("COMMIT")
+                db.execute(insert(FAILURES), [{"key": key, "at": now} for key in limits])
         return max(waits, default=0)
 
     def succeeded(self, keys: list[str]) -> None:
-        """The attempt just counted was right: take it back."""
-        with closing(self._connect()) as db:
-            db.execute("BEGIN IMMEDIATE")
+        """The attempt just counted was right: take it back (the newest failure of each key)."""
+        with self.db.write(exclusive="login-failures") as db:
             for key in keys:
-                db.execute("DELETE FROM failures WHERE rowid = (SELECT max(rowid) FROM failures WHERE key = ?)", (key,))
-            db.execute("COMMIT")
+                newest = select(func.max(FAILURES.c.at)).where(FAILURES.c.key == key).scalar_subquery()
+                db.execute(delete(FAILURES).where(and_(FAILURES.c.key == key, FAILURES.c.at == newest)))
 
     def clear(self, keys: list[str]) -> None:
-        with closing(self._connect()) as db:
-            db.executemany("DELETE FROM failures WHERE key = ?", [(k,) for k in keys])
+        with self.db.write() as db:
+            db.execute(delete(FAILURES).where(FAILURES.c.key.in_(keys)))

@@ -28,7 +28,7 @@ from .dense import DenseIndex
 from .drift import rebuild_due
 from .embed import Embedder
 from .segment import default_segmenter
-from ..database import FILE_MODE
+from ..storage.files import FILE_MODE
 from ..errors import IndexError_
 from ..records import Corpus, Manifest
 from .text import normalize

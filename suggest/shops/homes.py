@@ -14,6 +14,7 @@ from ..corpus.files import load_corpus, write_corpus
 from ..errors import InputError, NotFound
 from ..records import Corpus
 from ..settings import Settings
+from ..storage.database import drop_schema
 
 SHOPS_DIR = "shops"
 IDENTITY = ".shop-id"  # written once when a shop is added: a shop removed and added again is another shop
@@ -52,7 +53,8 @@ def shop_settings(settings: Settings, name: str) -> Settings:
     folder = _folder(settings, name)
     if not (folder / "corpus").is_dir():
         raise NotFound(f"no shop named {name!r} (see `suggest shop list`)", field="shop")
-    return settings.replace(home=folder)
+    schema = f"{settings.storage_schema}_shop_{name}" if settings.storage_schema else f"shop_{name}"
+    return settings.replace(home=folder, storage_schema=schema)  # its rows apart in a shared PostgreSQL
 
 
 def shop_identity(settings: Settings) -> str:
@@ -97,12 +99,15 @@ def add_shop(settings: Settings, name: str, corpus: Corpus) -> Settings:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return settings.replace(home=folder)
+    return shop_settings(settings, name)
 
 
 def remove_shop(settings: Settings, name: str) -> None:
-    """The shop and everything in its folder. Renamed aside first, so a server stops serving it at once."""
-    folder = shop_settings(settings, name).home
+    """The shop and everything in its folder and its schema of a shared PostgreSQL. Renamed aside first, so a
+    server stops serving it at once."""
+    shop = shop_settings(settings, name)
+    folder = shop.home
     aside = folder.parent / f".{name}-removed-{os.getpid()}"
     folder.rename(aside)
     shutil.rmtree(aside, ignore_errors=True)
+    drop_schema(shop)

@@ -12,6 +12,7 @@ from ..engine.borrow import Lender
 from ..engine.embed import Embedder
 from ..engine.suggester import Suggester
 from ..settings import Settings
+from ..storage.database import database_for
 from ..usage.feedback import FeedbackStore
 from ..usage.learning import Learner, LearningStore
 from .homes import shop_identity, shop_settings
@@ -30,8 +31,8 @@ class Served:
 def served_from(engine: Suggester) -> Served:
     """The stores of the home `engine` was loaded from, beside its engine."""
     settings = engine.settings
-    return Served(engine, FeedbackStore(settings.data_dir / "feedback.sqlite3", engine.embedder),
-                  Learner(LearningStore(settings.data_dir / "learning.sqlite3"), settings.learning,
+    return Served(engine, FeedbackStore(database_for(settings, "feedback"), engine.embedder),
+                  Learner(LearningStore(database_for(settings, "learning")), settings.learning,
                           settings.learned_per_situation))
 
 

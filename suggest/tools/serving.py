@@ -79,12 +79,14 @@ class RunningServer:
 
 
 @contextlib.contextmanager
-def running_server(settings: Settings, timeout_s: float = 120.0) -> Iterator[RunningServer]:
-    """`suggest serve` (gunicorn) on a free loopback port; yields it once /readyz answers 200."""
+def running_server(settings: Settings, timeout_s: float = 120.0,
+                   env: dict[str, str] | None = None) -> Iterator[RunningServer]:
+    """`suggest serve` (gunicorn) on a free loopback port; yields it once /readyz answers 200. `env`: settings
+    (SUGGEST_*) of this server beside the caller's environment."""
     port = free_port()
     command = [sys.executable, "-m", "suggest.cli", "--home", str(settings.home), "serve",
                "--host", "127.0.0.1", "--port", str(port), "--workers", str(settings.workers)]
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                start_new_session=True)
     base_url = f"http://127.0.0.1:{port}"

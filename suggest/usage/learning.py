@@ -4,26 +4,28 @@ similar messages.
 
 Mode `review` (the default) keeps every candidate for an editor to accept or reject; `auto` learns at once unless
 the choice looks wrong (the message scores low for the chosen situation, or the same message was chosen for
-another situation), and those wait for review; `off` learns nothing. Learned examples live in SQLite, not in the
-corpus files: the engine lays them over its index (`Suggester.set_learned`) without a refit, and every worker
-notices a change by a version number within `REFRESH_SECONDS`.
+another situation), and those wait for review; `off` learns nothing. Learned examples live in the storage layer
+(SQLite, or the PostgreSQL several servers share), not in the corpus files: the engine lays them over its index
+(`Suggester.set_learned`) without a refit, and every worker of every server notices a change by a version number
+within `REFRESH_SECONDS`.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import time
-from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from threading import Lock
 
-from ..database import prepare
+from sqlalchemy import (CheckConstraint, Column, Index, Integer, MetaData, Table, Text, UniqueConstraint, func, select,
+                        update)
+
 from ..engine.suggester import Suggester
 from ..engine.text import normalize
 from ..errors import ConfigError
 from ..records import Reply
+from ..storage.database import Database
 from .privacy import mask
 
 MODES = ("off", "review", "auto")
@@ -33,31 +35,35 @@ REASONS = {"low_score": "the message scores low for the chosen situation",
            "conflict": "the same message was chosen for another situation",
            "review": "learning is in review mode"}
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS candidates (
-    id          INTEGER PRIMARY KEY AUTOINCREMENT,
-    created_at  TEXT NOT NULL,
-    message     TEXT NOT NULL,
-    situation   TEXT NOT NULL,
-    reply_id    TEXT,
-    action      TEXT NOT NULL,
-    status      TEXT NOT NULL CHECK (status IN ('pending', 'learned', 'rejected')),
-    reason      TEXT,
-    decided_at  TEXT,
-    decided_by  TEXT,
-    UNIQUE (message, situation)
-);
-CREATE INDEX IF NOT EXISTS candidates_status ON candidates (status, situation);
-CREATE TABLE IF NOT EXISTS dismissals (
-    id          INTEGER PRIMARY KEY AUTOINCREMENT,
-    created_at  TEXT NOT NULL,
-    message     TEXT NOT NULL,
-    situation   TEXT NOT NULL,
-    UNIQUE (message, situation)
-);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-INSERT OR IGNORE INTO meta VALUES ('version', 0);
-"""
+METADATA = MetaData()
+CANDIDATES = Table(
+    "candidates", METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", Text, nullable=False),
+    Column("message", Text, nullable=False),
+    Column("situation", Text, nullable=False),
+    Column("reply_id", Text),
+    Column("action", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("reason", Text),
+    Column("decided_at", Text),
+    Column("decided_by", Text),
+    UniqueConstraint("message", "situation"),
+    CheckConstraint("status IN ('pending', 'learned', 'rejected')", name="candidates_status_check"),
+    Index("candidates_status", "status", "situation"),
+    sqlite_autoincrement=True,
+)
+DISMISSALS = Table(
+    "dismissals", METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", Text, nullable=False),
+    Column("message", Text, nullable=False),
+    Column("situation", Text, nullable=False),
+    UniqueConstraint("message", "situation"),
+    sqlite_autoincrement=True,
+)
+META = Table("meta", METADATA, Column("key", Text, primary_key=True), Column("value", Integer, nullable=False))
+_BUMP = update(META).where(META.c.key == "version").values(value=META.c.value + 1)
 
 
 @dataclass(frozen=True)
@@ -90,78 +96,78 @@ def _now() -> str:
 class LearningStore:
     """Candidates, learned examples and dismissals; a version number that changes with every learned change."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = prepare(path, SCHEMA)
-
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=10.0)
+    def __init__(self, where: Database | Path) -> None:
+        self.db = Database.at(where)
+        self.db.create(METADATA)
+        with self.db.write() as db:
+            db.execute(self.db.insert(META).values(key="version", value=0).on_conflict_do_nothing())
 
     def version(self) -> int:
-        with closing(self._connect()) as db:
-            return int(db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()[0])
+        with self.db.read() as db:
+            return int(db.execute(select(META.c.value).where(META.c.key == "version")).scalar_one())
 
     def propose(self, message: str, situation: str, reply_id: str | None, action: str, status: str,
                 reason: str | None) -> Candidate | None:
         """A new candidate, or None when the same message is already known for this situation."""
-        with closing(self._connect()) as db, db:
-            cursor = db.execute(
-                "INSERT OR IGNORE INTO candidates (created_at, message, situation, reply_id, action, status, reason, "
-                "decided_at, decided_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (_now(), message, situation, reply_id, action, status, reason,
-                 _now() if status == "learned" else None, "auto" if status == "learned" else None))
-            if not cursor.rowcount:
+        learned = status == "learned"
+        with self.db.write() as db:
+            row = db.execute(self.db.insert(CANDIDATES).values(
+                created_at=_now(), message=message, situation=situation, reply_id=reply_id, action=action,
+                status=status, reason=reason, decided_at=_now() if learned else None,
+                decided_by="auto" if learned else None).on_conflict_do_nothing().returning(*CANDIDATES.c)).first()
+            if row is None:
                 return None
-            if status == "learned":
-                db.execute("UPDATE meta SET value = value + 1 WHERE key = 'version'")
-            row = db.execute("SELECT * FROM candidates WHERE id = ?", (cursor.lastrowid,)).fetchone()
+            if learned:
+                db.execute(_BUMP)
         return Candidate(*row)
 
     def chosen_situations(self, message: str) -> set[str]:
-        with closing(self._connect()) as db:
-            rows = db.execute("SELECT situation FROM candidates WHERE message = ? AND status != 'rejected'",
-                              (message,)).fetchall()
-        return {r[0] for r in rows}
+        with self.db.read() as db:
+            return set(db.execute(select(CANDIDATES.c.situation).where(
+                CANDIDATES.c.message == message, CANDIDATES.c.status != "rejected")).scalars())
 
     def decide(self, ids: list[int], status: str, editor: str) -> int:
         """Accept (status 'learned') or reject candidates, or take a learned example back ('rejected')."""
         if status not in ("learned", "rejected"):
             raise ValueError(status)
-        with closing(self._connect()) as db, db:
-            marks = ",".join("?" * len(ids))
-            count = db.execute(f"UPDATE candidates SET status = ?, decided_at = ?, decided_by = ? "
-                               f"WHERE id IN ({marks}) AND status != ?", (status, _now(), editor, *ids, status)).rowcount
+        with self.db.write() as db:
+            count = db.execute(update(CANDIDATES).where(CANDIDATES.c.id.in_(ids), CANDIDATES.c.status != status)
+                               .values(status=status, decided_at=_now(), decided_by=editor)).rowcount
             if count:
-                db.execute("UPDATE meta SET value = value + 1 WHERE key = 'version'")
+                db.execute(_BUMP)
         return count
 
     def dismiss(self, message: str, situation: str) -> None:
-        with closing(self._connect()) as db, db:
-            if db.execute("INSERT OR IGNORE INTO dismissals (created_at, message, situation) VALUES (?, ?, ?)",
-                          (_now(), message, situation)).rowcount:
-                db.execute("UPDATE meta SET value = value + 1 WHERE key = 'version'")
+        with self.db.write() as db:
+            if db.execute(self.db.insert(DISMISSALS).values(created_at=_now(), message=message, situation=situation)
+                          .on_conflict_do_nothing()).rowcount:
+                db.execute(_BUMP)
 
     def candidates(self, status: str, limit: int = 1000) -> list[Candidate]:
-        with closing(self._connect()) as db:
-            rows = db.execute("SELECT * FROM candidates WHERE status = ? ORDER BY situation, id DESC LIMIT ?",
-                              (status, limit)).fetchall()
+        with self.db.read() as db:
+            rows = db.execute(select(CANDIDATES).where(CANDIDATES.c.status == status)
+                              .order_by(CANDIDATES.c.situation, CANDIDATES.c.id.desc()).limit(limit)).all()
         return [Candidate(*r) for r in rows]
 
     def count(self, status: str) -> int:
-        with closing(self._connect()) as db:
-            return int(db.execute("SELECT count(*) FROM candidates WHERE status = ?", (status,)).fetchone()[0])
+        with self.db.read() as db:
+            return int(db.execute(select(func.count()).select_from(CANDIDATES)
+                                  .where(CANDIDATES.c.status == status)).scalar_one())
 
     def learned(self, per_situation: int) -> list[tuple[str, str]]:
         """(situation, message) of learned examples, the newest `per_situation` of each situation."""
-        with closing(self._connect()) as db:
-            rows = db.execute(
-                "SELECT situation, message FROM (SELECT situation, message, row_number() OVER "
-                "(PARTITION BY situation ORDER BY id DESC) AS n FROM candidates WHERE status = 'learned') "
-                "WHERE n <= ? ORDER BY situation", (per_situation,)).fetchall()
+        newest = func.row_number().over(partition_by=CANDIDATES.c.situation, order_by=CANDIDATES.c.id.desc())
+        ranked = select(CANDIDATES.c.situation, CANDIDATES.c.message, newest.label("n")).where(
+            CANDIDATES.c.status == "learned").subquery()
+        with self.db.read() as db:
+            rows = db.execute(select(ranked.c.situation, ranked.c.message).where(ranked.c.n <= per_situation)
+                              .order_by(ranked.c.situation, ranked.c.n)).all()
         return [(s, m) for s, m in rows]
 
     def dismissals(self, limit: int = 5000) -> list[tuple[str, str]]:
-        with closing(self._connect()) as db:
-            rows = db.execute("SELECT situation, message FROM dismissals ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+        with self.db.read() as db:
+            rows = db.execute(select(DISMISSALS.c.situation, DISMISSALS.c.message)
+                              .order_by(DISMISSALS.c.id.desc()).limit(limit)).all()
         return [(s, m) for s, m in rows]
 
 

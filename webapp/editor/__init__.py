@@ -5,7 +5,6 @@ cookie flags, this package's config defaults, and registers the blueprint. Confi
 test_config given to create_app wins):
 
   EDITORS_FILE                <home>/editors.toml: editor accounts (`suggest editor add NAME`)
-  EDITOR_HISTORY_DB           <home>/var/history.sqlite3: the audit history
   EDITOR_SECRET_KEY_FILE      <home>/var/secret_key: signs the session cookie
   EDITOR_DUPLICATE_THRESHOLD  the setting duplicate_similarity: cosine at which a reply text counts as a near-duplicate
   EDITOR_COMPLIANCE_RULES     None (the bundled suggest/data/compliance.yaml) or the path of another rules file
@@ -55,7 +54,6 @@ def init_editor(app: Flask) -> None:
     settings = app.extensions["settings"]
     defaults = {
         "EDITORS_FILE": settings.home / EDITORS_FILE,
-        "EDITOR_HISTORY_DB": settings.data_dir / "history.sqlite3",
         "EDITOR_SECRET_KEY_FILE": settings.data_dir / "secret_key",
         "EDITOR_DUPLICATE_THRESHOLD": settings.duplicate_similarity,
         "EDITOR_COMPLIANCE_RULES": None,

@@ -28,6 +28,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from suggest.authoring.accounts import load_editors
 from suggest.authoring.logins import LoginStore
+from suggest.storage.database import database_for
 
 LOCKOUT_SECONDS = 15 * 60
 _DUMMY_HASH = generate_password_hash("not a real password, only here to take as long as a real check")
@@ -74,12 +75,11 @@ def accounts() -> Accounts:
 
 
 def logins() -> LoginStore:
-    """Sessions and failed logins, shared by every worker (SQLite beside the history)."""
+    """Sessions and failed logins, shared by every worker and server (the storage layer)."""
     app = current_app
-    path = Path(app.config["EDITOR_HISTORY_DB"]).with_name("logins.sqlite3")
     found = app.extensions.get("editor_logins")
-    if found is None or found.path != path:
-        found = app.extensions["editor_logins"] = LoginStore(path)
+    if found is None:
+        found = app.extensions["editor_logins"] = LoginStore(database_for(app.extensions["settings"], "logins"))
     return found
 
 

@@ -21,6 +21,7 @@ from suggest.authoring.editing import EditingService
 from suggest.authoring.wording import zh_problem
 from suggest.corpus import compliance
 from suggest.errors import CorpusError
+from suggest.storage.database import database_for
 
 from ..errors import ApiError, api_error_response, error_response
 from . import auth
@@ -57,9 +58,10 @@ def service() -> EditingService:
         if found is None or found.engine is not engine:
             rules_path = app.config.get("EDITOR_COMPLIANCE_RULES")
             rules = compliance.load_rules(Path(rules_path)) if rules_path else None
-            found = EditingService(engine, Path(app.config["EDITOR_HISTORY_DB"]),
+            settings = app.extensions["settings"]
+            found = EditingService(engine, database_for(settings, "history"),
                                    duplicate_threshold=float(app.config["EDITOR_DUPLICATE_THRESHOLD"]),
-                                   rules=rules, lock_path=Path(app.config["EDITOR_HISTORY_DB"]).with_name("editing.lock"),
+                                   rules=rules, lock_path=settings.data_dir / "editing.lock",
                                    verify_on_first_refresh=True)
             app.extensions["editing"] = found
     return found

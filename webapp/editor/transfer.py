@@ -81,7 +81,7 @@ def export(kind: str):
 def imports_dir() -> Path:
     """Where uploads wait for their commit (the products' import keeps its own there too); what a day old is
     left of an abandoned preview is cleared on the way."""
-    folder = Path(current_app.config["EDITOR_HISTORY_DB"]).with_name("imports")
+    folder = current_app.extensions["settings"].data_dir / "imports"
     folder.mkdir(parents=True, exist_ok=True)
     cutoff = time.time() - 24 * 3600
     for old in folder.iterdir():

@@ -1,5 +1,6 @@
-"""SQLite files in the home's var/ directory (feedback log, audit history): created with their schema and in
-WAL mode, so several gunicorn workers and threads can write with short-lived connections.
+"""SQLite files in the home's var/ directory (feedback log, audit history): created owner-only and in WAL mode,
+so several gunicorn workers and threads can write with short-lived connections (their tables are created by
+suggest.storage.database).
 
 File modes: every file the service writes holding buyer or editor data is owner-only (0600). For these
 databases `prepare()` creates the file as 0600 and tightens one left by an older version, together with its
@@ -32,7 +33,7 @@ def owner_only(path: Path) -> None:
             log.warning("cannot make %s owner-only (mode 0600): not its owner", candidate)
 
 
-def prepare(path: Path, schema: str) -> Path:
+def prepare_file(path: Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     # Create the file owner-only before SQLite opens it, so it is never readable by others, not even briefly.
@@ -43,6 +44,5 @@ def prepare(path: Path, schema: str) -> Path:
     owner_only(path)
     with closing(sqlite3.connect(path, timeout=30.0)) as db, db:
         db.execute("PRAGMA journal_mode=WAL")
-        db.executescript(schema)
     owner_only(path)
     return path
