@@ -465,8 +465,19 @@ def report(ctx: click.Context, days: int, top: int, similarity: float | None, as
 
 
 @main.group()
-def editor() -> None:
-    """Accounts of the editors who may change the corpus on the editor pages (/editor)."""
+@click.option("--shop", metavar="NAME", help="The accounts of shop NAME's editors (they edit that shop only); "
+              "without it, the server's editors: team leads, who edit the default shop and every shop.")
+@click.pass_context
+def editor(ctx: click.Context, shop: str | None) -> None:
+    """Accounts of the editors who may change the corpus on the editor pages (/editor, /shops/NAME/editor)."""
+    from .authoring.accounts import EDITORS_FILE
+
+    settings = _settings(ctx)
+    if shop is not None:
+        from .shops.homes import shop_settings
+
+        settings = shop_settings(settings, shop)
+    ctx.obj["editors_file"] = settings.home / EDITORS_FILE
 
 
 @editor.command("add")
@@ -475,10 +486,10 @@ def editor() -> None:
                        help="Read from a hidden prompt when not given.")
 @click.pass_context
 def editor_add(ctx: click.Context, name: str, password: str) -> None:
-    """Add editor NAME, or set a new password (stored as a hash in <home>/editors.toml)."""
-    from .authoring.accounts import EDITORS_FILE, load_editors, set_editor_password
+    """Add editor NAME, or set a new password (stored as a hash in editors.toml)."""
+    from .authoring.accounts import load_editors, set_editor_password
 
-    path = _settings(ctx).home / EDITORS_FILE
+    path = ctx.obj["editors_file"]
     existed = name in load_editors(path)
     set_editor_password(path, name, password)
     click.echo(f"{'updated' if existed else 'added'} editor {name} in {path}")
@@ -489,9 +500,9 @@ def editor_add(ctx: click.Context, name: str, password: str) -> None:
 @click.pass_context
 def editor_remove(ctx: click.Context, name: str) -> None:
     """Remove editor NAME (their open sessions end with their next request)."""
-    from .authoring.accounts import EDITORS_FILE, remove_editor
+    from .authoring.accounts import remove_editor
 
-    path = _settings(ctx).home / EDITORS_FILE
+    path = ctx.obj["editors_file"]
     if not remove_editor(path, name):
         raise click.ClickException(f"no editor {name} in {path}")
     click.echo(f"removed editor {name} from {path}")
@@ -501,9 +512,9 @@ def editor_remove(ctx: click.Context, name: str) -> None:
 @click.pass_context
 def editor_list(ctx: click.Context) -> None:
     """The configured editors."""
-    from .authoring.accounts import EDITORS_FILE, load_editors
+    from .authoring.accounts import load_editors
 
-    path = _settings(ctx).home / EDITORS_FILE
+    path = ctx.obj["editors_file"]
     names = sorted(load_editors(path))
     for name in names:
         click.echo(name)

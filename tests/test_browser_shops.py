@@ -218,3 +218,51 @@ def test_the_widget_lists_the_shops_answers_for_the_one_chosen_and_remembers_it_
                            "!HuashuWidget.suggestions().some(s => /【[甲乙]店】/.test(s.text))")
     assert page.locator("huashu-widget .shop-select").input_value() == ""
     assert page.locator("huashu-widget .shop-note").is_visible()  # until the agent chooses a shop
+
+
+def test_a_team_lead_picks_a_shop_from_the_editor_menu_and_edits_its_replies(context, shops_server, artifacts):
+    """The editor's pages and editor.js at /shops/<shop>/editor: every call goes to the shop's routes, and the
+    shop's agents get the edit; the shop's own editor is kept to the shop."""
+    from suggest.authoring.accounts import set_editor_password
+
+    base_url, home = shops_server
+    set_editor_password(home / "editors.toml", "组长", "s3cret-pass")
+    set_editor_password(home / "shops" / "beta" / "editors.toml", "乙店小王", "s3cret-pass")
+    page = context.new_page()
+    page.goto(base_url + "/editor/")
+    page.fill('input[name="name"]', "组长")
+    page.fill('input[name="password"]', "s3cret-pass")
+    page.click('button[type="submit"]')
+    page.wait_for_selector("#reply-list .row")
+    page.click(".shop-menu > summary")
+    page.screenshot(path=str(artifacts / "editor-shop-menu.png"))
+    page.click(".shop-menu a:has-text('alpha')")
+    page.wait_for_url(base_url + "/shops/alpha/editor/")
+    page.wait_for_selector("#reply-list .row")
+    ids = page.eval_on_selector_all("#reply-list .row", "rows => rows.map(r => r.dataset.id)")
+    assert ids and all(i.startswith("a-") for i in ids)
+    assert page.inner_text(".shop-menu > summary").strip() == "店铺：alpha"
+
+    page.click('#reply-list .row[data-id="a-bargain-01"]')
+    page.wait_for_selector("#form-id:has-text('a-bargain-01')")
+    page.fill("#r-text", "【甲店】亲，小店利润很薄，这已经是活动价了哦（组长改）")
+    page.click("#save")
+    page.wait_for_selector("#toast:has-text('已保存')")
+    answer = json.loads(urllib.request.urlopen(urllib.request.Request(
+        base_url + "/api/v1/shops/alpha/suggest", data=json.dumps({"message": "能便宜点吗"}).encode(),
+        headers={"Content-Type": "application/json"})).read())
+    assert answer["suggestions"][0]["text"] == "【甲店】亲，小店利润很薄，这已经是活动价了哦（组长改）"
+    page.goto(base_url + "/shops/alpha/editor/history")
+    assert "组长" in page.inner_text(".change-meta")
+
+    # beta's own editor, logged in at beta, sees beta only and no menu of shops
+    other = context.browser.new_context(locale="zh-CN").new_page()
+    other.goto(base_url + "/shops/beta/editor/")
+    other.fill('input[name="name"]', "乙店小王")
+    other.fill('input[name="password"]', "s3cret-pass")
+    other.click('button[type="submit"]')
+    other.wait_for_selector("#reply-list .row")
+    assert other.inner_text(".shop-tag") == "店铺：beta" and other.locator(".shop-menu").count() == 0
+    other.goto(base_url + "/shops/alpha/editor/")
+    assert "/shops/alpha/editor/login" in other.url
+    other.context.close()

@@ -10,6 +10,7 @@ the web layer can refuse (a body that is not JSON, a missing key). JSON is answe
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Mapping
 
 from flask import Flask, Response, current_app, jsonify, request
@@ -52,6 +53,7 @@ _AREAS: dict[str, dict[int, str]] = {
 }
 _API_MESSAGES = _AREAS["/api/"]
 _PLAIN_JSON_PATHS = ("/healthz", "/readyz")
+_SHOP_EDITOR = re.compile(r"^/shops/[^/]+/editor/")
 
 
 def status_of(code: str) -> int:
@@ -89,6 +91,7 @@ def json_area(path: str) -> str | None:
     """The prefix of the JSON area `path` lies in, or None for pages."""
     if path in _PLAIN_JSON_PATHS:
         return "/api/"
+    path = _SHOP_EDITOR.sub("/editor/", path)  # a shop's editor: /shops/<shop>/editor/api/…
     return next((prefix for prefix in _AREAS if path.startswith(prefix)), None)
 
 

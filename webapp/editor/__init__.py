@@ -1,4 +1,5 @@
-"""The editors' side: pages under /editor for the people who own the reply corpus (login required).
+"""The editors' side: pages under /editor for the people who own the reply corpus (login required), and under
+/shops/<shop>/editor for each shop's.
 
 `init_editor(app)` sets the session secret (from <home>/var/secret_key, created once, mode 600), the session
 cookie flags, this package's config defaults, and registers the blueprint. Config keys (all optional; a
@@ -84,6 +85,7 @@ def init_editor(app: Flask) -> None:
             app.secret_key = secrets.token_bytes(32)
 
     from . import corpus_api, learning, login, pages, products, shop, transfer  # noqa: F401 - their routes join bp
-    from .blueprint import bp
+    from .blueprint import bp, mirror
 
     app.register_blueprint(bp)
+    mirror(app)  # each shop's editor under /shops/<shop>/editor

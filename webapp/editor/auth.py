@@ -2,6 +2,9 @@
 
 * Accounts: <home>/editors.toml (name -> werkzeug password hash), re-read when the file changes. Removing an
   editor or changing their password ends their sessions (the session keeps a fingerprint of the hash).
+  A shop's editors are in its own editors.toml (<home>/shops/<name>/editors.toml) and edit that shop only; the
+  server's editors are team leads, who edit the default shop and every shop. One session per browser: a login
+  at a shop's editor is valid there only (another shop does not know the account), a team lead's everywhere.
 * Sessions live on the server (suggest.authoring.logins, SQLite shared by the workers): Flask's signed cookie
   (HttpOnly, SameSite=Lax, Secure when EDITOR_SECURE_COOKIE is on; secret from <home>/var/secret_key) carries only
   a random session id and the CSRF token. Logging out ends the session on the server; a login lasts
@@ -23,10 +26,10 @@ import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import current_app, request, session
+from flask import current_app, g, request, session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from suggest.authoring.accounts import load_editors
+from suggest.authoring.accounts import EDITORS_FILE, load_editors
 from suggest.authoring.logins import LoginStore
 from suggest.storage.database import database_for
 
@@ -66,12 +69,40 @@ class Accounts:
         return hashlib.sha256(stored.encode("utf-8")).hexdigest()[:16] if stored else None
 
 
-def accounts() -> Accounts:
-    app = current_app
-    found = app.extensions.get("editor_accounts")
-    if found is None or found.path != Path(app.config["EDITORS_FILE"]):
-        found = app.extensions["editor_accounts"] = Accounts(app.config["EDITORS_FILE"])
+class ShopAccounts(Accounts):
+    """A shop's editors with the team leads': a lead's account wins over a shop's of the same name."""
+
+    def __init__(self, shop: Accounts, leads: Accounts) -> None:
+        self.path, self.shop, self.leads = shop.path, shop, leads
+
+    def editors(self) -> dict[str, str]:
+        return {**self.shop.editors(), **self.leads.editors()}
+
+
+def _file_accounts(path: Path) -> Accounts:
+    cache = current_app.extensions.setdefault("editor_accounts", {})
+    found = cache.get(path)
+    if found is None:
+        found = cache[path] = Accounts(path)
     return found
+
+
+def leads() -> Accounts:
+    """The server's editors (team leads)."""
+    return _file_accounts(Path(current_app.config["EDITORS_FILE"]))
+
+
+def accounts() -> Accounts:
+    """Who may edit the shop of this request: the server's editors, and for a shop its own editors too."""
+    from .blueprint import settings
+
+    if g.get("shop") is None:
+        return leads()
+    return ShopAccounts(_file_accounts(settings().home / EDITORS_FILE), leads())
+
+
+def is_lead(name: str | None) -> bool:
+    return bool(name) and name in leads().editors()
 
 
 def logins() -> LoginStore:

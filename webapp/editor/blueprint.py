@@ -1,6 +1,11 @@
 """The editor blueprint: pages (/editor/...) and their JSON endpoints (/editor/api/...), and what every view of it
 uses (the editing service, the page with its headers, the JSON body).
 
+The blueprint is registered twice: at /editor for the default shop, and at /shops/<shop>/editor for each shop
+(`mirror`; the shop goes to `g.shop` as for the API's shop routes). A view never names its shop: `service()`,
+`served()` and `settings()` answer for the shop of the request, and links are built relative to the blueprint
+(`url_for(".x")`, the shop filled in).
+
 Every route but the login page needs a logged-in editor; every state-changing request needs the CSRF token.
 Pages are rendered with autoescaping and filled in by webapp/static/editor.js with textContent only, so a
 reply containing markup is always shown as text. Refusals are answered by webapp/errors.py like the public API's
@@ -14,15 +19,19 @@ import logging
 import threading
 from pathlib import Path
 
-from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from suggest.authoring.editing import EditingService
 from suggest.authoring.wording import zh_problem
 from suggest.corpus import compliance
 from suggest.errors import CorpusError
+from suggest.settings import Settings
+from suggest.shops.homes import shop_names, shop_settings
+from suggest.shops.registry import Served
 from suggest.storage.database import database_for
 
+from ..contract.document import SHOP_PREFIX
 from ..errors import ApiError, api_error_response, error_response
 from . import auth
 
@@ -33,44 +42,94 @@ bp = Blueprint("editor", __name__, url_prefix="/editor", template_folder="templa
 # Like the agents' page, but forms may post to this site (login, logout).
 EDITOR_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
               "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-PUBLIC_ENDPOINTS = {"editor.login"}
+SHOP_EDITOR = "/shops/<shop>/editor"
+EDITOR_BLUEPRINTS = {bp.name, SHOP_PREFIX + bp.name}
+PUBLIC_VIEWS = {"login"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 _create_lock = threading.Lock()
 
 
 # ---- helpers -------------------------------------------------------------------------------------------------
 
+def mirror(app: Flask) -> None:
+    """The editor once more under SHOP_EDITOR, for every shop's editors (and team leads)."""
+    app.register_blueprint(bp, url_prefix=SHOP_EDITOR, name=SHOP_PREFIX + bp.name)
+
+
+def view_name() -> str:
+    """The view of this request without its blueprint ("login" for editor.login and shop_editor.login)."""
+    return (request.endpoint or "").rpartition(".")[2]
+
+
+def editor_base() -> str:
+    """This shop's editor root: /editor, or /shops/<shop>/editor."""
+    return url_for(".replies_page").rstrip("/")
+
+
 def is_api() -> bool:
-    return request.path.startswith("/editor/api/")
+    return request.path.startswith(editor_base() + "/api/")
+
+
+def settings() -> Settings:
+    """The settings of the shop this request edits (its home, its var/)."""
+    server = current_app.extensions["settings"]
+    shop = g.get("shop")
+    return server if shop is None else shop_settings(server, shop)
+
+
+def served() -> Served:
+    """The engine and stores of the shop this request edits (503 while the model loads, 404 for no such shop)."""
+    from ..views import served as served_now
+
+    return served_now()
 
 
 def service() -> EditingService:
-    """This app's editing service over the loaded engine (created on first use)."""
-    app = current_app._get_current_object()
-    engine = app.extensions.get("engine")
-    if engine is None:
-        raise ApiError("not_ready", "模型和索引还在加载，请稍候刷新")
-    found = app.extensions.get("editing")
+    """The editing service over the engine of the shop this request edits (created on first use; anew when that
+    engine was loaded again)."""
+    engine = served().engine
+    app = current_app
+    key = g.get("shop")
+    services = app.extensions.setdefault("shop_editing", {})
+    found = app.extensions.get("editing") if key is None else services.get(key)
     if found is not None and found.engine is engine:
         return found
     with _create_lock:
-        found = app.extensions.get("editing")
+        found = app.extensions.get("editing") if key is None else services.get(key)
         if found is None or found.engine is not engine:
             rules_path = app.config.get("EDITOR_COMPLIANCE_RULES")
             rules = compliance.load_rules(Path(rules_path)) if rules_path else None
-            settings = app.extensions["settings"]
-            found = EditingService(engine, database_for(settings, "history"),
+            home = settings()
+            found = EditingService(engine, database_for(home, "history"),
                                    duplicate_threshold=float(app.config["EDITOR_DUPLICATE_THRESHOLD"]),
-                                   rules=rules, lock_path=settings.data_dir / "editing.lock",
+                                   rules=rules, lock_path=home.data_dir / "editing.lock",
                                    verify_on_first_refresh=True)
-            app.extensions["editing"] = found
+            if key is None:
+                app.extensions["editing"] = found
+            else:
+                services[key] = found
     return found
+
+
+def shop_menu() -> list[dict]:
+    """For a team lead (an editor of the server's editors.toml): every shop's editor, the default shop first.
+    Empty for a shop's own editors, and on a server without shops."""
+    names = shop_names(current_app.extensions["settings"])
+    if not names or not auth.is_lead(g.get("editor")):
+        return []
+    return [{"name": None, "url": url_for("editor.replies_page")},
+            *({"name": name, "url": url_for(SHOP_PREFIX + "editor.replies_page", shop=name)} for name in names)]
 
 
 def page(template: str, status: int = 200, **context):
     context.setdefault("editor", g.get("editor"))
     context.setdefault("csrf", auth.csrf_token())
-    editing = current_app.extensions.get("editing")  # files on disk that do not load, shown on every page
+    context.setdefault("editor_base", editor_base())
+    context.setdefault("shop", g.get("shop"))
+    context.setdefault("shop_menu", shop_menu() if g.get("editor") else [])
+    shop = g.get("shop")  # files on disk that do not load, shown on every page
+    editing = (current_app.extensions.get("editing") if shop is None
+               else current_app.extensions.get("shop_editing", {}).get(shop))
     context.setdefault("disk_problems", [zh_problem(p) for p in editing.disk_problems] if editing else [])
     response = current_app.make_response((render_template(template, **context), status))
     response.headers["Content-Security-Policy"] = EDITOR_CSP
@@ -96,6 +155,8 @@ def _sync_corpus():
     app = current_app
     if not app.config.get("EDITOR_SYNC_CORPUS", True) or app.extensions.get("engine") is None:
         return None
+    if g.get("shop") is not None:  # a shop's engine is loaded again when its files change (ShopRegistry)
+        return None
     try:
         service().refresh_if_changed(wait=False)
     except Exception:  # never break the agents' requests over it
@@ -105,15 +166,17 @@ def _sync_corpus():
 
 @bp.before_request
 def _guard():
-    if request.endpoint == "editor.api_import_preview":  # before anything reads the body
+    if view_name() == "api_import_preview":  # before anything reads the body
         request.max_content_length = int(current_app.config["EDITOR_MAX_UPLOAD_BYTES"])
+    if g.get("shop") is not None:
+        settings()  # 404 for a shop there is not, before anything else
     g.editor = auth.current_editor()
-    if request.endpoint in PUBLIC_ENDPOINTS:
+    if view_name() in PUBLIC_VIEWS:
         return None
     if g.editor is None:
         if is_api() or request.method not in SAFE_METHODS:
             return error_response("unauthorized", "请先登录编辑台")
-        return redirect(url_for("editor.login", next=request.full_path if request.query_string else request.path))
+        return redirect(url_for(".login", next=request.full_path if request.query_string else request.path))
     if request.method not in SAFE_METHODS:
         if not auth.same_origin():
             return error_response("cross_origin", "拒绝来自其他网站的请求")

@@ -3,9 +3,9 @@ and the learned examples, which editors can remove. Routes of the editor bluepri
 
 from __future__ import annotations
 
-from flask import current_app, g, redirect, request, url_for
+from flask import g, redirect, request, url_for
 
-from .blueprint import bp, page, service
+from .blueprint import EDITOR_BLUEPRINTS, bp, page, served, service
 
 MODE_NAMES = {"off": "关闭", "review": "审核后学习", "auto": "自动学习（可疑的等审核）"}
 ACTION_NAMES = {"copied": "复制", "sent": "发送"}
@@ -14,7 +14,7 @@ DECISIONS = {"accept": ("learned", "learn"), "reject": ("rejected", "unlearn"), 
 
 
 def _learner():
-    return current_app.extensions["learning"]
+    return served().learning
 
 
 def _grouped(candidates, situations) -> list[dict]:
@@ -32,7 +32,7 @@ def _grouped(candidates, situations) -> list[dict]:
 @bp.app_context_processor
 def _waiting_count() -> dict:
     """The navigation says how many candidates wait (editor pages only)."""
-    if not request.blueprint == "editor" or g.get("editor") is None:
+    if request.blueprint not in EDITOR_BLUEPRINTS or g.get("editor") is None:
         return {}
     try:
         return {"learning_waiting": _learner().store.count("pending")}
@@ -56,7 +56,7 @@ def learning_decide():
     decision = request.form.get("decision", "")
     ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
     if decision not in DECISIONS or not ids:
-        return redirect(url_for("editor.learning_page", done=0))
+        return redirect(url_for(".learning_page", done=0))
     status, action = DECISIONS[decision]
     learner = _learner()
     chosen = {c.id: c for c in learner.store.candidates("learned" if decision == "remove" else "pending")}
@@ -67,7 +67,5 @@ def learning_decide():
                    + "；".join(m[:20] for m in messages[:5]) + ("…" if len(messages) > 5 else ""))
         service().history.record(g.editor, action, ",".join(sorted({chosen[i].situation for i in ids if i in chosen})),
                                  summary, {"replies": {}, "situations": {}}, {"replies": {}, "situations": {}})
-        engine = current_app.extensions.get("engine")
-        if engine is not None:
-            learner.refresh(engine, force=True)
-    return redirect(url_for("editor.learning_page", done=count, verb=decision))
+        learner.refresh(served().engine, force=True)
+    return redirect(url_for(".learning_page", done=count, verb=decision))

@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import current_app, g, redirect, request, url_for
 
 from . import auth
-from .blueprint import bp, page
+from .blueprint import bp, editor_base, page
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/editor") and not target.startswith("//") and "\\" not in target:
+    if target and target.startswith(editor_base() + "/") and "\\" not in target:
         return target
-    return url_for("editor.replies_page")
+    return url_for(".replies_page")
 
 
 ADDRESS_FACTOR = 4  # failed logins allowed from one address, in multiples of the per-account limit
@@ -32,7 +32,9 @@ def login():
     limit = int(current_app.config["EDITOR_LOGIN_ATTEMPTS"])
     # Per account from this address, and (more loosely) per address: an attack from one place slows that place,
     # while the account's owner logs in from anywhere else.
-    limits = {f"account:{name}|{request.remote_addr}": limit, f"addr:{request.remote_addr}": limit * ADDRESS_FACTOR}
+    shop = g.get("shop") or ""
+    limits = {f"account:{shop}/{name}|{request.remote_addr}": limit,
+              f"addr:{request.remote_addr}": limit * ADDRESS_FACTOR}
     wait = auth.logins().attempt(limits, auth.LOCKOUT_SECONDS)
     if wait:
         return page("editor_login.html", status=429, configured=configured, next_url=next_url, name=name,
@@ -48,4 +50,4 @@ def login():
 @bp.post("/logout")
 def logout():
     auth.log_out()
-    return redirect(url_for("editor.login"))
+    return redirect(url_for(".login"))

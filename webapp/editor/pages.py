@@ -12,7 +12,7 @@ from suggest.corpus.files import MAX_EXAMPLE_CHARS, MAX_REPLY_CHARS
 from suggest.corpus.profile import KNOWN_PLACEHOLDERS
 from suggest.records import STAGE_NAMES, STAGES
 
-from .blueprint import bp, page, service
+from .blueprint import bp, page, served, service
 
 
 def _when(iso: str) -> str:
@@ -132,7 +132,7 @@ def analytics_page():
     days = request.args.get("days", default=30, type=int)
     if days not in (7, 30, 90, 0):
         days = 30
-    store = current_app.extensions["feedback"]
+    store = served().feedback
     report = build_report(svc.corpus, store, svc.engine.embedder, svc.engine, days=days or None, top=10,
                           similarity=float(current_app.config["EDITOR_GROUP_SIMILARITY"]))
     return page("editor_analytics.html", active="analytics", report=report, days=days, stage_names=STAGE_NAMES)

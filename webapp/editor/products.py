@@ -20,7 +20,7 @@ from suggest.authoring.product_sheet import ImportPreview, product_form
 from suggest.authoring.refusals import Conflict, Invalid, Missing
 
 from ..errors import status_of
-from .blueprint import bp, page, service, size_label, too_large
+from .blueprint import bp, page, service, size_label, too_large, view_name
 from .transfer import imports_dir
 
 PAGE_SIZE = 50  # products per page: each carries its whole form
@@ -28,7 +28,7 @@ NEW_ATTRIBUTE_ROWS = 3  # empty attribute rows offered under a product's own
 PREVIEW_ROWS = 200  # products listed per kind in an import preview (the counts are always whole)
 IMPORT_SUFFIXES = (".xlsx", ".csv")
 EXPORTS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "csv": "text/csv"}
-UPLOAD_ENDPOINTS = {"editor.products_import"}
+UPLOAD_VIEWS = {"products_import"}  # in either registration of the blueprint (editor., shop_editor.)
 
 
 @bp.url_value_preprocessor
@@ -36,13 +36,13 @@ def _upload_limit(endpoint: str | None, values: dict | None) -> None:
     """An upload may be larger than the app's request limit (64 KB by default). Flask runs URL value
     preprocessors before any before_request function, so the limit is raised before the blueprint's guard
     reads the form for its CSRF token."""
-    if endpoint in UPLOAD_ENDPOINTS:
+    if (endpoint or "").rpartition(".")[2] in UPLOAD_VIEWS:
         request.max_content_length = int(current_app.config["EDITOR_MAX_UPLOAD_BYTES"])
 
 
 @bp.errorhandler(413)
 def _too_large(exc: HTTPException):
-    if request.endpoint not in UPLOAD_ENDPOINTS:
+    if view_name() not in UPLOAD_VIEWS:
         return too_large(exc)
     return _render(status=413, errors=[{"field": "file", "message": f"文件太大：最大 {_max_upload()}"}],
                    refused="没有导入")
@@ -129,10 +129,10 @@ def products_save():
         message = {"field": "", "message": exc.message + "。下面是你填写的内容，刷新页面会看到最新内容。"}
         return _render(409, [message], {"key": key, "form": posted})
     if change is None:
-        return redirect(url_for("editor.products_page", same=1))
+        return redirect(url_for(".products_page", same=1))
     done = "saved" if key else "added"
     pid = posted["id"].strip()
-    return redirect(url_for("editor.products_page", q=pid, **{done: pid}) + f"#product-{pid}")
+    return redirect(url_for(".products_page", q=pid, **{done: pid}) + f"#product-{pid}")
 
 
 @bp.post("/products/delete")
@@ -144,7 +144,7 @@ def products_delete():
         service().products.delete(pid, g.editor, request.form.get("version"))
     except (Conflict, Missing) as exc:
         return _render(status_of(exc.code), [{"field": "", "message": exc.message}], refused="没有删除")
-    return redirect(url_for("editor.products_page", deleted=pid))
+    return redirect(url_for(".products_page", deleted=pid))
 
 
 # ---- import and export ------------------------------------------------------------------------------------------
@@ -200,7 +200,7 @@ def products_import_commit():
         return _render(status_of(exc.code), problems, refused="没有导入")
     path.unlink(missing_ok=True)
     meta_path.unlink(missing_ok=True)
-    return redirect(url_for("editor.products_page", imported=change.id))
+    return redirect(url_for(".products_page", imported=change.id))
 
 
 @bp.get("/products/export/<kind>")

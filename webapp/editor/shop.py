@@ -58,4 +58,4 @@ def shop_save():
     except Conflict as exc:
         message = {"field": "", "message": exc.message + "。下面是你填写的内容，刷新页面会看到最新内容。"}
         return _render({**posted, "version": request.form.get("version")}, 409, [message])
-    return redirect(url_for("editor.shop_page", saved=1))
+    return redirect(url_for(".shop_page", saved=1))

@@ -18,7 +18,7 @@ from suggest.authoring.wording import zh_problem
 from suggest.corpus.profile import PER_CONVERSATION
 
 from ..errors import ApiError
-from .blueprint import body, bp, page, service
+from .blueprint import body, bp, page, service, settings
 
 IMPORT_SUFFIXES = (".jsonl", ".csv", ".xlsx")
 EXPORTS = {
@@ -81,7 +81,7 @@ def export(kind: str):
 def imports_dir() -> Path:
     """Where uploads wait for their commit (the products' import keeps its own there too); what a day old is
     left of an abandoned preview is cleared on the way."""
-    folder = current_app.extensions["settings"].data_dir / "imports"
+    folder = settings().data_dir / "imports"
     folder.mkdir(parents=True, exist_ok=True)
     cutoff = time.time() - 24 * 3600
     for old in folder.iterdir():

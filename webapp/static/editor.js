@@ -9,6 +9,8 @@
 
   const CSRF = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
   const PAGE = document.body.dataset.page || "";
+  // The editor's root: /editor for the default shop, /shops/<name>/editor for a shop (said by the page).
+  const BASE = document.body.dataset.editorBase || "/editor";
   const STAGE_NAMES = stageNames();
   const PLACEHOLDER = /\{([^{}\s]{1,16})\}/g;
   const NEW_SITUATION = "__new__";
@@ -79,7 +81,7 @@
     const data = await response.json().catch(() => ({}));
     if (response.status === 401) {
       const next = location.pathname + location.search;
-      location.href = "/editor/login?next=" + encodeURIComponent(next);
+      location.href = BASE + "/login?next=" + encodeURIComponent(next);
     }
     return {ok: response.ok, status: response.status, data};
   }
@@ -151,7 +153,7 @@
     }
 
     async function loadMeta() {
-      const result = await api("GET", "/editor/api/meta");
+      const result = await api("GET", BASE + "/api/meta");
       if (!result.ok) { toast(errorText(result), "warn"); return; }
       state.meta = result.data;
       fillSituationSelect(f.situation, true, false);
@@ -177,7 +179,7 @@
     }
 
     async function loadList() {
-      const result = await api("GET", "/editor/api/replies?" + filterQuery().toString());
+      const result = await api("GET", BASE + "/api/replies?" + filterQuery().toString());
       if (!result.ok) { toast(errorText(result), "warn"); return; }
       state.replies = result.data.replies;
       $("count").textContent = result.data.count === result.data.total ? String(result.data.total)
@@ -264,13 +266,13 @@
       buttons.del.hidden = !current;
       buttons.cancel.textContent = current ? "新建" : "清空";
       buttons.history.hidden = !current;
-      if (current) buttons.history.href = "/editor/history?target=" + encodeURIComponent(current.id);
+      if (current) buttons.history.href = BASE + "/history?target=" + encodeURIComponent(current.id);
       buttons.anyway.hidden = true;
       markCurrent();
     }
 
     async function openReply(id, scroll) {
-      const result = await api("GET", "/editor/api/replies/" + encodeURIComponent(id));
+      const result = await api("GET", BASE + "/api/replies/" + encodeURIComponent(id));
       if (!result.ok) { toast(errorText(result), "warn"); return; }
       state.current = result.data.reply;
       state.tried = false;
@@ -411,7 +413,7 @@
           } else if (w.kind === "duplicate") {
             li.appendChild(document.createTextNode(`与 `));
             const link = el("a", "", w.id);
-            link.href = "/editor/?id=" + encodeURIComponent(w.id);
+            link.href = BASE + "/?id=" + encodeURIComponent(w.id);
             link.addEventListener("click", (event) => { event.preventDefault(); openReply(w.id, true); });
             li.appendChild(link);
             li.appendChild(document.createTextNode(` 几乎相同（相似度 ${Number(w.similarity).toFixed(2)}）：`));
@@ -438,7 +440,7 @@
     async function runCheck() {
       if (!hasContent()) { if (!state.tried) clearNode(checks); return; }
       const seq = ++state.checkSeq;
-      const result = await api("POST", "/editor/api/check",
+      const result = await api("POST", BASE + "/api/check",
         {reply: draft(), reply_id: state.current ? state.current.id : null, new_situation: newSituation()});
       if (seq !== state.checkSeq || !result.ok) return;
       renderChecks(result.data);
@@ -457,9 +459,9 @@
       let result;
       if (state.current) {
         body.version = state.current.version;
-        result = await api("PUT", "/editor/api/replies/" + encodeURIComponent(state.current.id), body);
+        result = await api("PUT", BASE + "/api/replies/" + encodeURIComponent(state.current.id), body);
       } else {
-        result = await api("POST", "/editor/api/replies", body);
+        result = await api("POST", BASE + "/api/replies", body);
       }
       state.saving = false;
       buttons.save.classList.remove("busy");
@@ -555,7 +557,7 @@
 
     async function setRetired(retired) {
       if (!state.current) return;
-      const result = await api("POST", `/editor/api/replies/${encodeURIComponent(state.current.id)}/retire`,
+      const result = await api("POST", `${BASE}/api/replies/${encodeURIComponent(state.current.id)}/retire`,
         {version: state.current.version, retired});
       if (result.status === 409) { renderConflict(result.data, {reply: draft()}); return; }
       if (!result.ok) { toast(errorText(result), "warn"); return; }
@@ -567,7 +569,7 @@
     async function remove() {
       if (!state.current) return;
       if (!window.confirm(`删除话术 ${state.current.id}？\n删除后客服不再看到它；可以在“历史”里撤销。只想暂时不用的话，请选择“停用”。`)) return;
-      const result = await api("DELETE", `/editor/api/replies/${encodeURIComponent(state.current.id)}?version=${encodeURIComponent(state.current.version)}`);
+      const result = await api("DELETE", `${BASE}/api/replies/${encodeURIComponent(state.current.id)}?version=${encodeURIComponent(state.current.version)}`);
       if (result.status === 409) { renderConflict(result.data, {reply: draft()}); return; }
       if (!result.ok) { toast(errorText(result), "warn"); return; }
       toast("已删除（可在历史中撤销）");
@@ -628,7 +630,7 @@
       const body = {message, reply_id: state.current ? state.current.id : null};
       if (hasContent()) body.draft = draft();
       tryBox.setAttribute("aria-busy", "true");
-      const result = await api("POST", "/editor/api/try", body);
+      const result = await api("POST", BASE + "/api/try", body);
       if (seq !== state.trySeq) return;
       tryBox.removeAttribute("aria-busy");
       if (!result.ok) { clearNode(tryBox); tryBox.appendChild(el("p", "alert alert-block", errorText(result))); return; }
@@ -700,7 +702,7 @@
     const state = {situations: [], current: null};
 
     async function load() {
-      const result = await api("GET", "/editor/api/situations");
+      const result = await api("GET", BASE + "/api/situations");
       if (!result.ok) { toast(errorText(result), "warn"); return; }
       state.situations = result.data.situations;
       $("count").textContent = String(state.situations.length);
@@ -739,7 +741,7 @@
       $("s-delete").title = item && item.replies ? "场景下还有话术，不能删除" : "";
       const replies = $("s-replies");
       replies.hidden = !item;
-      if (item) replies.href = "/editor/?situation=" + encodeURIComponent(item.id);
+      if (item) replies.href = BASE + "/?situation=" + encodeURIComponent(item.id);
       clearNode(checksBox);
       conflictBox.hidden = true;
       for (const row of list.querySelectorAll(".row")) row.removeAttribute("aria-current");
@@ -784,10 +786,10 @@
       let result;
       if (state.current) {
         body.version = state.current.version;
-        result = await api("PUT", "/editor/api/situations/" + encodeURIComponent(state.current.id), body);
+        result = await api("PUT", BASE + "/api/situations/" + encodeURIComponent(state.current.id), body);
       } else {
         body.situation.id = s.id.value.trim();
-        result = await api("POST", "/editor/api/situations", body);
+        result = await api("POST", BASE + "/api/situations", body);
       }
       if (result.ok) {
         toast("已保存");
@@ -802,7 +804,7 @@
     async function remove() {
       if (!state.current) return;
       if (!window.confirm(`删除场景“${state.current.name}”？可以在“历史”里撤销。`)) return;
-      const result = await api("DELETE", `/editor/api/situations/${encodeURIComponent(state.current.id)}?version=${encodeURIComponent(state.current.version)}`);
+      const result = await api("DELETE", `${BASE}/api/situations/${encodeURIComponent(state.current.id)}?version=${encodeURIComponent(state.current.version)}`);
       if (result.status === 409) { showConflict(result.data); return; }
       if (!result.ok) { if (result.data && result.data.problems) showProblems(result.data); else toast(errorText(result), "warn"); return; }
       toast("已删除（可在历史中撤销）");
@@ -824,11 +826,11 @@
         const id = button.dataset.change;
         if (!window.confirm(`撤销第 ${id} 号修改？会新增一条记录，把相关内容恢复到那次修改之前。`)) return;
         button.disabled = true;
-        let result = await api("POST", `/editor/api/history/${id}/revert`, {});
+        let result = await api("POST", `${BASE}/api/history/${id}/revert`, {});
         if (result.status === 409) {
           const drifted = (result.data.drifted || []).map((d) => d.id).join("、");
           if (window.confirm(`${drifted} 在这次修改之后又被改过。仍然撤销会覆盖那些后来的修改，确定吗？`)) {
-            result = await api("POST", `/editor/api/history/${id}/revert`, {force: true});
+            result = await api("POST", `${BASE}/api/history/${id}/revert`, {force: true});
           } else { button.disabled = false; return; }
         }
         if (!result.ok) {
@@ -865,7 +867,7 @@
       data.append("file", file.files[0]);
       const button = $("import-preview");
       button.classList.add("busy");
-      const result = await api("POST", "/editor/api/import/preview", data, true);
+      const result = await api("POST", BASE + "/api/import/preview", data, true);
       button.classList.remove("busy");
       if (!result.ok) { toast(errorText(result), "warn"); return; }
       state.token = result.data.token;
@@ -1072,7 +1074,7 @@
       state.busy = true;
       commit.disabled = true;
       previewBox.classList.add("busy");
-      const result = await api("POST", "/editor/api/import/regroup", {token: state.token, overrides: state.overrides});
+      const result = await api("POST", BASE + "/api/import/regroup", {token: state.token, overrides: state.overrides});
       previewBox.classList.remove("busy");
       state.busy = false;
       if (!result.ok) { toast(errorText(result), "warn"); return; }
@@ -1085,7 +1087,7 @@
       commit.disabled = true;
       const body = {token: state.token};
       if (state.kind === "qianniu") body.overrides = state.overrides;
-      const result = await api("POST", "/editor/api/import/commit", body);
+      const result = await api("POST", BASE + "/api/import/commit", body);
       if (!result.ok) {
         toast(errorText(result), "warn");
         $("commit-note").textContent = errorText(result);

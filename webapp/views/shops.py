@@ -29,6 +29,12 @@ def mirror(app: Flask) -> None:
         if values and endpoint and endpoint.startswith(SHOP_PREFIX):
             g.shop = values.pop("shop")
 
+    @app.url_defaults
+    def _same_shop(endpoint: str, values: dict) -> None:
+        """Links from a shop's route to another of its routes (the editor's url_for(".x")) keep the shop."""
+        if endpoint.startswith(SHOP_PREFIX) and "shop" not in values and g.get("shop") is not None:
+            values["shop"] = g.shop
+
 
 @bp.get("")
 def list_shops():
