@@ -60,8 +60,10 @@ def _sqlite_engine(path: Path) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
-        exclusive = connection.get_execution_options().get("exclusive")
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if exclusive else "BEGIN")
+        # A writer takes the write lock at BEGIN: one that read first and upgraded later could meet another
+        # doing the same, and SQLite answers that deadlock with "database is locked" at once, never waiting.
+        writing = connection.get_execution_options().get("writing")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
     return engine
 
@@ -117,10 +119,10 @@ class Database:
     @contextmanager
     def write(self, exclusive: str | None = None) -> Iterator[Connection]:
         """One transaction, committed at the end of the block. `exclusive`: a name; transactions giving the same
-        name run one at a time across every process and server (SQLite: BEGIN IMMEDIATE, the whole file;
-        PostgreSQL: a transaction-level advisory lock on the schema and name)."""
+        name run one at a time across every process and server (SQLite: every write transaction does, holding
+        the file's write lock from its start; PostgreSQL: a transaction-level advisory lock on schema and name)."""
         with self.engine.connect() as connection:
-            connection = self._options(connection, exclusive=bool(exclusive))
+            connection = self._options(connection, writing=True)
             with connection.begin():
                 if exclusive and self.dialect == "postgresql":
                     connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
@@ -143,7 +145,7 @@ class Database:
                     # one creator at a time: two servers starting together would race on CREATE SCHEMA
                     connection.execute(text("SELECT pg_advisory_xact_lock(hashtext('huashu-create-schema'))"))
                     connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
-            connection = self._options(connection)
+            connection = self._options(connection, writing=True)
             with connection.begin():
                 if self.dialect == "postgresql":
                     connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
