@@ -522,6 +522,35 @@ def editor_list(ctx: click.Context) -> None:
         click.echo(f"no editors yet: add one with `suggest editor add NAME` (writes {path})")
 
 
+@main.group()
+def storage() -> None:
+    """The run-time state: feedback, learned examples, the edit history, editors' sessions (setting storage)."""
+
+
+@storage.command("migrate")
+@click.argument("url")
+@click.pass_context
+def storage_migrate(ctx: click.Context, url: str) -> None:
+    """Copy this home's SQLite state (var/*.sqlite3), and every shop's, into the PostgreSQL at URL; then set
+    storage = URL for the servers. Refused, copying nothing of a store, where the target already holds rows."""
+    from .authoring import history, logins
+    from .shops.homes import shop_names, shop_settings
+    from .storage.migrate import migrate
+    from .usage import feedback, learning
+
+    stores = {"feedback": feedback.METADATA, "learning": learning.METADATA, "history": history.METADATA,
+              "logins": logins.METADATA}
+    server = _settings(ctx)
+    homes = [("default shop", server)] + [(name, shop_settings(server, name)) for name in shop_names(server)]
+    for label, settings in homes:
+        moved = migrate(settings, url, stores)
+        for item in moved:
+            rows = ", ".join(f"{table} {count}" for table, count in item.rows.items())
+            click.echo(f"{label}: {item.store} -> schema {item.schema}: {rows or 'no tables'}")
+        if not moved:
+            click.echo(f"{label}: nothing to copy (no SQLite files in {settings.data_dir})")
+
+
 @main.command("settings")
 @click.pass_context
 def show_settings(ctx: click.Context) -> None:

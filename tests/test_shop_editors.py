@@ -49,9 +49,11 @@ def test_a_shops_editor_edits_that_shop_and_nothing_else(server, fresh_engine):
     reply = amy.client.get("/shops/alpha/editor/api/replies/a-bargain-01").get_json()["reply"]
     draft = {key: reply[key] for key in ("situation", "text", "examples", "tags")}
     draft["text"] = "【甲店】亲，这是甲店改过的议价话术哦~"
+    serving = server.extensions["shops"].engine("alpha")
     saved = amy.call("PUT", "/shops/alpha/editor/api/replies/a-bargain-01",
                      json={"reply": draft, "version": reply["version"], "confirm": True})
     assert saved.status_code == 200, saved.get_json()
+    assert server.extensions["shops"].engine("alpha") is serving  # updated in place, not loaded again
     answer = server.test_client().post("/api/v1/shops/alpha/suggest", json={"message": "能便宜点吗"}).get_json()
     assert answer["suggestions"][0]["text"] == "【甲店】亲，这是甲店改过的议价话术哦~"
     history = amy.client.get("/shops/alpha/editor/api/history").get_json()
@@ -112,3 +114,23 @@ def test_shop_editor_routes_refuse_strangers_and_unknown_shops(server):
     assert checked > 30  # every route of the editor, mirrored
     assert stranger.get("/shops/gamma/editor/").status_code == 404
     assert stranger.get("/shops/alpha/editor/api/nothing").get_json()["error"]["code"] == "not_found"
+
+
+def test_a_shops_editors_are_added_from_the_command_line(server, home):
+    from click.testing import CliRunner
+
+    from suggest.authoring.accounts import load_editors
+    from suggest.cli import main
+
+    added = CliRunner().invoke(main, ["--home", str(home), "editor", "--shop", "beta", "add", "bea",
+                                      "--password", PASSWORD])
+    assert added.exit_code == 0, added.output
+    assert "bea" in load_editors(home / "shops" / "beta" / "editors.toml")
+    assert "bea" not in load_editors(home / "editors.toml")
+    listed = CliRunner().invoke(main, ["--home", str(home), "editor", "--shop", "beta", "list"])
+    assert listed.output.split() == ["bea"]
+    bea = Login(server, "/shops/beta/editor", "bea")  # the running server knows her at once
+    assert bea.response.status_code == 302 and bea.client.get("/shops/alpha/editor/").status_code == 302
+    unknown = CliRunner().invoke(main, ["--home", str(home), "editor", "--shop", "gamma", "add", "x",
+                                        "--password", PASSWORD])
+    assert unknown.exit_code != 0 and "gamma" in unknown.output

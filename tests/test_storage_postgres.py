@@ -151,3 +151,34 @@ def test_a_shop_keeps_its_rows_in_its_own_schema_and_a_removed_shop_leaves_none(
     remove_shop(server, "alpha")
     again = add_shop(server, "alpha", engine.corpus)  # another shop under the same name starts empty
     assert FeedbackStore(database_for(again, "feedback")).recent() == []
+
+
+def test_a_homes_sqlite_state_moves_into_postgresql_with_nothing_lost(postgres_url, tmp_path):
+    from click.testing import CliRunner
+
+    from suggest.cli import main
+
+    (tmp_path / "suggest.toml").write_text('storage_schema = "t_moved"\n', encoding="utf-8")
+    settings = load_settings(tmp_path, env={})
+    feedback = FeedbackStore(database_for(settings, "feedback"))
+    feedback.add("能便宜点吗", "bargain-01", "copied", "bargain")
+    feedback.add("包邮吗", "shipping-01", "dismissed", "shipping")
+    learning = LearningStore(database_for(settings, "learning"))
+    learning.propose("颜色太艳了", "return_exchange", "return_exchange-01", "sent", "learned", None)
+    history = History(database_for(settings, "history"))
+    first = history.record("alice", "update_reply", "bargain-01", "改了", {"replies": {}, "situations": {}},
+                           {"replies": {"bargain-01": {"text": "新"}}, "situations": {}})
+    history.record("alice", "revert", "bargain-01", "撤销", {}, {}, reverts=first.id)
+
+    moved = CliRunner().invoke(main, ["--home", str(tmp_path), "storage", "migrate", postgres_url])
+    assert moved.exit_code == 0, moved.output
+    assert "feedback -> schema t_moved: events 0, feedback 2, vectors 0" in moved.output
+    shared = settings.replace(storage=postgres_url)
+    assert FeedbackStore(database_for(shared, "feedback")).recent() == feedback.recent()
+    assert LearningStore(database_for(shared, "learning")).learned(10) == [("return_exchange", "颜色太艳了")]
+    kept = History(database_for(shared, "history"))
+    assert [(c.id, c.reverts) for c in kept.list()] == [(c.id, c.reverts) for c in history.list()]
+    assert FeedbackStore(database_for(shared, "feedback")).add("还有吗", "x-01", "copied").id == 3  # ids go on
+
+    again = CliRunner().invoke(main, ["--home", str(tmp_path), "storage", "migrate", postgres_url])
+    assert again.exit_code != 0 and "already hold rows" in again.output

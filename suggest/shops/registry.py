@@ -80,6 +80,16 @@ class ShopRegistry:
                     self._served.popitem(last=False)
             return served
 
+    def keep(self, name: str, engine: Suggester) -> None:
+        """Shop `name`'s files were just written through `engine` (an editor's save, which updates the engine it
+        writes through): take the shop's identity anew, so this worker goes on serving that engine instead of
+        loading the shop again. Other workers see the files change and load it anew."""
+        identity = shop_identity(shop_settings(self.settings, name))
+        with self._lock:
+            cached = self._served.get(name)
+            if cached is not None and cached[1].engine is engine:
+                self._served[name] = (identity, cached[1])
+
     def loaded(self) -> list[str]:
         with self._lock:
             return list(self._served)

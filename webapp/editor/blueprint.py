@@ -164,6 +164,19 @@ def _sync_corpus():
     return None
 
 
+@bp.after_request
+def _keep_shop_engine(response):
+    """A shop's save changed the files and, through the service, the engine serving them: keep serving that engine
+    (the registry would otherwise load the shop again for its next request)."""
+    shop = g.get("shop")
+    if shop is not None and request.method not in SAFE_METHODS and response.status_code < 400:
+        editing = current_app.extensions.get("shop_editing", {}).get(shop)
+        registry = current_app.extensions.get("shops")
+        if editing is not None and registry is not None:
+            registry.keep(shop, editing.engine)
+    return response
+
+
 @bp.before_request
 def _guard():
     if view_name() == "api_import_preview":  # before anything reads the body
