@@ -85,6 +85,10 @@ def test_a_storage_setting_that_is_not_postgresql_is_refused_naming_it(tmp_path)
     with pytest.raises(ConfigError) as refused:
         database_for(settings, "feedback")
     assert refused.value.field == "storage" and "PostgreSQL" in refused.value.message
+    long_schema = settings.replace(storage="postgresql://db/huashu", storage_schema="team_" + "x" * 60)
+    with pytest.raises(ConfigError) as refused:
+        database_for(long_schema, "feedback")
+    assert refused.value.field == "storage_schema"
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ forked after the pool was (gunicorn's workers).
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,6 +32,7 @@ from ..settings import Settings
 from .files import prepare_file
 
 SCHEMES = ("sqlite", "postgresql")
+SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,62}")
 _pools: dict[tuple[str, int], Engine] = {}  # (URL, pid) -> the process's pool for that PostgreSQL server
 _pools_lock = threading.Lock()
 
@@ -161,11 +163,20 @@ class Database:
         return f"Database({where}{', schema ' + self.schema if self.schema else ''})"
 
 
+def check_schema(schema: str) -> str:
+    """A schema name PostgreSQL keeps whole (it cuts names past 63 bytes: two shops could meet in one)."""
+    if schema and not SCHEMA_NAME.fullmatch(schema):
+        raise ConfigError(f"setting 'storage_schema' must be 1-63 letters, digits, '_' or '-', starting with a "
+                          f"letter or '_', shop schemas (<storage_schema>_shop_<name>) included; got {schema!r}",
+                          field="storage_schema")
+    return schema
+
+
 def database_for(settings: Settings, store: str) -> Database:
     """Where `store` (feedback, learning, history, logins) keeps its tables for the home of `settings`: a file
     in its var/, or the shared PostgreSQL in the home's schema."""
     if settings.storage:
-        return Database(check_url(settings.storage), schema=settings.storage_schema)
+        return Database(check_url(settings.storage), schema=check_schema(settings.storage_schema))
     return Database.sqlite(settings.data_dir / f"{store}.sqlite3")
 
 

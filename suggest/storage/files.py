@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+import time
 from contextlib import closing
 from pathlib import Path
 
@@ -42,7 +43,23 @@ def prepare_file(path: Path) -> Path:
     except FileExistsError:
         pass
     owner_only(path)
-    with closing(sqlite3.connect(path, timeout=30.0)) as db, db:
-        db.execute("PRAGMA journal_mode=WAL")
+    _write_ahead_log(path)
     owner_only(path)
     return path
+
+
+def _write_ahead_log(path: Path, timeout_s: float = 30.0) -> None:
+    """The file in WAL mode (kept by the file once set). Switching needs the file to itself, and SQLite refuses
+    at once, not after its busy timeout, while another worker opening the same new file holds it: try again."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with closing(sqlite3.connect(path, timeout=timeout_s)) as db:
+                if db.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                    return
+                db.execute("PRAGMA journal_mode=WAL")
+                return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
