@@ -532,3 +532,11 @@ def test_a_broken_situation_file_is_shown_on_every_page_until_fixed(alice, live)
     assert live.corpus.replies["bargain-01"]  # still served from the last good load
     path.write_text(good, encoding="utf-8")
     assert "话术文件有误" not in alice.get("/editor/history").get_data(as_text=True)
+
+
+def test_while_the_model_loads_the_editor_says_so_in_chinese(home):
+    set_editor_password(home / "editors.toml", "alice", PASSWORD)
+    app = create_app(load_settings(home, env={}), test_config={"LOAD_ENGINE": "never"})
+    alice = Editor(app, "alice")
+    waiting = alice.get("/editor/api/replies")
+    assert waiting.status_code == 503 and waiting.get_json()["error"]["message"] == "模型和索引还在加载，请稍候刷新"

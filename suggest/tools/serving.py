@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -78,10 +79,25 @@ class RunningServer:
     group: int  # its process group: `server_processes(group)`
 
 
+def every_worker_ready(url: str, workers: int, timeout_s: float) -> None:
+    """/readyz answers 200 from the first worker ready while others may still load the model (and answer 503 to
+    what they are sent meanwhile): asked on new connections until `workers` distinct workers said ready."""
+    ready: set[int] = set()
+    deadline = time.monotonic() + max(timeout_s, 10.0)
+    while len(ready) < workers:
+        try:
+            with urllib.request.urlopen(f"{url}/readyz", timeout=10) as response:
+                ready.add(json.loads(response.read())["worker"])
+        except OSError:  # 503 from a worker still loading
+            time.sleep(0.2)
+        if time.monotonic() > deadline:
+            raise SuggestError(f"only {len(ready)} of {workers} workers were ready within {timeout_s:.0f} s")
+
+
 @contextlib.contextmanager
 def running_server(settings: Settings, timeout_s: float = 120.0,
                    env: dict[str, str] | None = None) -> Iterator[RunningServer]:
-    """`suggest serve` (gunicorn) on a free loopback port; yields it once /readyz answers 200. `env`: settings
+    """`suggest serve` (gunicorn) on a free loopback port; yields it once every worker is ready. `env`: settings
     (SUGGEST_*) of this server beside the caller's environment."""
     port = free_port()
     command = [sys.executable, "-m", "suggest.cli", "--home", str(settings.home), "serve",
@@ -105,6 +121,7 @@ def running_server(settings: Settings, timeout_s: float = 120.0,
             if time.monotonic() > deadline:
                 raise SuggestError(f"`suggest serve` was not ready within {timeout_s:.0f} s")
             time.sleep(0.3)
+        every_worker_ready(base_url, settings.workers, deadline - time.monotonic())
         yield RunningServer(base_url, process.pid)
     finally:
         with contextlib.suppress(ProcessLookupError):

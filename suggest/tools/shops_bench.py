@@ -161,21 +161,6 @@ def _ask(url: str, message: str) -> float:
     return time.perf_counter() - started
 
 
-def _all_workers_ready(url: str, workers: int, timeout_s: float = 300) -> None:
-    """/readyz answers 200 from the first worker ready; the others may still be loading the model. Asked until
-    many answers in a row are 200, so that no measured request meets a worker still loading."""
-    deadline, in_a_row = time.monotonic() + timeout_s, 0
-    while in_a_row < 10 * workers:
-        try:
-            with urllib.request.urlopen(f"{url}/readyz", timeout=10) as response:
-                in_a_row = in_a_row + 1 if response.status == 200 else 0
-        except OSError:  # 503 while loading
-            in_a_row = 0
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
-
-
 def run_server(settings: Settings, shops: int, working: int, rounds: int = 20) -> str:
     corpus = load_corpus(settings.corpus_dir)
     with tempfile.TemporaryDirectory() as tmp:
@@ -189,7 +174,6 @@ def run_server(settings: Settings, shops: int, working: int, rounds: int = 20) -
         with running_server(server, timeout_s=600) as running:
             default = f"{running.url}/api/v1/suggest"
             route = [f"{running.url}/api/v1/shops/{_shop_name(n)}/suggest" for n in range(shops)]
-            _all_workers_ready(running.url, settings.workers)
             for message in MESSAGES * 2:
                 _ask(default, message)
             at_start = total_pss_mb(running.group)

@@ -201,6 +201,8 @@ class Ready(ResponseBody):
     situations: int | None = None
     model: str | None = None
     error: str | None = Field(None, description="Why loading failed (status failed).")
+    worker: int | None = Field(None, description="The process that answered: a server runs several workers, each "
+                                                 "loading the model, and a deployment may wait for every one.")
 
 
 class Document(BaseModel):

@@ -81,6 +81,8 @@ def served() -> Served:
     """The engine and stores of the shop this request edits (503 while the model loads, 404 for no such shop)."""
     from ..views import served as served_now
 
+    if current_app.extensions.get("engine") is None:  # said to editors in their language
+        raise ApiError("not_ready", "模型和索引还在加载，请稍候刷新")
     return served_now()
 
 

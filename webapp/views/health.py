@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from flask import Blueprint, current_app, jsonify
 
 bp = Blueprint("health", __name__)
@@ -19,9 +21,10 @@ def readyz():
     engine = current_app.extensions.get("engine")
     if engine is None:
         error = current_app.extensions.get("engine_error")
-        body = {"status": "failed" if error else "loading", "error": error}
+        body = {"status": "failed" if error else "loading", "error": error, "worker": os.getpid()}
         response = jsonify(body)
         response.status_code = 503
         response.headers["Retry-After"] = "5"
         return response
-    return jsonify({"status": "ready", "situations": len(engine.situations), "model": engine.settings.model})
+    return jsonify({"status": "ready", "situations": len(engine.situations), "model": engine.settings.model,
+                    "worker": os.getpid()})
