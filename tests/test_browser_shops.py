@@ -235,6 +235,12 @@ def test_a_team_lead_picks_a_shop_from_the_editor_menu_and_edits_its_replies(con
     page.click('button[type="submit"]')
     page.wait_for_selector("#reply-list .row")
     page.click(".shop-menu > summary")
+    page.keyboard.press("Escape")  # closes it, as any menu closes
+    assert not page.locator(".shop-menu a").first.is_visible()
+    page.click(".shop-menu > summary")
+    page.click("#try-message")  # a click elsewhere closes it too
+    assert not page.locator(".shop-menu a").first.is_visible()
+    page.click(".shop-menu > summary")
     page.screenshot(path=str(artifacts / "editor-shop-menu.png"))
     page.click(".shop-menu a:has-text('alpha')")
     page.wait_for_url(base_url + "/shops/alpha/editor/")

@@ -102,6 +102,20 @@
     });
   }
 
+  // The 店铺 menu (team leads): Esc, or a click elsewhere, closes it as any menu closes.
+  const shopMenu = document.querySelector(".shop-menu");
+  if (shopMenu) {
+    document.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && shopMenu.open) {
+        shopMenu.open = false;
+        shopMenu.querySelector("summary").focus();
+      }
+    });
+    document.addEventListener("click", (event) => {
+      if (shopMenu.open && !shopMenu.contains(event.target)) shopMenu.open = false;
+    });
+  }
+
   // ---- the replies page ------------------------------------------------------------------------------
 
   function initReplies() {
