@@ -53,7 +53,7 @@ class Settings:
                       "files in <home>/var/) or a PostgreSQL URL (postgresql+psycopg://user:password@host/db) that "
                       "several servers share.")
     storage_schema: str = _s("", "PostgreSQL schema of this home's tables ('' = the database's default); each shop's "
-                             "tables are in the schema shop_<name>.")
+                             "tables are in the schema shop_<name>, or <storage_schema>_shop_<name> when it is set.")
     cache_size: int = _s(4096, "Normalised messages whose embeddings are kept in memory.")
     shops_loaded: int = _s(30, "Shops (under <home>/shops/) whose engines a worker keeps loaded; the least recently "
                            "used is dropped past it, and loaded again on its next request.")
