@@ -85,6 +85,9 @@ def test_a_storage_setting_that_is_not_postgresql_is_refused_naming_it(tmp_path)
     with pytest.raises(ConfigError) as refused:
         database_for(settings, "feedback")
     assert refused.value.field == "storage" and "PostgreSQL" in refused.value.message
+    with pytest.raises(ConfigError) as refused:  # SQLite is the default, not a URL: never taken for a server
+        database_for(settings.replace(storage=f"sqlite:///{tmp_path}/x.db"), "feedback")
+    assert refused.value.field == "storage"
     long_schema = settings.replace(storage="postgresql://db/huashu", storage_schema="team_" + "x" * 60)
     with pytest.raises(ConfigError) as refused:
         database_for(long_schema, "feedback")

@@ -31,7 +31,6 @@ from ..errors import ConfigError
 from ..settings import Settings
 from .files import prepare_file
 
-SCHEMES = ("sqlite", "postgresql")
 SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,62}")
 _pools: dict[tuple[str, int], Engine] = {}  # (URL, pid) -> the process's pool for that PostgreSQL server
 _pools_lock = threading.Lock()
@@ -44,10 +43,10 @@ def check_url(url: str, field: str = "storage") -> str:
     except ArgumentError:
         raise ConfigError(f"setting '{field}' is not a database URL: {url!r} (e.g. "
                           "postgresql+psycopg://user:password@host/dbname)", field=field) from None
-    if parsed.get_backend_name() not in SCHEMES:
+    if parsed.get_backend_name() != "postgresql":  # SQLite is the default, in files the home names: no URL
         raise ConfigError(f"setting '{field}' must be a PostgreSQL URL (postgresql+psycopg://…) or empty for SQLite "
                           f"files in var/ (got {parsed.get_backend_name()!r})", field=field)
-    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+    if parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     return url
 
@@ -184,6 +183,5 @@ def drop_schema(settings: Settings) -> None:
     """Forget a home's tables in the shared PostgreSQL (a shop removed: one added again under its name starts
     empty, as its folder does). SQLite files go with the home's var/."""
     if settings.storage and settings.storage_schema:
-        database = Database(check_url(settings.storage), schema=settings.storage_schema)
-        with database.engine.begin() as connection:
+        with database_for(settings, "").engine.begin() as connection:
             connection.execute(text(f'DROP SCHEMA IF EXISTS "{settings.storage_schema}" CASCADE'))

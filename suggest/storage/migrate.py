@@ -11,7 +11,7 @@ from sqlalchemy import Integer, MetaData, func, inspect, insert, select, text
 
 from ..errors import InputError
 from ..settings import Settings
-from .database import Database, check_url
+from .database import Database, check_url, database_for
 
 _CHUNK = 2000
 
@@ -26,15 +26,13 @@ class Moved:
 def migrate(settings: Settings, url: str, stores: dict[str, MetaData]) -> list[Moved]:
     """Copy the SQLite files of `settings`' home (var/<store>.sqlite3, those that exist) into PostgreSQL `url`,
     in the home's schema. `stores`: each store's name and tables."""
-    target_url = check_url(url, field="url")
-    if not target_url.startswith("postgresql"):
-        raise InputError(f"{url!r} is not a PostgreSQL URL", field="url")
+    shared = settings.replace(storage=check_url(url, field="url"))
     moved = []
     for name, metadata in stores.items():
         path = settings.data_dir / f"{name}.sqlite3"
         if not path.is_file():
             continue
-        source, target = Database.sqlite(path), Database(target_url, schema=settings.storage_schema)
+        source, target = Database.sqlite(path), database_for(shared, name)
         target.create(metadata)
         with target.read() as db:
             full = [t.name for t in metadata.sorted_tables

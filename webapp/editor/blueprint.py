@@ -92,12 +92,11 @@ def service() -> EditingService:
     engine = served().engine
     app = current_app
     key = g.get("shop")
-    services = app.extensions.setdefault("shop_editing", {})
-    found = app.extensions.get("editing") if key is None else services.get(key)
+    found = _kept_service(key)
     if found is not None and found.engine is engine:
         return found
     with _create_lock:
-        found = app.extensions.get("editing") if key is None else services.get(key)
+        found = _kept_service(key)
         if found is None or found.engine is not engine:
             rules_path = app.config.get("EDITOR_COMPLIANCE_RULES")
             rules = compliance.load_rules(Path(rules_path)) if rules_path else None
@@ -109,8 +108,14 @@ def service() -> EditingService:
             if key is None:
                 app.extensions["editing"] = found
             else:
-                services[key] = found
+                app.extensions.setdefault("shop_editing", {})[key] = found
     return found
+
+
+def _kept_service(shop: str | None) -> EditingService | None:
+    """The editing service this worker made for `shop` (None: the default shop), if any."""
+    extensions = current_app.extensions
+    return extensions.get("editing") if shop is None else extensions.get("shop_editing", {}).get(shop)
 
 
 def shop_menu() -> list[dict]:
@@ -129,9 +134,7 @@ def page(template: str, status: int = 200, **context):
     context.setdefault("editor_base", editor_base())
     context.setdefault("shop", g.get("shop"))
     context.setdefault("shop_menu", shop_menu() if g.get("editor") else [])
-    shop = g.get("shop")  # files on disk that do not load, shown on every page
-    editing = (current_app.extensions.get("editing") if shop is None
-               else current_app.extensions.get("shop_editing", {}).get(shop))
+    editing = _kept_service(g.get("shop"))  # files on disk that do not load, shown on every page
     context.setdefault("disk_problems", [zh_problem(p) for p in editing.disk_problems] if editing else [])
     response = current_app.make_response((render_template(template, **context), status))
     response.headers["Content-Security-Policy"] = EDITOR_CSP
@@ -172,7 +175,7 @@ def _keep_shop_engine(response):
     (the registry would otherwise load the shop again for its next request)."""
     shop = g.get("shop")
     if shop is not None and request.method not in SAFE_METHODS and response.status_code < 400:
-        editing = current_app.extensions.get("shop_editing", {}).get(shop)
+        editing = _kept_service(shop)
         registry = current_app.extensions.get("shops")
         if editing is not None and registry is not None:
             registry.keep(shop, editing.engine)
