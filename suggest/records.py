@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 
 STAGES = ("presale", "order", "aftersale", "general")
 STAGE_NAMES = {"presale": "售前", "order": "售中", "aftersale": "售后", "general": "通用"}
@@ -54,6 +57,14 @@ class Reply:
     # and the campaign it belongs to (suggested only while that campaign runs).
     requires: tuple[str, ...] = ()
     campaign: str | None = None
+
+    @cached_property
+    def index_digest(self) -> str:
+        """What the index depends on for this reply: a change here means its vectors must be recomputed. Kept
+        on the (immutable) reply: every save hashes the whole corpus, and most replies are the objects they were."""
+        payload = json.dumps([self.situation, self.stage, self.text, list(self.examples), self.retired],
+                             ensure_ascii=False)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -149,3 +160,4 @@ class Manifest:
     replies: dict[str, str] = field(default_factory=dict)  # unit (reply id, "@situation" bank) -> content hash
     lender: str = ""  # digest of the banks lent to situations without one ("" when none may be lent)
     drift: int = 0  # rows added or removed since the situation models were fitted (see engine.drift)
+    next_vid: int = 0  # the id the next indexed text gets: an id is never given twice, so it names one text

@@ -107,6 +107,37 @@ def test_written_corpus_loads_back_identically(home):
     assert load_corpus(home / "corpus") == corpus
 
 
+def test_a_situation_file_is_written_as_one_document_would_be_though_each_reply_is_dumped_apart(home):
+    """Each reply's lines are kept between saves; the file must read, byte for byte, as the whole document's
+    dump, whatever a reply holds (quotes, colons, line breaks, a leading space, 32 control characters)."""
+    import yaml
+
+    from suggest.corpus import files
+    from suggest.records import Reply
+
+    corpus = load_corpus(home / "corpus")
+    situation = corpus.situations["keep_item"]
+    odd = [Reply("odd-1", "keep_item", situation.stage, 'text: "quoted" # not a comment', ("第一行\n第二行", " 前面有空格")),
+           Reply("odd-2", "keep_item", "售后", "两行\n\n中间空一行", (), tags=("a", "b: c"), shortcut="/x",
+                 requires=("huabei",), campaign="双11", retired=True),
+           Reply("odd-3", "keep_item", situation.stage, "\x85" * 32 + "亲", ("- 像列表", "[像数组]", "{像对象}"))]
+    replies = corpus.replies_of("keep_item") + odd
+    whole = {"id": situation.id, "name": situation.name, "stage": situation.stage,
+             "description": situation.description, "examples": list(situation.examples), "replies": []}
+    for reply in replies:
+        item = {"id": reply.id, "text": reply.text, "examples": list(reply.examples),
+                "tags": files._OneLine(reply.tags)}
+        if reply.stage != situation.stage:
+            item["stage"] = reply.stage
+        for name in ("shortcut", "requires", "campaign", "retired"):
+            if getattr(reply, name):
+                item[name] = files._OneLine(reply.requires) if name == "requires" else getattr(reply, name)
+        whole["replies"].append(item)
+    written = files.situation_yaml(situation, replies)
+    assert written == files._dump(whole)
+    assert [r["text"] for r in yaml.safe_load(written)["replies"][-3:]] == [r.text for r in odd]
+
+
 def test_shipped_replies_pass_the_compliance_lint():
     from suggest.corpus.compliance import check_text
 

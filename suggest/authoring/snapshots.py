@@ -18,7 +18,7 @@ def _digest(payload: object) -> str:
 
 
 def reply_version(reply: Reply) -> str:
-    """The version an edit starts from. Unlike `corpus.reply_hash` (what the index depends on), it covers every
+    """The version an edit starts from. Unlike `Reply.index_digest` (what the index depends on), it covers every
     field, tags and 快捷编码 included: two editors changing only the tags still conflict."""
     return _digest(reply.to_dict())
 

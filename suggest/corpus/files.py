@@ -302,15 +302,6 @@ def lint(corpus: Corpus, profile: ShopProfile) -> list[str]:
     return [describe(problem) for problem in lint_problems(corpus, profile)]
 
 
-@lru_cache(maxsize=1 << 18)
-def reply_hash(reply: Reply) -> str:
-    """What the index depends on for one reply; a change here means its vectors must be recomputed. Kept per
-    (immutable) reply: each save hashes the whole corpus, and most replies are the same objects as before."""
-    payload = json.dumps([reply.situation, reply.stage, reply.text, list(reply.examples), reply.retired],
-                         ensure_ascii=False)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
-
-
 def bank_hash(situation: Situation) -> str:
     """What the index depends on for one situation's buyer-intent bank."""
     payload = json.dumps([situation.id, list(situation.examples)], ensure_ascii=False)
@@ -318,12 +309,13 @@ def bank_hash(situation: Situation) -> str:
 
 
 def corpus_hash(corpus: Corpus) -> str:
-    payload = json.dumps(
-        [sorted((s.id, s.stage, bank_hash(s)) for s in corpus.situations.values()),
-         sorted((r.id, reply_hash(r)) for r in corpus.replies.values())],
-        ensure_ascii=False,
-    )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+    """What the index was built from, as one digest (the manifest's; the editor's base of an edit)."""
+    digest = hashlib.sha256()
+    for situation in sorted(corpus.situations.values(), key=lambda s: s.id):
+        digest.update(f"{situation.id}\t{situation.stage}\t{bank_hash(situation)}\n".encode("utf-8"))
+    replies = corpus.replies
+    digest.update("".join(f"{rid}\t{replies[rid].index_digest}\n" for rid in sorted(replies)).encode("utf-8"))
+    return digest.hexdigest()[:16]
 
 
 # ---- writing -------------------------------------------------------------------------------------------------
@@ -355,6 +347,10 @@ class _OneLine(list):
 
 _Dumper.add_representer(_OneLine, lambda dumper, value: dumper.represent_sequence(
     "tag:yaml.org,2002:seq", value, flow_style=True))
+# YAML reads these as line breaks: written raw (PyYAML's choice for a plain or literal string), a reply's \x85
+# came back as a newline; double-quoted, they are escaped
+_Dumper.add_representer(str, lambda dumper, value: dumper.represent_scalar(
+    "tag:yaml.org,2002:str", value, style='"' if any(c in value for c in "\x85\u2028\u2029") else None))
 
 
 def situation_yaml(situation: Situation, replies: list[Reply]) -> str:
@@ -362,21 +358,32 @@ def situation_yaml(situation: Situation, replies: list[Reply]) -> str:
             "description": situation.description}
     if situation.examples:
         data["examples"] = list(situation.examples)
-    data["replies"] = []
-    for reply in replies:
-        item = {"id": reply.id, "text": reply.text, "examples": list(reply.examples), "tags": _OneLine(reply.tags)}
-        if reply.stage != situation.stage:
-            item["stage"] = reply.stage
-        if reply.shortcut:
-            item["shortcut"] = reply.shortcut
-        if reply.requires:
-            item["requires"] = _OneLine(reply.requires)
-        if reply.campaign:
-            item["campaign"] = reply.campaign
-        if reply.retired:
-            item["retired"] = True
-        data["replies"].append(item)
+    if not replies:
+        return _dump({**data, "replies": []})
+    # each reply's lines are kept (an edit rewrites a situation of thousands of replies; dumping them all again
+    # cost most of a save): the same lines the whole document's dump gives, as a test checks
+    return _dump(data) + "replies:\n" + "".join(_reply_lines(reply, situation.stage) for reply in replies)
+
+
+def _dump(data) -> str:
     return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1000, default_flow_style=False)
+
+
+@lru_cache(maxsize=1 << 16)
+def _reply_lines(reply: Reply, stage: str) -> str:
+    """One reply as an item of its situation's `replies:` list (`stage`: the situation's)."""
+    item = {"id": reply.id, "text": reply.text, "examples": list(reply.examples), "tags": _OneLine(reply.tags)}
+    if reply.stage != stage:
+        item["stage"] = reply.stage
+    if reply.shortcut:
+        item["shortcut"] = reply.shortcut
+    if reply.requires:
+        item["requires"] = _OneLine(reply.requires)
+    if reply.campaign:
+        item["campaign"] = reply.campaign
+    if reply.retired:
+        item["retired"] = True
+    return "".join(f"  {line}" if line.strip() else line for line in _dump([item]).splitlines(keepends=True))
 
 
 def write_corpus(corpus: Corpus, corpus_dir: Path) -> None:

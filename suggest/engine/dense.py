@@ -11,6 +11,8 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from .drift import rebuild_due
+
 faiss.omp_set_num_threads(1)  # queries are single vectors: threads only add overhead on 2 cores
 APPROXIMATE_FROM = 10_000  # `suggest bench --scale`: exact search over 11,000 texts cost more than the rest of a query
 NPROBE = 32  # lists visited per query (of about √n): recall@50 against exact search, see `suggest bench --scale`
@@ -18,44 +20,79 @@ TRAIN_PER_LIST = 40  # k-means sample per list (FAISS warns below 39)
 
 
 class DenseIndex:
-    def __init__(self, index: faiss.Index) -> None:
+    """The vectors as last built (`_index`, shared by copies and never changed once shared) with the changes
+    since (`_added`, a small exact index, and `_removed`, ids of `_index` left out of every answer), as the
+    lexical index keeps its changes: an edit copies the changes, not 200 MB of vectors (100,000 texts). Past
+    `drift.REBUILD_SHARE` of the vectors, `suited()` folds them in."""
+
+    def __init__(self, index: faiss.Index, added: faiss.Index | None = None,
+                 removed: np.ndarray | None = None) -> None:
         self._index = index
+        self._added = added if added is not None else _flat(index.d)
+        self._removed = removed if removed is not None else np.zeros(0, dtype=np.int64)  # sorted
 
     @classmethod
     def empty(cls, dimension: int) -> "DenseIndex":
-        return cls(faiss.IndexIDMap2(faiss.IndexFlatIP(dimension)))
+        return cls(_flat(dimension))
 
     @classmethod
     def read(cls, path: Path) -> "DenseIndex":
         return cls(faiss.read_index(str(path)))
 
+    def copy(self) -> "DenseIndex":
+        """Another index to change: it shares the built vectors and copies only the changes."""
+        return DenseIndex(self._index, faiss.clone_index(self._added), self._removed.copy())
+
     def write(self, path: Path) -> None:
-        faiss.write_index(self._index, str(path))
+        faiss.write_index(self._folded()._index, str(path))
 
     @property
     def dimension(self) -> int:
         return self._index.d
 
     def __len__(self) -> int:
-        return self._index.ntotal
+        return self._index.ntotal - len(self._removed) + self._added.ntotal
 
     @property
     def approximate(self) -> bool:
         return isinstance(self._index, faiss.IndexIVF)
 
+    @property
+    def _changes(self) -> int:
+        return len(self._removed) + self._added.ntotal
+
     def ids(self) -> list[int]:
+        return self._base_ids().tolist() + faiss.vector_to_array(self._added.id_map).tolist()
+
+    def _base_ids(self) -> np.ndarray:
         if not self.approximate:
-            return faiss.vector_to_array(self._index.id_map).tolist()
-        lists = self._index.invlists
-        return [int(i) for n in range(lists.nlist) if lists.list_size(n)
-                for i in faiss.rev_swig_ptr(lists.get_ids(n), lists.list_size(n))]
+            ids = faiss.vector_to_array(self._index.id_map)
+        else:
+            lists = self._index.invlists
+            ids = np.array([int(i) for n in range(lists.nlist) if lists.list_size(n)
+                            for i in faiss.rev_swig_ptr(lists.get_ids(n), lists.list_size(n))], dtype=np.int64)
+        return ids[~np.isin(ids, self._removed)] if len(self._removed) else ids
+
+    def _folded(self) -> "DenseIndex":
+        """The same vectors in one index of the built kind, without changes aside."""
+        if not self._changes:
+            return self
+        index = faiss.clone_index(self._index)
+        if len(self._removed):
+            index.remove_ids(self._removed)
+        added = faiss.vector_to_array(self._added.id_map)
+        if len(added):
+            index.add_with_ids(self._added.reconstruct_batch(added), added)
+        return DenseIndex(index)
 
     def suited(self) -> "DenseIndex":
-        """This index, or the same vectors in an approximate one once it has grown past `APPROXIMATE_FROM`
-        (and exact again if it shrinks below half of that)."""
+        """This index, or the same vectors with the changes folded in once they pass their share, and in an
+        approximate index once it has grown past `APPROXIMATE_FROM` (exact again if it shrinks below half)."""
         size = len(self)
-        if self.approximate == (size >= APPROXIMATE_FROM) or (self.approximate and size >= APPROXIMATE_FROM // 2):
-            return self
+        kind_fits = self.approximate == (size >= APPROXIMATE_FROM) or (
+            self.approximate and size >= APPROXIMATE_FROM // 2)
+        if kind_fits:
+            return self._folded() if rebuild_due(self._changes, size) else self
         ids = np.array(self.ids(), dtype=np.int64)
         vectors = self.vectors(ids)
         if size < APPROXIMATE_FROM:
@@ -71,27 +108,58 @@ class DenseIndex:
             quantizer.this.disown()  # the IVF index owns its quantizer from here on
             index.own_fields = True
             other = DenseIndex(index)
-        other.add(ids, vectors)
+        other._index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
         return other
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         if len(ids):
-            self._index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64))
+            self._added.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64))
 
     def remove(self, ids: list[int]) -> None:
-        if ids:
-            self._index.remove_ids(np.asarray(ids, dtype=np.int64))
+        """Take out these ids (each held, by the built index or among the changes)."""
+        if not len(ids):
+            return
+        ids = np.asarray(ids, dtype=np.int64)
+        added = np.isin(ids, faiss.vector_to_array(self._added.id_map))
+        if added.any():
+            self._added.remove_ids(ids[added])
+        self._removed = np.union1d(self._removed, ids[~added])
 
     def vectors(self, ids: np.ndarray) -> np.ndarray:
         if not len(ids):
             return np.zeros((0, self.dimension), np.float32)
-        return self._index.reconstruct_batch(np.ascontiguousarray(ids, dtype=np.int64))
+        ids = np.ascontiguousarray(ids, dtype=np.int64)
+        if not self._added.ntotal:
+            return self._index.reconstruct_batch(ids)
+        added = np.isin(ids, faiss.vector_to_array(self._added.id_map))
+        out = np.empty((len(ids), self.dimension), dtype=np.float32)
+        if added.any():
+            out[added] = self._added.reconstruct_batch(ids[added])
+        if not added.all():
+            out[~added] = self._index.reconstruct_batch(ids[~added])
+        return out
 
     def search(self, queries: np.ndarray, k: int, exact: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """(scores, ids) per query; FAISS pads with id -1 when k exceeds the size (or, approximate, what the
-        visited lists hold), so k is capped. `exact`: visit every list of an approximate index."""
+        """(scores, ids) per query, best first; FAISS pads with id -1 when k exceeds the size (or, approximate,
+        what the visited lists hold), so k is capped. `exact`: visit every list of an approximate index."""
         k = max(1, min(k, len(self)))
         queries = np.ascontiguousarray(queries, dtype=np.float32)
-        if exact and self.approximate:
-            return self._index.search(queries, k, params=faiss.SearchParametersIVF(nprobe=self._index.nlist))
-        return self._index.search(queries, k)
+        params = None
+        if len(self._removed) or (exact and self.approximate):
+            params = faiss.SearchParametersIVF() if self.approximate else faiss.SearchParameters()
+            if len(self._removed):
+                params.sel = faiss.IDSelectorNot(faiss.IDSelectorBatch(self._removed))
+            if self.approximate:
+                params.nprobe = self._index.nlist if exact else self._index.nprobe
+        found, ids = self._index.search(queries, k, params=params)
+        if not self._added.ntotal:
+            return found, ids
+        more, more_ids = self._added.search(queries, min(k, self._added.ntotal))
+        found, ids = np.hstack([found, more]), np.hstack([ids, more_ids])
+        found = np.where(ids >= 0, found, -np.inf)
+        best = np.argsort(-found, axis=1, kind="stable")[:, :k]
+        return np.take_along_axis(found, best, axis=1), np.take_along_axis(ids, best, axis=1)
+
+
+def _flat(dimension: int) -> faiss.Index:
+    return faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))

@@ -21,19 +21,34 @@ from .segment import Segmenter
 
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)
+EMPTY = ["∅"]  # the terms of a text that has none (bm25s indexes no empty text)
 
 
 class _Base:
     """One bm25s index over the texts of the moment it was built, with the statistics added texts need."""
 
     def __init__(self, keys: list[int], texts: list[str], tokens: list[list[str]]) -> None:
-        self.row_of = {(key, text): row for row, (key, text) in enumerate(zip(keys, texts))}
+        order = np.argsort(np.asarray(keys, dtype=np.int64), kind="stable")
+        self._keys, self._rows, self._texts = np.asarray(keys, dtype=np.int64)[order], order, texts
         self.size = len(tokens)
         self.retriever = bm25s.BM25(method="lucene")
         self.retriever.index(tokens, show_progress=False)
         self.vocab: dict[str, int] = self.retriever.vocab_dict
         self.document_frequency = Counter(term for terms in tokens for term in set(terms))
         self.average_length = sum(map(len, tokens)) / max(len(tokens), 1)
+
+    def rows_of(self, keys: list[int], texts: list[str]) -> np.ndarray:
+        """Each text's row here, or -1 where this index lacks it (its key unknown, or given to another text)."""
+        if not self.size:
+            return np.full(len(keys), -1, dtype=np.int64)
+        keys = np.asarray(keys, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self._keys, keys), self.size - 1)
+        rows = np.where(self._keys[at] == keys, self._rows[at], -1)
+        known = np.flatnonzero(rows >= 0)
+        base_texts = self._texts
+        other = [i for i, row in zip(known.tolist(), rows[known].tolist()) if base_texts[row] != texts[i]]
+        rows[other] = -1
+        return rows
 
     def term_weight(self, tf: int, length: int) -> float:
         """bm25s's Lucene term-frequency part, with this index's average length."""
@@ -53,16 +68,22 @@ class LexicalIndex:
         base index while the changes stay small. `tokens`: texts already cut by this segmenter (kept with the
         index), for an index loaded anew."""
         self._segmenter = segmenter
-        known = previous._tokens if previous is not None else tokens or {}
-        self._tokens = {t: terms or ["∅"] for t, terms in segmenter.tokens_of(texts, known).items()}
+        if previous is not None:  # its terms, with those of the texts added (a text gone stays until a rebuild)
+            self._tokens = dict(previous._tokens)
+        else:
+            self._tokens = {t: terms or EMPTY for t, terms in (tokens or {}).items()}
+        for text in texts:
+            if text not in self._tokens:
+                self._tokens[text] = segmenter.tokens(text) or EMPTY
         self._size = len(texts)
         base = previous._base if previous is not None else None
         if base is not None:
-            rows = np.array([base.row_of.get(pair, -1) for pair in zip(keys, texts)], dtype=np.int64)
+            rows = base.rows_of(keys, texts)
             kept = int((rows >= 0).sum())
             if rebuild_due((len(texts) - kept) + (base.size - kept), len(texts)):
                 base = None
         if base is None:
+            self._tokens = {t: self._tokens[t] for t in texts}
             base = _Base(keys, texts, [self._tokens[t] for t in texts])
             rows = np.arange(len(texts), dtype=np.int64)
         self._base = base
