@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from ..corpus.files import load_corpus
-from ..engine.build import sync_index
+from ..engine.build import read_index, sync_index
 from ..engine.embed import encoder_name
 from ..engine.suggester import Suggester
 from ..records import Corpus
@@ -73,12 +73,10 @@ class IndexVectors(StandInEncoder):
 
     def __init__(self, index_dir: Path, name: str) -> None:
         super().__init__(name=name)
-        import faiss
-
-        rows = json.loads((index_dir / "entries.json").read_text(encoding="utf-8"))["rows"]
-        dense = faiss.read_index(str(index_dir / "dense.faiss"))
-        self.dimension = dense.d
-        self._vectors = {row[4]: dense.reconstruct(int(row[0])) for row in rows}
+        index = read_index(index_dir)
+        self.dimension = index.dense.dimension
+        vectors = index.dense.vectors(np.array([e.vid for e in index.entries], dtype=np.int64))
+        self._vectors = {e.text: vector for e, vector in zip(index.entries, vectors)}
 
     def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
         found = [self._vectors.get(MARK.sub("", text)) for text in texts]
