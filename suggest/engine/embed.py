@@ -87,6 +87,30 @@ def _session_options():
     return options
 
 
+CALL_COST = 20  # one ONNX Runtime call costs about what 20 more tokens in a batch do (4.5 ms vs 0.22 ms a token here)
+
+
+def _by_length(texts: list[str]) -> list[list[int]]:
+    """The texts' positions in batches of like length, each run as one call. A batch is padded to its longest
+    text: a 60-character message embedded with its eight short clauses in one batch cost nine times the message
+    alone (a request's p99 was 120-165 ms, three times plain sentence-transformers'), while each call has its own
+    cost too. So the texts, longest first, are cut where that costs least (characters stand in for tokens)."""
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    sizes = [len(texts[i]) + 2 for i in order]  # with [CLS] and [SEP]
+    best = [0.0] + [float("inf")] * len(order)  # best[j]: the least cost of the first j texts
+    cut = [0] * (len(order) + 1)
+    for j in range(1, len(order) + 1):
+        for i in range(j):  # texts i..j-1 in one batch, padded to the longest, texts[order[i]]
+            cost = best[i] + CALL_COST + (j - i) * sizes[i]
+            if cost < best[j]:
+                best[j], cut[j] = cost, i
+    groups, j = [], len(order)
+    while j:
+        groups.append(order[cut[j]:j])
+        j = cut[j]
+    return groups[::-1]
+
+
 def encoder_name(model: str, backend: str) -> str:
     """What an index records as its model. The index must be built by an encoder giving the same vectors: int8
     does not, so its name says so; ONNX Runtime runs the very same fp32 graph (cosine 1.0 to torch), so an index
@@ -142,7 +166,9 @@ class Embedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         if self._runtime is not None and len(texts) <= ONNX_MAX_TEXTS:
-            vectors = self._runtime.encode(list(texts), batch_size, progress)
+            vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
+            for group in _by_length(texts):
+                vectors[group] = self._runtime.encode([texts[i] for i in group], batch_size, progress)
         else:
             vectors = self._full_model().encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
                                                 convert_to_numpy=True, show_progress_bar=progress)
