@@ -166,7 +166,7 @@ def _sync_index(index_dir: Path, corpus: Corpus, embedder: Embedder, classifier_
     segmenter = default_segmenter()
     # the texts' tokens as they were, with the new texts' (a text gone stays until the index is written whole)
     tokens = dict(old.tokens) if old is not None and old.token_stamp == segmenter.stamp else {}
-    tokens.update(segmenter.tokens_of([e.text for e in entries if e.text not in tokens], {}))
+    tokens.update(segmenter.tokens_of(e.text for e in entries if e.text not in tokens))
     built = write_index(index_dir, BuiltIndex(manifest, entries, dense, classifier, chars, tokens, segmenter.stamp,
                                               base), models_changed=old is None or classifier is not old.classifier)
     changed = {u for u in changed if not u.startswith(BANK_PREFIX)}  # the counts speak of replies

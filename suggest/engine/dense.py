@@ -62,7 +62,10 @@ class DenseIndex:
         return len(self._removed) + self._added.ntotal
 
     def ids(self) -> list[int]:
-        return self._base_ids().tolist() + faiss.vector_to_array(self._added.id_map).tolist()
+        return self._base_ids().tolist() + self._added_ids().tolist()
+
+    def _added_ids(self) -> np.ndarray:
+        return faiss.vector_to_array(self._added.id_map)
 
     def _base_ids(self) -> np.ndarray:
         if not self.approximate:
@@ -80,7 +83,7 @@ class DenseIndex:
         index = faiss.clone_index(self._index)
         if len(self._removed):
             index.remove_ids(self._removed)
-        added = faiss.vector_to_array(self._added.id_map)
+        added = self._added_ids()
         if len(added):
             index.add_with_ids(self._added.reconstruct_batch(added), added)
         return DenseIndex(index)
@@ -120,7 +123,7 @@ class DenseIndex:
         if not len(ids):
             return
         ids = np.asarray(ids, dtype=np.int64)
-        added = np.isin(ids, faiss.vector_to_array(self._added.id_map))
+        added = np.isin(ids, self._added_ids())
         if added.any():
             self._added.remove_ids(ids[added])
         self._removed = np.union1d(self._removed, ids[~added])
@@ -131,7 +134,7 @@ class DenseIndex:
         ids = np.ascontiguousarray(ids, dtype=np.int64)
         if not self._added.ntotal:
             return self._index.reconstruct_batch(ids)
-        added = np.isin(ids, faiss.vector_to_array(self._added.id_map))
+        added = np.isin(ids, self._added_ids())
         out = np.empty((len(ids), self.dimension), dtype=np.float32)
         if added.any():
             out[added] = self._added.reconstruct_batch(ids[added])

@@ -62,8 +62,10 @@ class IndexBase:
     vids: np.ndarray
 
     @classmethod
-    def of(cls, entries: list["Entry"]) -> "IndexBase":
-        return cls(secrets.token_hex(8), np.sort(np.array([e.vid for e in entries], dtype=np.int64)))
+    def of(cls, entries: list["Entry"], stamp: str | None = None) -> "IndexBase":
+        """The base of `entries`: one read back (its `stamp`), or a new one."""
+        return cls(stamp if stamp is not None else secrets.token_hex(8),
+                   np.sort(np.array([e.vid for e in entries], dtype=np.int64)))
 
 
 
@@ -116,7 +118,7 @@ def read_index(index_dir: Path, known: BuiltIndex | None = None) -> BuiltIndex:
     except RuntimeError as exc:
         raise IndexError_(f"{index_dir / VECTORS}: corrupt FAISS index ({str(exc).splitlines()[0]}); "
                           "rebuild with `suggest index build`") from None
-    base = IndexBase(stamp, np.sort(np.array([e.vid for e in entries], dtype=np.int64)))
+    base = IndexBase.of(entries, stamp)
     entries = _apply_changes(index_dir, base, entries, dense, tokens)
     vids = {e.vid for e in entries}
     if dense.dimension != manifest.dimension or len(dense) != len(entries) or set(dense.ids()) != vids:

@@ -38,9 +38,9 @@ class Segmenter:
         """All words, for clause splitting and display."""
         return [w for w in self._tokenizer.lcut(text) if w.strip()]
 
-    def tokens_of(self, texts, known: dict[str, list[str]]) -> dict[str, list[str]]:
-        """Each distinct text's tokens: those in `known` (cut before by this segmenter) as they are, others cut."""
-        return {t: known[t] if t in known else self.tokens(t) for t in dict.fromkeys(texts)}
+    def tokens_of(self, texts) -> dict[str, list[str]]:
+        """Each distinct text's tokens."""
+        return {t: self.tokens(t) for t in dict.fromkeys(texts)}
 
     def tokens(self, text: str) -> list[str]:
         """Index terms: words without stopwords and punctuation, negations kept."""
