@@ -34,6 +34,10 @@ class Counting:
         self.texts.extend(texts)
         return self.inner.encode_cached(texts)
 
+    def encode_in_context(self, text, spans):
+        self.texts.append(text)
+        return self.inner.encode_in_context(text, spans)
+
 
 def _forget() -> None:
     """What a new worker process knows: nothing in memory."""

@@ -24,3 +24,28 @@ def test_a_long_message_runs_apart_from_its_short_clauses_and_embeds_the_same(mo
     calls.clear()
     onnx.encode(["包邮吗", "发什么快递"])  # alike: one call
     assert len(calls) == 1
+
+
+def test_clauses_are_read_within_their_message_in_one_pass(monkeypatch):
+    """A request embeds its message once: each clause's vector is its tokens' mean from that one pass (the whole
+    message's row is exactly its vector alone), so a four-clause message costs one pass, not five. A clause past
+    the model's length limit has no tokens in that pass and is embedded alone."""
+    onnx = Embedder("m3e-small", backend="onnx")
+    message = "能便宜点吗 包邮不 几天能到 有赠品吗"
+    spans = [(0, 5), (6, 9), (10, 14), (15, 19)]
+    runtime = type(onnx._runtime)
+    passes: list[str] = []
+    original = runtime.token_vectors
+    monkeypatch.setattr(runtime, "token_vectors", lambda self, text: passes.append(text) or original(self, text))
+    rows = onnx.encode_in_context(message, spans)
+    assert passes == [message] and rows.shape == (5, onnx.dimension)
+    assert np.allclose(np.linalg.norm(rows, axis=1), 1.0, atol=1e-5)
+    alone = onnx.encode([message] + [message[a:b] for a, b in spans])
+    assert float(rows[0] @ alone[0]) > 0.9999
+    assert all(float(rows[i] @ alone[i]) > 0.75 for i in range(1, 5))  # near the clause alone, not the same
+    assert np.array_equal(onnx.encode_in_context(message, spans), rows) and passes == [message]  # cached
+
+    long = "亲，" + "这件衣服的面料摸起来舒服吗，" * 60 + "包邮吗"
+    end = (len(long) - 3, len(long))
+    rows = onnx.encode_in_context(long, [(0, 2), end])
+    assert np.allclose(rows[2], onnx.encode(["包邮吗"])[0], atol=1e-5)

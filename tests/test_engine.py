@@ -1,7 +1,9 @@
 """Retrieval behaviour a user notices, on the real model and a real FAISS index over the fixture corpus."""
 
+import numpy as np
 import pytest
 
+from suggest.engine.diversity import distinct_first
 from suggest.errors import InputError
 
 
@@ -79,6 +81,24 @@ def test_near_identical_replies_are_never_side_by_side(engine):
     assert float(vectors["greeting-01"] @ vectors["greeting-02"]) >= engine.settings.duplicate_similarity
     assert ids and ids[0].startswith("greeting-")  # a greeting is answered ...
     assert not {"greeting-01", "greeting-02"} <= set(ids)  # ... by one of the two near-identical greetings
+    listed = next(h for seg in engine.suggest("在吗 有人吗").segments for h in seg.situations if h.id == "greeting")
+    assert not {"greeting-01", "greeting-02"} <= {r.id for r in listed.replies}  # nor listed together
+
+
+def test_distinct_first_keeps_the_best_of_each_near_copy_across_blocks():
+    """Rows are compared a block (`limit` rows) at a time: copies in later blocks, and rows without a vector,
+    must be handled as one by one."""
+    rng = np.random.default_rng(3)
+    originals = rng.normal(size=(5, 8)).astype(np.float32)
+    originals /= np.linalg.norm(originals, axis=1, keepdims=True)
+    order = [0, 1, 0, 2, 1, 3, 0, 4, 2]  # rows 2, 4, 6 and 8 copy an earlier row
+    vectors = originals[order]
+    present = np.ones(len(order), dtype=bool)
+    present[1] = False  # no vector: never a duplicate, so row 4 (a copy of original 1) is kept too
+    vectors[1] = 0.0
+    assert distinct_first(vectors, present, 3, 0.93) == [0, 1, 3]
+    assert distinct_first(vectors, present, 6, 0.93) == [0, 1, 3, 4, 5, 7]  # rows 6 and 8 in the second block
+    assert distinct_first(vectors[:0], present[:0], 3, 0.93) == []
 
 
 def test_stage_shifts_the_ranking(engine):

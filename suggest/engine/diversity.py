@@ -6,19 +6,27 @@ from __future__ import annotations
 import numpy as np
 
 
-def distinct_first(vectors: list[np.ndarray | None], limit: int, threshold: float) -> list[int]:
-    """Positions of the first `limit` items (given best first) none of which is a near-duplicate of an earlier
-    chosen one; an item without a vector is never a duplicate. Each candidate is compared with the chosen ones
-    in one product, not pair by pair (20 replies chosen from hundreds cost thousands of pairs)."""
-    dimension = next((len(v) for v in vectors if v is not None), 0)
+def distinct_first(vectors: np.ndarray, present: np.ndarray, limit: int, threshold: float) -> list[int]:
+    """Positions of the first `limit` rows of `vectors` (unit rows, best first) none of which is a near-duplicate
+    of an earlier chosen one; a row not `present` (an item without a vector) is never a duplicate of any.
+
+    The rows are compared `limit` at a time in one matrix product and chosen on its booleans: a grown corpus
+    has many near-copies, and a product per row (50 rows a situation, 7 situations a query) cost 2 ms of a 5 ms
+    query."""
+    if not present.all():
+        vectors = np.where(present[:, None], vectors, np.nan)  # NaN compares false: never a duplicate
     chosen: list[int] = []
-    chosen_vectors = np.zeros((limit, dimension), dtype=np.float32)
-    for position, vector in enumerate(vectors):
-        if len(chosen) == limit:
-            break
-        if vector is not None and chosen and float((chosen_vectors[:len(chosen)] @ vector).max()) >= threshold:
-            continue
-        if vector is not None:
-            chosen_vectors[len(chosen)] = vector
-        chosen.append(position)
+    block = max(limit, 1)
+    for start in range(0, len(vectors), block):
+        rows = vectors[start:start + block]
+        within = (rows @ rows.T >= threshold).tolist()
+        before = (rows @ vectors[chosen].T >= threshold).any(axis=1).tolist() if chosen else [False] * len(rows)
+        taken: list[int] = []  # rows of this block chosen
+        for i in range(len(rows)):
+            if before[i] or any(within[i][t] for t in taken):
+                continue
+            taken.append(i)
+            chosen.append(start + i)
+            if len(chosen) == limit:
+                return chosen
     return chosen

@@ -146,10 +146,12 @@ class Scorer:
                 np.maximum.at(per_label[i], self.entry_label[rows], scaled.astype(np.float32))
         return per_label, found
 
-    def score(self, texts: list[str], weights: Weights | None = None) -> Scores:
-        """Fused situation scores for normalised texts, in [0, 1]: 1 when every kind of evidence is certain."""
+    def score(self, texts: list[str], weights: Weights | None = None,
+              spans: list[tuple[int, int]] | None = None) -> Scores:
+        """Fused situation scores for normalised texts, in [0, 1]: 1 when every kind of evidence is certain.
+        `spans`: where `texts[1:]` (a message's clauses) lie in `texts[0]`, to embed them within it."""
         weights = weights or Weights.from_settings(self.settings)
-        queries = self.embedder.encode_cached(texts)
+        queries = self.embedder.encode_in_context(texts[0], spans) if spans else self.embedder.encode_cached(texts)
         knn_raw, dense_rows = self._dense(queries)
         lex_per_label, lex = self._lexical(texts)
         n_labels = len(self.labels)

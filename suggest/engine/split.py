@@ -29,3 +29,17 @@ def split_clauses(text: str) -> list[str]:
         size = -(-len(clauses) // MAX_CLAUSES)  # ceiling: consecutive runs of this many clauses become one
         clauses = [" ".join(clauses[i:i + size]) for i in range(0, len(clauses), size)]
     return clauses or [text]
+
+
+def clause_spans(text: str, clauses: list[str]) -> list[tuple[int, int]]:
+    """Where each clause of `split_clauses(text)` lies in `text`: from its first piece to its last (a clause
+    joined from neighbours spans the punctuation between them)."""
+    spans, at = [], 0
+    for clause in clauses:
+        start = None
+        for piece in clause.split(" "):
+            found = text.find(piece, at)
+            start = found if start is None else start
+            at = found + len(piece)
+        spans.append((start, at))
+    return spans

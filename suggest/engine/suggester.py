@@ -29,7 +29,7 @@ from .product_answers import ProductAnswer, ProductTemplates, answer as product_
 from ..records import MAX_CONTEXT, MAX_K, STAGES, Corpus, Reply, Result, ScoredReply, Segment, SituationHit, Situation
 from .segment import Segmenter, default_segmenter
 from ..settings import Settings
-from .split import split_clauses
+from .split import clause_spans, split_clauses
 from .text import normalize
 
 log = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ class _Snapshot:
         self.clock = clock
         self.products = previous.products if previous else ProductSheet({})
         self.product_templates = previous.product_templates if previous else None
-        self._facts: tuple[tuple, frozenset[str], dict] | None = None
+        self._facts: tuple[tuple, frozenset[str], dict, dict] | None = None
         self.embedder = embedder
         self.corpus = corpus
         self.index = index
@@ -99,6 +99,8 @@ class _Snapshot:
         text_rows = [row for row, e in enumerate(entries) if e.kind == "reply"]
         vectors = index.dense.vectors(np.array([entries[r].vid for r in text_rows], dtype=np.int64))
         self.reply_vectors = {entries[row].reply: vector for row, vector in zip(text_rows, vectors)}
+        self._reply_matrix = vectors  # the same vectors as rows, for comparing many replies in one product
+        self._reply_slot = {entries[row].reply: i for i, row in enumerate(text_rows)}
 
     def with_learned(self, learned: Learned) -> "_Snapshot":
         """The same snapshot with other learned examples: nothing is refitted."""
@@ -119,9 +121,9 @@ class _Snapshot:
         other._facts = None
         return other
 
-    def _facts_now(self) -> tuple[frozenset[str], dict]:
-        """The replies whose facts are false for this shop now, and the placeholder values per campaign; both
-        change only when a campaign starts or ends, so they are kept until then."""
+    def _facts_now(self) -> tuple[frozenset[str], dict, dict]:
+        """The replies whose facts are false for this shop now, the placeholder values per campaign, and texts
+        filled with them; all change only when a campaign starts or ends, so they are kept until then."""
         now = self.clock()
         key = tuple(c.running(now) for c in self.profile.campaigns)
         facts = self._facts
@@ -129,8 +131,8 @@ class _Snapshot:
             blocked = frozenset(r.id for r in self.corpus.replies.values() if self.profile.unmet(r, now))
             values = {None: self.profile.values(now)}
             values.update({c.name: self.profile.values(now, c.name) for c in self.profile.campaigns})
-            self._facts = facts = (key, blocked, values)
-        return facts[1], facts[2]
+            self._facts = facts = (key, blocked, values, {})
+        return facts[1], facts[2], facts[3]
 
     def unavailable(self) -> frozenset[str]:
         """Ids of the replies that must not be suggested now (their facts are false for this shop)."""
@@ -148,9 +150,15 @@ class _Snapshot:
         return self._fill(reply.text, reply.campaign, variables)
 
     def _fill(self, text: str, campaign: str | None, variables: dict[str, str] | None) -> tuple[str, tuple[str, ...]]:
-        """`text` with the shop's facts now (and `campaign`'s, or the running one's) and the caller's values."""
-        values = self._facts_now()[1]
-        return fill(text, {**values.get(campaign, values[None]), **(variables or {})})
+        """`text` with the shop's facts now (and `campaign`'s, or the running one's) and the caller's values.
+        Without the caller's values the same replies are filled again and again (80 a query): kept."""
+        _, values, filled = self._facts_now()
+        if variables:
+            return fill(text, {**values.get(campaign, values[None]), **variables})
+        done = filled.get((text, campaign))
+        if done is None:
+            filled[(text, campaign)] = done = fill(text, values.get(campaign, values[None]))
+        return done
 
     def by_shortcut(self, prefix: str, k: int = 10, variables: dict[str, str] | None = None) -> list[ScoredReply]:
         """Replies whose 快捷编码 starts with `prefix`, then those whose text contains it (as in 千牛)."""
@@ -301,7 +309,7 @@ class _Snapshot:
             return Result(message=message, normalized="", segments=(), suggestions=(), abstained=True, stage=stage)
         clauses = split_clauses(text) if split else [text]
         texts = [text] + (clauses if len(clauses) > 1 else [])
-        scores = self.score(texts, weights)
+        scores = self.scorer.score(texts, weights, clause_spans(text, texts[1:]))
         # The conversation (its topic, its inferred stage) decides a vague message: 「怎么办」 takes its topic from
         # what came before. For a clear one it only raises what the message itself makes plausible, so
         # 「能便宜点吗」 after 「还有M码吗」 is about price, with no size or stock replies pulled in beside it.
@@ -404,13 +412,21 @@ class _Snapshot:
             starts = (np.cumsum(lengths) - lengths)[lengths > 0]
             fit[lengths > 0] = np.maximum.reduceat(sims, starts) + 0.1 * np.maximum.reduceat(lex, starts)
         fits = [(float(fit[i]), replies[i]) for i in np.argsort(-fit, kind="stable")]
-        chosen = [fits[i] for i in distinct_first([self.reply_vectors.get(r.id) for _, r in fits],
-                                                  REPLIES_PER_SITUATION, self.settings.duplicate_similarity)]
+        chosen = [fits[i] for i in distinct_first(*self._vectors_of([r for _, r in fits]), REPLIES_PER_SITUATION,
+                                                  self.settings.duplicate_similarity)]
         best = chosen[0][0] if chosen else 1.0
         replies = tuple(self._scored(r, score * max(fit, 0.0) / best if best > 0 else score, variables)
                         for fit, r in chosen)
         return SituationHit(id=label, name=situation.name, stage=situation.stage, score=round(score, 4),
                             replies=replies)
+
+    def _vectors_of(self, replies: list[Reply]) -> tuple[np.ndarray, np.ndarray]:
+        """The replies' text vectors as rows, and which of them have one."""
+        slots = np.array([self._reply_slot.get(r.id, -1) for r in replies], dtype=np.int64)
+        present = slots >= 0
+        vectors = np.zeros((len(replies), self._reply_matrix.shape[1]), dtype=np.float32)
+        vectors[present] = self._reply_matrix[slots[present]]
+        return vectors, present
 
     def _distinct(self, a: Reply, b: Reply) -> bool:
         va, vb = self.reply_vectors.get(a.id), self.reply_vectors.get(b.id)

@@ -92,6 +92,9 @@ class StandInEncoder:
 
     encode_cached = encode
 
+    def encode_in_context(self, text: str, spans: list[tuple[int, int]]) -> np.ndarray:
+        return self.encode([text] + [text[start:end] for start, end in spans])
+
     def clear_cache(self) -> None:
         pass
 
