@@ -216,7 +216,7 @@ class Embedder:
             if rows is not None:
                 self._cache.move_to_end(key)
                 return rows
-        rows = np.empty((1 + len(spans), self.dimension), dtype=np.float32)
+        rows = np.zeros((1 + len(spans), self.dimension), dtype=np.float32)
         alone = list(range(len(spans)))
         if isinstance(self._runtime, _LightEncoder):
             tokens, offsets = self._runtime.token_vectors(text)
@@ -233,6 +233,7 @@ class Embedder:
             rows[0] = self.encode_cached([text])[0]
         if alone:
             rows[[1 + i for i in alone]] = self.encode_cached([text[spans[i][0]:spans[i][1]] for i in alone])
+        rows.flags.writeable = False  # shared by every request for this message
         with self._lock:
             self._cache[key] = rows
             self._cache.setdefault(text, rows[0])

@@ -60,14 +60,14 @@ class Scores:
     situations: np.ndarray  # (n, labels)
     knn: np.ndarray  # (n, labels): cosine of each situation's nearest indexed text (a bound where not a candidate)
     queries: np.ndarray  # (n, dim)
-    lex: list[dict[int, float]]  # per text: BM25 candidates' rows and scores, scaled to [0, 1]
+    lex: list[tuple[np.ndarray, np.ndarray]]  # per text: BM25 candidates' rows (ascending) and scores in [0, 1]
     dense_rows: np.ndarray  # (n, candidates): the dense candidates' rows
 
     def near(self, texts: list[int]) -> set[int]:
         """Rows among the candidates of these texts (dense or BM25)."""
         rows = set(self.dense_rows[texts].ravel().tolist())
         for t in texts:
-            rows.update(self.lex[t])
+            rows.update(self.lex[t][0].tolist())
         return rows
 
 
@@ -132,16 +132,17 @@ class Scorer:
         fill = found.min(axis=1)
         return _best_per_label(self.entry_label[rows], found, len(self.labels), fill), rows
 
-    def _lexical(self, texts: list[str]) -> tuple[np.ndarray, list[dict[int, float]]]:
+    def _lexical(self, texts: list[str]) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
         """Each situation's best BM25 score among the lexical candidates, scaled to [0, 1] per text."""
         k = self._candidates()
         per_label = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
-        found: list[dict[int, float]] = []
+        found: list[tuple[np.ndarray, np.ndarray]] = []
         for i, text in enumerate(texts):
             rows, scores = self.lexical.top(text, k)
             top = float(scores.max()) if len(scores) else 0.0
             scaled = scores / max(top, 1e-6)
-            found.append(dict(zip(rows.tolist(), scaled.tolist())))
+            order = np.argsort(rows, kind="stable")
+            found.append((rows[order], scaled[order].astype(np.float32)))
             if len(rows):
                 np.maximum.at(per_label[i], self.entry_label[rows], scaled.astype(np.float32))
         return per_label, found
@@ -193,7 +194,11 @@ class Scorer:
             return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.float32)
         vectors = self.index.dense.vectors(self.row_vid[rows])
         sims = (scores.queries[texts] @ vectors.T).max(axis=0)
-        found = [scores.lex[t] for t in texts]
-        lex = np.array([max(f.get(r, 0.0) for f in found) for r in rows] if len(found) > 1
-                       else [found[0].get(r, 0.0) for r in rows], dtype=np.float32)
+        wanted = np.asarray(rows, dtype=np.int64)
+        lex = np.zeros(len(wanted), dtype=np.float32)
+        for t in texts:  # each row's scaled BM25 where it is a candidate of text t, the best over the texts
+            found, scaled = scores.lex[t]
+            if len(found):
+                at = np.minimum(np.searchsorted(found, wanted), len(found) - 1)
+                lex = np.maximum(lex, np.where(found[at] == wanted, scaled[at], 0.0))
         return sims, lex

@@ -93,7 +93,9 @@ class _Snapshot:
         for row, e in enumerate(entries):
             if e.reply:
                 self.reply_rows.setdefault(e.reply, []).append(row)
-        self.reply_position = {r.id: i for replies in self.active_replies.values() for i, r in enumerate(replies)}
+        position = {r.id: i for replies in self.active_replies.values() for i, r in enumerate(replies)}
+        # per index row: its reply's place in its situation's active replies (-1: none, or retired)
+        self.row_reply_position = np.array([position.get(e.reply, -1) for e in entries], dtype=np.int64)
         self.situation_rows = {label: sum(len(self.reply_rows.get(r.id, ())) for r in replies)
                                for label, replies in self.active_replies.items()}
         text_rows = [row for row, e in enumerate(entries) if e.kind == "reply"]
@@ -377,29 +379,28 @@ class _Snapshot:
         top_label = self.labels[int(ranked[0])]
         abstained = top_label == OOS or float(situation_scores[ranked[0]]) < self.settings.abstain_threshold
         hits: list[SituationHit] = []
-        candidates: dict[str, set[str]] = {}  # situation -> replies with a row among the candidates
-        for row in scores.near(rows):
-            entry = self.index.entries[row]
-            if entry.reply is not None:
-                candidates.setdefault(entry.situation, set()).add(entry.reply)
+        near = np.fromiter(scores.near(rows), dtype=np.int64)
+        # the candidate rows' situations, and their replies' places among the situation's replies
+        candidates = (self.scorer.entry_label[near], self.row_reply_position[near])
         for label_index in ranked[:MAX_SITUATIONS + 1]:
             label = self.labels[int(label_index)]
             score = float(situation_scores[label_index])
             if label == OOS or score < threshold * 0.5 and hits:
                 continue
-            hits.append(self._situation_hit(label, score, scores, rows, candidates, variables))
+            hits.append(self._situation_hit(int(label_index), score, scores, rows, candidates, variables))
         hits = hits[:MAX_SITUATIONS]
         return Segment(text=seg_text, situations=tuple(hits), abstained=abstained)
 
-    def _situation_hit(self, label: str, score: float, scores: Scores, texts: list[int],
-                       candidates: dict[str, set[str]], variables: dict[str, str] | None) -> SituationHit:
+    def _situation_hit(self, label_index: int, score: float, scores: Scores, texts: list[int],
+                       candidates: tuple[np.ndarray, np.ndarray], variables: dict[str, str] | None) -> SituationHit:
         """One situation's replies, ordered by how close the message is to each (its text or examples)."""
+        label = self.labels[label_index]
         situation = self.corpus.situations[label]
         blocked = self.unavailable()
         replies = self.active_replies.get(label, [])
         if self.situation_rows.get(label, 0) > EXACT_FIT_ROWS:  # a large situation: rank its candidate replies
-            ids = candidates.get(label, ())
-            near = [replies[i] for i in sorted(self.reply_position[rid] for rid in ids if rid in self.reply_position)]
+            labels, positions = candidates
+            near = [replies[i] for i in np.unique(positions[(labels == label_index) & (positions >= 0)]).tolist()]
             replies = [r for r in near if r.id not in blocked] or \
                 [r for r in replies if r.id not in blocked][:REPLIES_PER_SITUATION]
         else:
