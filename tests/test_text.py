@@ -1,4 +1,6 @@
-from suggest.engine.split import MAX_CLAUSES, split_clauses
+import pytest
+
+from suggest.engine.split import MAX_CLAUSES, clause_spans, split_clauses
 from suggest.engine.text import normalize
 
 
@@ -38,3 +40,20 @@ def test_single_intent_message_stays_whole():
 def test_a_pasted_log_of_hundreds_of_fragments_is_bounded_to_a_few_clauses():
     clauses = split_clauses(normalize("，".join(["包邮吗", "几天到", "能便宜点吗"] * 160)))
     assert len(clauses) == MAX_CLAUSES and "包邮吗" in clauses[0] and "能便宜点吗" in clauses[-1]
+
+
+@pytest.mark.parametrize("message", ["能便宜点吗 包邮不 几天能到", "是正品吗有没有赠品送", "包邮吗？另外几天到呀",
+                                     "亲 在吗 ，这个 M码 还有吗~顺便问下 能开发票不",
+                                     "，".join(["包邮吗", "几天到", "能便宜点吗"] * 40)])
+def test_each_clause_is_found_where_it_lies_in_its_message(message):
+    """A clause is embedded as the model reads it within the message: its span must hold exactly its pieces."""
+    text = normalize(message)
+    clauses = split_clauses(text)
+    spans = clause_spans(text, clauses)
+    assert len(spans) == len(clauses)
+    for clause, (start, end) in zip(clauses, spans):
+        inside = text[start:end]
+        assert inside.startswith(clause.split(" ")[0]) and inside.endswith(clause.split(" ")[-1])
+        assert all(piece in inside for piece in clause.split(" "))
+    assert [s for s, _ in spans] == sorted(s for s, _ in spans)
+    assert clause_spans(text, ["不在这条消息里"]) == []

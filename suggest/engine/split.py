@@ -33,12 +33,15 @@ def split_clauses(text: str) -> list[str]:
 
 def clause_spans(text: str, clauses: list[str]) -> list[tuple[int, int]]:
     """Where each clause of `split_clauses(text)` lies in `text`: from its first piece to its last (a clause
-    joined from neighbours spans the punctuation between them)."""
+    joined from neighbours spans the punctuation between them). Empty if a piece is not found in order (not
+    clauses of `text`): the clauses are then embedded on their own."""
     spans, at = [], 0
     for clause in clauses:
         start = None
         for piece in clause.split(" "):
             found = text.find(piece, at)
+            if found < 0:
+                return []
             start = found if start is None else start
             at = found + len(piece)
         spans.append((start, at))
