@@ -140,11 +140,11 @@ def run_scale(settings: Settings, corpus_file: Path, dev_file: Path, sizes: list
             rows = len(engine.index.entries)
         w50, _ = _percentiles(warm)
         if quality is None:
-            lines.append(f"{rows:>8} {build_s:>8.1f} {add_s:>10.2f} {'—':>8} {'—':>7} {'—':>9} {'—':>7} {'—':>6} "
+            lines.append(f"{rows:>8} {build_s:>8.1f} {add_s:>10.3f} {'—':>8} {'—':>7} {'—':>9} {'—':>7} {'—':>6} "
                          f"{'—':>9} {w50:>10.2f} {rss:>7.0f} {'—':>6} {'—':>10} {'—':>9}")
         else:
             (c50, c99), (b50, b99), hit, exhaustive, recall = quality
-            lines.append(f"{rows:>8} {build_s:>8.1f} {add_s:>10.2f} {c50:>8.2f} {c99:>7.1f} {b50:>9.2f} {b99:>7.1f} "
+            lines.append(f"{rows:>8} {build_s:>8.1f} {add_s:>10.3f} {c50:>8.2f} {c99:>7.1f} {b50:>9.2f} {b99:>7.1f} "
                          f"{c50 / b50:>5.2f}x {c99 / b99:>8.2f}x {w50:>10.2f} {rss:>7.0f} {hit:>6.3f} "
                          f"{exhaustive:>10.3f} {'exact' if recall is None else f'{recall:.3f}':>9}")
         print(lines[-1], flush=True)
