@@ -34,9 +34,9 @@ class Counting:
         self.texts.extend(texts)
         return self.inner.encode_cached(texts)
 
-    def encode_in_context(self, text, spans):
-        self.texts.append(text)
-        return self.inner.encode_in_context(text, spans)
+    def encode_in_context(self, texts, spans):
+        self.texts.append(texts[0])
+        return self.inner.encode_in_context(texts, spans)
 
 
 def _forget() -> None:

@@ -37,15 +37,16 @@ def test_clauses_are_read_within_their_message_in_one_pass(monkeypatch):
     passes: list[str] = []
     original = runtime.token_vectors
     monkeypatch.setattr(runtime, "token_vectors", lambda self, text: passes.append(text) or original(self, text))
-    rows = onnx.encode_in_context(message, spans)
+    texts = [message] + [message[a:b] for a, b in spans]
+    rows = onnx.encode_in_context(texts, spans)
     assert passes == [message] and rows.shape == (5, onnx.dimension)
     assert np.allclose(np.linalg.norm(rows, axis=1), 1.0, atol=1e-5)
-    alone = onnx.encode([message] + [message[a:b] for a, b in spans])
+    alone = onnx.encode(texts)
     assert float(rows[0] @ alone[0]) > 0.9999
     assert all(float(rows[i] @ alone[i]) > 0.75 for i in range(1, 5))  # near the clause alone, not the same
-    assert np.array_equal(onnx.encode_in_context(message, spans), rows) and passes == [message]  # cached
+    assert np.array_equal(onnx.encode_in_context(texts, spans), rows) and passes == [message]  # cached
 
     long = "亲，" + "这件衣服的面料摸起来舒服吗，" * 60 + "包邮吗"
     end = (len(long) - 3, len(long))
-    rows = onnx.encode_in_context(long, [(0, 2), end])
+    rows = onnx.encode_in_context([long, "亲", "包邮吗"], [(0, 1), end])
     assert np.allclose(rows[2], onnx.encode(["包邮吗"])[0], atol=1e-5)

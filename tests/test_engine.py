@@ -93,12 +93,10 @@ def test_distinct_first_keeps_the_best_of_each_near_copy_across_blocks():
     originals /= np.linalg.norm(originals, axis=1, keepdims=True)
     order = [0, 1, 0, 2, 1, 3, 0, 4, 2]  # rows 2, 4, 6 and 8 copy an earlier row
     vectors = originals[order]
-    present = np.ones(len(order), dtype=bool)
-    present[1] = False  # no vector: never a duplicate, so row 4 (a copy of original 1) is kept too
-    vectors[1] = 0.0
-    assert distinct_first(vectors, present, 3, 0.93) == [0, 1, 3]
-    assert distinct_first(vectors, present, 6, 0.93) == [0, 1, 3, 4, 5, 7]  # rows 6 and 8 in the second block
-    assert distinct_first(vectors[:0], present[:0], 3, 0.93) == []
+    vectors[1] = np.nan  # no vector: never a duplicate, so row 4 (a copy of original 1) is kept too
+    assert distinct_first(vectors, 3, 0.93) == [0, 1, 3]
+    assert distinct_first(vectors, 6, 0.93) == [0, 1, 3, 4, 5, 7]  # rows 6 and 8 in the second block
+    assert distinct_first(vectors[:0], 3, 0.93) == []
 
 
 def test_stage_shifts_the_ranking(engine):

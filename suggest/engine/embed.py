@@ -201,38 +201,39 @@ class Embedder:
                 rows.append(vector)
         return np.vstack(rows)
 
-    def encode_in_context(self, text: str, spans: list[tuple[int, int]]) -> np.ndarray:
-        """Rows: `text`, then each span of it (character offsets), the span as the model reads it within the
-        whole: the mean of its tokens' vectors from the one pass over `text`, as mean pooling makes the whole's.
+    def encode_in_context(self, texts: list[str], spans: list[tuple[int, int]]) -> np.ndarray:
+        """Rows: `texts[0]`, then each part `texts[1:]` as the model reads it within the whole: the mean of its
+        tokens' vectors (those inside its span, character offsets into `texts[0]`) from the one pass over the
+        whole, as mean pooling makes the whole's.
 
         A buyer's clause read alone loses what the rest of the message says (「这个呢」, 「还要多久」), and
         embedding each clause again cost what the message did per clause (a four-clause message five passes).
         On our held-out set this read 0.912 hit@1 where clauses embedded alone read 0.887 (bench dev: 0.923
         both). Where the encoder gives no token vectors (another pooling, the torch backends) or a span lies past
-        the model's length limit, the span's text is embedded alone."""
+        the model's length limit, the part is embedded alone."""
+        text = texts[0]
         key = (text, tuple(spans))
         with self._lock:
             rows = self._cache.get(key)
             if rows is not None:
                 self._cache.move_to_end(key)
                 return rows
-        rows = np.zeros((1 + len(spans), self.dimension), dtype=np.float32)
-        alone = list(range(len(spans)))
-        if isinstance(self._runtime, _LightEncoder):
+        if not isinstance(self._runtime, _LightEncoder):
+            rows = self.encode_cached(texts)
+        else:
             tokens, offsets = self._runtime.token_vectors(text)
+            rows = np.zeros((len(texts), self.dimension), dtype=np.float32)
             rows[0] = tokens.mean(axis=0)
             alone = []
-            for i, (start, end) in enumerate(spans):
+            for i, (start, end) in enumerate(spans, start=1):
                 inside = (offsets[:, 0] >= start) & (offsets[:, 1] <= end) & (offsets[:, 1] > offsets[:, 0])
                 if inside.any():
-                    rows[1 + i] = tokens[inside].mean(axis=0)
+                    rows[i] = tokens[inside].mean(axis=0)
                 else:
                     alone.append(i)
-            rows[:] /= np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
-        else:
-            rows[0] = self.encode_cached([text])[0]
-        if alone:
-            rows[[1 + i for i in alone]] = self.encode_cached([text[spans[i][0]:spans[i][1]] for i in alone])
+            rows /= np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+            if alone:
+                rows[alone] = self.encode_cached([texts[i] for i in alone])
         rows.flags.writeable = False  # shared by every request for this message
         with self._lock:
             self._cache[key] = rows

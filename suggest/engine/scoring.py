@@ -63,12 +63,9 @@ class Scores:
     lex: list[tuple[np.ndarray, np.ndarray]]  # per text: BM25 candidates' rows (ascending) and scores in [0, 1]
     dense_rows: np.ndarray  # (n, candidates): the dense candidates' rows
 
-    def near(self, texts: list[int]) -> set[int]:
-        """Rows among the candidates of these texts (dense or BM25)."""
-        rows = set(self.dense_rows[texts].ravel().tolist())
-        for t in texts:
-            rows.update(self.lex[t][0].tolist())
-        return rows
+    def near(self, texts: list[int]) -> np.ndarray:
+        """Rows among the candidates of these texts (dense or BM25), ascending."""
+        return np.unique(np.concatenate([self.dense_rows[texts].ravel(), *(self.lex[t][0] for t in texts)]))
 
 
 def _best_per_label(labels: np.ndarray, values: np.ndarray, n_labels: int, fill: np.ndarray) -> np.ndarray:
@@ -152,7 +149,7 @@ class Scorer:
         """Fused situation scores for normalised texts, in [0, 1]: 1 when every kind of evidence is certain.
         `spans`: where `texts[1:]` (a message's clauses) lie in `texts[0]`, to embed them within it."""
         weights = weights or Weights.from_settings(self.settings)
-        queries = self.embedder.encode_in_context(texts[0], spans) if spans else self.embedder.encode_cached(texts)
+        queries = self.embedder.encode_in_context(texts, spans) if spans else self.embedder.encode_cached(texts)
         knn_raw, dense_rows = self._dense(queries)
         lex_per_label, lex = self._lexical(texts)
         n_labels = len(self.labels)

@@ -100,9 +100,9 @@ class _Snapshot:
                                for label, replies in self.active_replies.items()}
         text_rows = [row for row, e in enumerate(entries) if e.kind == "reply"]
         vectors = index.dense.vectors(np.array([entries[r].vid for r in text_rows], dtype=np.int64))
-        self.reply_vectors = {entries[row].reply: vector for row, vector in zip(text_rows, vectors)}
-        self._reply_matrix = vectors  # the same vectors as rows, for comparing many replies in one product
+        self._reply_matrix = vectors  # as rows, for comparing many replies in one product
         self._reply_slot = {entries[row].reply: i for i, row in enumerate(text_rows)}
+        self.reply_vectors = {reply: vectors[i] for reply, i in self._reply_slot.items()}
 
     def with_learned(self, learned: Learned) -> "_Snapshot":
         """The same snapshot with other learned examples: nothing is refitted."""
@@ -379,7 +379,7 @@ class _Snapshot:
         top_label = self.labels[int(ranked[0])]
         abstained = top_label == OOS or float(situation_scores[ranked[0]]) < self.settings.abstain_threshold
         hits: list[SituationHit] = []
-        near = np.fromiter(scores.near(rows), dtype=np.int64)
+        near = scores.near(rows)
         # the candidate rows' situations, and their replies' places among the situation's replies
         candidates = (self.scorer.entry_label[near], self.row_reply_position[near])
         for label_index in ranked[:MAX_SITUATIONS + 1]:
@@ -413,7 +413,7 @@ class _Snapshot:
             starts = (np.cumsum(lengths) - lengths)[lengths > 0]
             fit[lengths > 0] = np.maximum.reduceat(sims, starts) + 0.1 * np.maximum.reduceat(lex, starts)
         fits = [(float(fit[i]), replies[i]) for i in np.argsort(-fit, kind="stable")]
-        chosen = [fits[i] for i in distinct_first(*self._vectors_of([r for _, r in fits]), REPLIES_PER_SITUATION,
+        chosen = [fits[i] for i in distinct_first(self._vectors_of([r for _, r in fits]), REPLIES_PER_SITUATION,
                                                   self.settings.duplicate_similarity)]
         best = chosen[0][0] if chosen else 1.0
         replies = tuple(self._scored(r, score * max(fit, 0.0) / best if best > 0 else score, variables)
@@ -421,13 +421,12 @@ class _Snapshot:
         return SituationHit(id=label, name=situation.name, stage=situation.stage, score=round(score, 4),
                             replies=replies)
 
-    def _vectors_of(self, replies: list[Reply]) -> tuple[np.ndarray, np.ndarray]:
-        """The replies' text vectors as rows, and which of them have one."""
+    def _vectors_of(self, replies: list[Reply]) -> np.ndarray:
+        """The replies' text vectors as rows; NaN for a reply without one (never a near-duplicate)."""
         slots = np.array([self._reply_slot.get(r.id, -1) for r in replies], dtype=np.int64)
-        present = slots >= 0
-        vectors = np.zeros((len(replies), self._reply_matrix.shape[1]), dtype=np.float32)
-        vectors[present] = self._reply_matrix[slots[present]]
-        return vectors, present
+        vectors = np.full((len(replies), self._reply_matrix.shape[1]), np.nan, dtype=np.float32)
+        vectors[slots >= 0] = self._reply_matrix[slots[slots >= 0]]
+        return vectors
 
     def _distinct(self, a: Reply, b: Reply) -> bool:
         va, vb = self.reply_vectors.get(a.id), self.reply_vectors.get(b.id)

@@ -92,8 +92,8 @@ class StandInEncoder:
 
     encode_cached = encode
 
-    def encode_in_context(self, text: str, spans: list[tuple[int, int]]) -> np.ndarray:
-        return self.encode([text] + [text[start:end] for start, end in spans])
+    def encode_in_context(self, texts: list[str], spans: list[tuple[int, int]]) -> np.ndarray:
+        return self.encode(texts)
 
     def clear_cache(self) -> None:
         pass
