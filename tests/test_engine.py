@@ -173,3 +173,22 @@ def test_context_never_pulls_in_what_a_clear_message_is_not_about(engine):
     plain = {s.situation for s in engine.suggest("能便宜点吗", k=5).suggestions}
     after = {s.situation for s in engine.suggest("能便宜点吗", k=5, context=["还有M码吗 什么时候发货"]).suggestions}
     assert "bargain" in after and after <= plain | {"bargain"}, after - plain
+
+
+def test_a_large_situation_lists_the_replies_near_the_message(engine, monkeypatch):
+    """A situation past `EXACT_FIT_ROWS` index rows (a grown corpus) ranks only its replies with a row among the
+    message's candidates: its best reply is the one it has when it ranks them all, and it lists only its own."""
+    from suggest.engine import suggester
+
+    messages = ["可以再便宜一些吗", "能便宜点吗 包邮不 几天能到", "怎么还没给我发货啊", "不想退了"]
+    whole = [engine.suggest(m) for m in messages]
+    monkeypatch.setattr(suggester, "EXACT_FIT_ROWS", 0)
+    for message, before in zip(messages, whole):
+        after = engine.suggest(message)
+        assert [s.id for s in after.suggestions[:len(after.segments)]] == \
+            [s.id for s in before.suggestions[:len(before.segments)]], message
+        for segment_before, segment_after in zip(before.segments, after.segments):
+            assert [h.id for h in segment_after.situations] == [h.id for h in segment_before.situations]
+            for hit_before, hit_after in zip(segment_before.situations, segment_after.situations):
+                assert hit_after.replies[0].id == hit_before.replies[0].id
+                assert {r.situation for r in hit_after.replies} == {hit_after.id}

@@ -285,3 +285,31 @@ def test_an_engine_loaded_anew_takes_its_texts_tokens_from_the_index(fresh_engin
     again = Suggester.load(settings, embedder=embedder, lender=None)
     assert texts <= set(cut)
     assert [s.id for s in again.suggest("能便宜点吗 包邮吗").suggestions] == expected
+
+
+def test_an_approximate_index_keeps_its_lists_small_as_it_grows(monkeypatch):
+    """A query reads `NPROBE` lists: lists that grew with the corpus would make it cost what the corpus costs.
+    An index grown past twice its lists' size is trained anew, and still finds what exact search finds."""
+    import numpy as np
+
+    from suggest.engine import dense
+
+    monkeypatch.setattr(dense, "APPROXIMATE_FROM", 1000)
+    monkeypatch.setattr(dense, "LIST_SIZE", 50)
+    monkeypatch.setattr(dense, "NPROBE", 8)
+    rng = np.random.default_rng(1)
+    centres = rng.normal(size=(60, 32))
+    vectors = (centres[rng.integers(0, 60, 6000)] + 0.3 * rng.normal(size=(6000, 32))).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = dense.DenseIndex.empty(32)
+    index.add(np.arange(1500), vectors[:1500])
+    index = index.suited()
+    assert index.layout == ("ivf", 30)
+    index.add(np.arange(1500, 2500), vectors[1500:2500])
+    assert index.suited().layout == ("ivf", 30)  # within twice the size: kept as it is
+    index.add(np.arange(2500, 6000), vectors[2500:])
+    grown = index.suited()
+    assert grown.layout == ("ivf", 120) and len(grown) == 6000
+    _, truth = grown.search(vectors[:40], 10, exact=True)
+    _, found = grown.search(vectors[:40], 10)
+    assert np.mean([len(set(t) & set(f)) / 10 for t, f in zip(truth, found)]) >= 0.9

@@ -155,8 +155,8 @@ def _sync_index(index_dir: Path, corpus: Corpus, embedder: Embedder, classifier_
     entries, lent_hashes = _lend(index_dir, corpus, embedder, lender, dense, entries, floor, hashes,
                                  old.manifest.replies if old is not None else {}, progress)
     suited = dense.suited()
-    if suited.approximate != dense.approximate:
-        base = None  # the vectors are now another kind of index (exact or approximate): written whole
+    if suited.layout != dense.layout:
+        base = None  # the vectors are now another kind of index (exact, or lists trained anew): written whole
     dense = suited
     classifier, chars, drift = _situation_models(old, dense, entries, classifier_c)
     manifest = Manifest(model=embedder.name, dimension=embedder.dimension, corpus_hash=digest,

@@ -2,7 +2,9 @@
 
 Exact search up to `APPROXIMATE_FROM` vectors; from there an inverted-file index (IVF), which visits the
 `NPROBE` lists nearest the query instead of every vector (`suggest bench --scale` reports its recall against
-exact search). Both take in-place additions and removals, so an editor's save never rebuilds it."""
+exact search). Its lists hold about `LIST_SIZE` vectors each however large the index, so a query reads about
+`NPROBE * LIST_SIZE` vectors plus one centroid per list, not a share of the corpus. Both kinds take in-place
+additions and removals, so an editor's save never rebuilds it."""
 
 from __future__ import annotations
 
@@ -15,9 +17,12 @@ from .drift import rebuild_due
 
 faiss.omp_set_num_threads(1)  # queries are single vectors: threads only add overhead on 2 cores
 APPROXIMATE_FROM = 10_000  # `suggest bench --scale`: exact search over 11,000 texts cost more than the rest of a query
-# Lists visited per query (of about √n). Of the exact top 50 for dev and tuning messages over the grown bench
-# corpus, 32 found 0.984 at 11,000 texts, 48 found 0.996 (0.993 at 30,000); `suggest bench --scale` reports it.
+# Lists visited per query. Of the exact top 50 for dev and tuning messages over the grown bench corpus, 48 found
+# 0.996 at 11,000 texts (32: 0.984) and 0.997 at 100,000; `suggest bench --scale` reports it.
 NPROBE = 48
+# Vectors per list. √n lists (316 of 316 vectors at 100,000) read 15,000 vectors a query for 0.994 of the top 50;
+# 1,000 lists of 100 read 4,800 plus the centroids, for 0.997, in a quarter of the time.
+LIST_SIZE = 100
 TRAIN_PER_LIST = 40  # k-means sample per list (FAISS warns below 39)
 
 
@@ -63,6 +68,11 @@ class DenseIndex:
         return isinstance(self._index, faiss.IndexIVF)
 
     @property
+    def layout(self) -> tuple[str, int]:
+        """The kind of the built index and its number of lists (1 when exact): another layout is written whole."""
+        return ("ivf", self._index.nlist) if self.approximate else ("flat", 1)
+
+    @property
     def _changes(self) -> int:
         return len(self._removed) + self._added.ntotal
 
@@ -95,10 +105,13 @@ class DenseIndex:
 
     def suited(self) -> "DenseIndex":
         """This index, or the same vectors with the changes folded in once they pass their share, and in an
-        approximate index once it has grown past `APPROXIMATE_FROM` (exact again if it shrinks below half)."""
+        approximate index once it has grown past `APPROXIMATE_FROM` (exact again if it shrinks below half), with
+        lists trained anew once their number is off by half from `LIST_SIZE`'s."""
         size = len(self)
         kind_fits = self.approximate == (size >= APPROXIMATE_FROM) or (
             self.approximate and size >= APPROXIMATE_FROM // 2)
+        if kind_fits and self.approximate:
+            kind_fits = _lists_for(size) // 2 <= self._index.nlist <= 2 * _lists_for(size)
         if kind_fits:
             return self._folded() if rebuild_due(self._changes, size) else self
         ids = np.array(self.ids(), dtype=np.int64)
@@ -106,7 +119,7 @@ class DenseIndex:
         if size < APPROXIMATE_FROM:
             other = DenseIndex.empty(self.dimension)
         else:
-            lists = int(np.sqrt(size))
+            lists = _lists_for(size)
             quantizer = faiss.IndexFlatIP(self.dimension)
             index = faiss.IndexIVFFlat(quantizer, self.dimension, lists, faiss.METRIC_INNER_PRODUCT)
             index.set_direct_map_type(faiss.DirectMap.Hashtable)  # reconstruct and remove by id
@@ -167,6 +180,10 @@ class DenseIndex:
         found = np.where(ids >= 0, found, -np.inf)
         best = np.argsort(-found, axis=1, kind="stable")[:, :k]
         return np.take_along_axis(found, best, axis=1), np.take_along_axis(ids, best, axis=1)
+
+
+def _lists_for(size: int) -> int:
+    return max(1, size // LIST_SIZE)
 
 
 def _flat(dimension: int) -> faiss.Index:

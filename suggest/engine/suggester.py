@@ -21,6 +21,7 @@ from .build import OOS, BuiltIndex, sync_index
 from ..corpus.files import load_corpus
 from .diversity import distinct_first
 from .embed import Embedder
+from .reply_table import ReplyTable
 from .scoring import Learned, Scorer, Scores, Weights
 from ..errors import InputError, NotFound
 from ..corpus.products import ProductSheet, load_products
@@ -78,31 +79,19 @@ class _Snapshot:
         self.clock = clock
         self.products = previous.products if previous else ProductSheet({})
         self.product_templates = previous.product_templates if previous else None
-        self._facts: tuple[tuple, frozenset[str], dict, dict] | None = None
+        self._facts: tuple[tuple, frozenset[str], dict, dict, np.ndarray] | None = None
         self.embedder = embedder
         self.corpus = corpus
         self.index = index
         self.scorer = Scorer(settings, embedder, segmenter, index, previous.scorer if previous else None)
         self.labels = self.scorer.labels
         entries = index.entries
-        self.active_replies: dict[str, list[Reply]] = {}
-        for reply in corpus.replies.values():
-            if not reply.retired:
-                self.active_replies.setdefault(reply.situation, []).append(reply)
-        self.reply_rows: dict[str, list[int]] = {}
-        for row, e in enumerate(entries):
-            if e.reply:
-                self.reply_rows.setdefault(e.reply, []).append(row)
-        position = {r.id: i for replies in self.active_replies.values() for i, r in enumerate(replies)}
-        # per index row: its reply's place in its situation's active replies (-1: none, or retired)
-        self.row_reply_position = np.array([position.get(e.reply, -1) for e in entries], dtype=np.int64)
-        self.situation_rows = {label: sum(len(self.reply_rows.get(r.id, ())) for r in replies)
-                               for label, replies in self.active_replies.items()}
         text_rows = [row for row, e in enumerate(entries) if e.kind == "reply"]
         vectors = index.dense.vectors(np.array([entries[r].vid for r in text_rows], dtype=np.int64))
         self._reply_matrix = vectors  # as rows, for comparing many replies in one product
         self._reply_slot = {entries[row].reply: i for i, row in enumerate(text_rows)}
         self.reply_vectors = {reply: vectors[i] for reply, i in self._reply_slot.items()}
+        self.table = ReplyTable.build(corpus, self.labels, entries, self.reply_vectors, index.dense.dimension)
 
     def with_learned(self, learned: Learned) -> "_Snapshot":
         """The same snapshot with other learned examples: nothing is refitted."""
@@ -126,6 +115,10 @@ class _Snapshot:
     def _facts_now(self) -> tuple[frozenset[str], dict, dict]:
         """The replies whose facts are false for this shop now, the placeholder values per campaign, and texts
         filled with them; all change only when a campaign starts or ends, so they are kept until then."""
+        facts = self._current_facts()
+        return facts[1], facts[2], facts[3]
+
+    def _current_facts(self) -> tuple:
         now = self.clock()
         key = tuple(c.running(now) for c in self.profile.campaigns)
         facts = self._facts
@@ -133,8 +126,8 @@ class _Snapshot:
             blocked = frozenset(r.id for r in self.corpus.replies.values() if self.profile.unmet(r, now))
             values = {None: self.profile.values(now)}
             values.update({c.name: self.profile.values(now, c.name) for c in self.profile.campaigns})
-            self._facts = facts = (key, blocked, values, {})
-        return facts[1], facts[2], facts[3]
+            self._facts = facts = (key, blocked, values, {}, self.table.blocked(blocked))
+        return facts
 
     def unavailable(self) -> frozenset[str]:
         """Ids of the replies that must not be suggested now (their facts are false for this shop)."""
@@ -379,54 +372,39 @@ class _Snapshot:
         top_label = self.labels[int(ranked[0])]
         abstained = top_label == OOS or float(situation_scores[ranked[0]]) < self.settings.abstain_threshold
         hits: list[SituationHit] = []
-        near = scores.near(rows)
-        # the candidate rows' situations, and their replies' places among the situation's replies
-        candidates = (self.scorer.entry_label[near], self.row_reply_position[near])
+        near = np.unique(self.table.row_reply[scores.near(rows)])  # the candidate rows' replies
+        near = near[near >= 0]
         for label_index in ranked[:MAX_SITUATIONS + 1]:
             label = self.labels[int(label_index)]
             score = float(situation_scores[label_index])
             if label == OOS or score < threshold * 0.5 and hits:
                 continue
-            hits.append(self._situation_hit(int(label_index), score, scores, rows, candidates, variables))
+            hits.append(self._situation_hit(int(label_index), score, scores, rows, near, variables))
         hits = hits[:MAX_SITUATIONS]
         return Segment(text=seg_text, situations=tuple(hits), abstained=abstained)
 
-    def _situation_hit(self, label_index: int, score: float, scores: Scores, texts: list[int],
-                       candidates: tuple[np.ndarray, np.ndarray], variables: dict[str, str] | None) -> SituationHit:
-        """One situation's replies, ordered by how close the message is to each (its text or examples)."""
-        label = self.labels[label_index]
-        situation = self.corpus.situations[label]
-        blocked = self.unavailable()
-        replies = self.active_replies.get(label, [])
-        if self.situation_rows.get(label, 0) > EXACT_FIT_ROWS:  # a large situation: rank its candidate replies
-            labels, positions = candidates
-            near = [replies[i] for i in np.unique(positions[(labels == label_index) & (positions >= 0)]).tolist()]
-            replies = [r for r in near if r.id not in blocked] or \
-                [r for r in replies if r.id not in blocked][:REPLIES_PER_SITUATION]
-        else:
-            replies = [r for r in replies if r.id not in blocked]
-        spans = [self.reply_rows.get(r.id, []) for r in replies]
-        sims, lex = self.scorer.fit(scores, texts, [row for span in spans for row in span])
-        lengths = np.array([len(span) for span in spans], dtype=np.int64)
-        fit = np.zeros(len(spans), dtype=np.float32)
-        if lengths.any():  # each reply's best row, in one pass (empty spans in between hold no rows)
-            starts = (np.cumsum(lengths) - lengths)[lengths > 0]
-            fit[lengths > 0] = np.maximum.reduceat(sims, starts) + 0.1 * np.maximum.reduceat(lex, starts)
-        fits = [(float(fit[i]), replies[i]) for i in np.argsort(-fit, kind="stable")]
-        chosen = [fits[i] for i in distinct_first(self._vectors_of([r for _, r in fits]), REPLIES_PER_SITUATION,
-                                                  self.settings.duplicate_similarity)]
-        best = chosen[0][0] if chosen else 1.0
-        replies = tuple(self._scored(r, score * max(fit, 0.0) / best if best > 0 else score, variables)
-                        for fit, r in chosen)
-        return SituationHit(id=label, name=situation.name, stage=situation.stage, score=round(score, 4),
+    def _situation_hit(self, label_index: int, score: float, scores: Scores, texts: list[int], near: np.ndarray,
+                       variables: dict[str, str] | None) -> SituationHit:
+        """One situation's replies, ordered by how close the message is to each (its text or examples). `near`:
+        the numbers of the replies with a row among the candidates, ascending."""
+        table = self.table
+        situation = self.corpus.situations[self.labels[label_index]]
+        blocked = self._current_facts()[4]
+        numbers = table.of_label(label_index)
+        numbers = numbers[~blocked[numbers]]
+        if table.row_count(label_index) > EXACT_FIT_ROWS:  # a large situation: rank its candidate replies
+            mine = near[(near >= table.label_start[label_index]) & (near < table.label_start[label_index + 1])]
+            mine = mine[~blocked[mine]]
+            numbers = mine if len(mine) else numbers[:REPLIES_PER_SITUATION]
+        fit = self.scorer.fit(scores, texts, *table.rows_of(numbers))
+        order = np.argsort(-fit, kind="stable")
+        chosen = order[distinct_first(table.vectors[numbers[order]], REPLIES_PER_SITUATION,
+                                      self.settings.duplicate_similarity)]
+        best = float(fit[chosen[0]]) if len(chosen) else 1.0
+        replies = tuple(self._scored(table.replies[numbers[i]], score * max(float(fit[i]), 0.0) / best
+                                     if best > 0 else score, variables) for i in chosen)
+        return SituationHit(id=situation.id, name=situation.name, stage=situation.stage, score=round(score, 4),
                             replies=replies)
-
-    def _vectors_of(self, replies: list[Reply]) -> np.ndarray:
-        """The replies' text vectors as rows; NaN for a reply without one (never a near-duplicate)."""
-        slots = np.array([self._reply_slot.get(r.id, -1) for r in replies], dtype=np.int64)
-        vectors = np.full((len(replies), self._reply_matrix.shape[1]), np.nan, dtype=np.float32)
-        vectors[slots >= 0] = self._reply_matrix[slots[slots >= 0]]
-        return vectors
 
     def _distinct(self, a: Reply, b: Reply) -> bool:
         va, vb = self.reply_vectors.get(a.id), self.reply_vectors.get(b.id)

@@ -1,0 +1,67 @@
+"""The active replies as arrays, numbered situation by situation, with their index rows and text vectors.
+
+Ranking a situation's replies runs over these arrays: which replies have a row among a message's candidates,
+their rows, their vectors for choosing without near-copies. A grown corpus puts 80 candidate replies in a
+situation (100,000 texts), and doing that per reply in Python cost more than the search; Python objects are now
+made only for the replies shown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..records import Corpus, Reply
+from .build import Entry
+
+
+@dataclass(frozen=True)
+class ReplyTable:
+    replies: tuple[Reply, ...]  # by number: a situation's replies are numbered together, in the corpus's order
+    label_start: np.ndarray  # (labels + 1,): the numbers of label i are label_start[i]:label_start[i + 1]
+    row_start: np.ndarray  # (replies + 1,): the index rows of reply g are rows[row_start[g]:row_start[g + 1]]
+    rows: np.ndarray
+    row_reply: np.ndarray  # per index row: its reply's number; -1 for a row of no active reply (a lent bank's)
+    vectors: np.ndarray  # (replies, dim): each reply's text vector; NaN where it has none
+
+    @classmethod
+    def build(cls, corpus: Corpus, labels: list[str], entries: list[Entry], text_vectors: dict[str, np.ndarray],
+              dimension: int) -> "ReplyTable":
+        """`labels`: the situation models' classes, which number the situations; `text_vectors`: reply id → the
+        vector of its text."""
+        by_label: dict[str, list[Reply]] = {label: [] for label in labels}
+        for reply in corpus.replies.values():
+            if not reply.retired and reply.situation in by_label:
+                by_label[reply.situation].append(reply)
+        replies = tuple(r for label in labels for r in by_label[label])
+        label_start = np.cumsum([0] + [len(by_label[label]) for label in labels]).astype(np.int64)
+        number = {r.id: g for g, r in enumerate(replies)}
+        row_reply = np.array([number.get(e.reply, -1) if e.reply else -1 for e in entries], dtype=np.int64)
+        order = np.argsort(row_reply, kind="stable")  # rows grouped by reply, in index order within each
+        order = order[row_reply[order] >= 0]
+        counts = np.bincount(row_reply[order], minlength=len(replies))
+        vectors = np.full((len(replies), dimension), np.nan, dtype=np.float32)
+        for g, reply in enumerate(replies):
+            vector = text_vectors.get(reply.id)
+            if vector is not None:
+                vectors[g] = vector
+        return cls(replies, label_start, np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), order,
+                   row_reply, vectors)
+
+    def of_label(self, label: int) -> np.ndarray:
+        return np.arange(self.label_start[label], self.label_start[label + 1])
+
+    def row_count(self, label: int) -> int:
+        """Index rows of a situation's replies."""
+        return int(self.row_start[self.label_start[label + 1]] - self.row_start[self.label_start[label]])
+
+    def rows_of(self, numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The index rows of these replies, reply after reply, and how many each has."""
+        starts = self.row_start[numbers]
+        lengths = self.row_start[numbers + 1] - starts
+        at = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(int(lengths.sum()))
+        return self.rows[at], lengths
+
+    def blocked(self, ids: frozenset[str]) -> np.ndarray:
+        """Per number: whether the reply is among `ids`."""
+        return np.array([r.id in ids for r in self.replies], dtype=bool)
