@@ -86,16 +86,17 @@ def test_near_identical_replies_are_never_side_by_side(engine):
 
 
 def test_distinct_first_keeps_the_best_of_each_near_copy_across_blocks():
-    """Rows are compared a block (`limit` rows) at a time: copies in later blocks, and rows without a vector,
-    must be handled as one by one."""
+    """Rows are compared a block (`2 * limit` rows) at a time: copies in later blocks, and rows without a
+    vector, must be handled as one by one."""
     rng = np.random.default_rng(3)
-    originals = rng.normal(size=(5, 8)).astype(np.float32)
+    originals = rng.normal(size=(4, 8)).astype(np.float32)
     originals /= np.linalg.norm(originals, axis=1, keepdims=True)
-    order = [0, 1, 0, 2, 1, 3, 0, 4, 2]  # rows 2, 4, 6 and 8 copy an earlier row
+    order = [0, 0, 0, 0, 1, 1, 1, 1, 2, 0, 3]  # copies of originals 0 and 1 fill the first block
     vectors = originals[order]
-    vectors[1] = np.nan  # no vector: never a duplicate, so row 4 (a copy of original 1) is kept too
-    assert distinct_first(vectors, 3, 0.93) == [0, 1, 3]
-    assert distinct_first(vectors, 6, 0.93) == [0, 1, 3, 4, 5, 7]  # rows 6 and 8 in the second block
+    vectors[1] = np.nan  # no vector: never a duplicate
+    assert distinct_first(vectors, 3, 0.93) == [0, 1, 4]
+    assert distinct_first(vectors, 4, 0.93) == [0, 1, 4, 8]  # row 8 in the second block
+    assert distinct_first(vectors, 5, 0.93) == [0, 1, 4, 8, 10]  # row 9 copies row 0, from the first block
     assert distinct_first(vectors[:0], 3, 0.93) == []
 
 

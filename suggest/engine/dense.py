@@ -150,12 +150,11 @@ class DenseIndex:
         if not len(ids):
             return np.zeros((0, self.dimension), np.float32)
         ids = np.ascontiguousarray(ids, dtype=np.int64)
-        if not self._added.ntotal:
+        added = np.isin(ids, self._added_ids()) if self._added.ntotal else None
+        if added is None or not added.any():  # most often: copying the rows twice cost as much as finding them
             return self._index.reconstruct_batch(ids)
-        added = np.isin(ids, self._added_ids())
         out = np.empty((len(ids), self.dimension), dtype=np.float32)
-        if added.any():
-            out[added] = self._added.reconstruct_batch(ids[added])
+        out[added] = self._added.reconstruct_batch(ids[added])
         if not added.all():
             out[~added] = self._index.reconstruct_batch(ids[~added])
         return out

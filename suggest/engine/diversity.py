@@ -10,21 +10,20 @@ def distinct_first(vectors: np.ndarray, limit: int, threshold: float) -> list[in
     """Positions of the first `limit` rows of `vectors` (unit rows, best first) none of which is a near-duplicate
     of an earlier chosen one; a row of NaN (an item without a vector) compares false: never a duplicate of any.
 
-    The rows are compared `limit` at a time in one matrix product and chosen on its booleans: a grown corpus
+    The rows are compared `2 * limit` at a time in one matrix product and chosen on its booleans: a grown corpus
     has many near-copies, and a product per row (50 rows a situation, 7 situations a query) cost 2 ms of a 5 ms
-    query."""
+    query; blocks of `limit` needed two on average over 80 candidate replies (100,000 texts)."""
     chosen: list[int] = []
-    block = max(limit, 1)
+    block = 2 * max(limit, 1)
     for start in range(0, len(vectors), block):
         rows = vectors[start:start + block]
-        within = (rows @ rows.T >= threshold).tolist()
-        before = (rows @ vectors[chosen].T >= threshold).any(axis=1).tolist() if chosen else [False] * len(rows)
-        taken: list[int] = []  # rows of this block chosen
+        within = rows @ rows.T >= threshold
+        out = (rows @ vectors[chosen].T >= threshold).any(axis=1) if chosen else np.zeros(len(rows), dtype=bool)
         for i in range(len(rows)):
-            if before[i] or any(within[i][t] for t in taken):
+            if out[i]:  # a near-copy of one chosen before
                 continue
-            taken.append(i)
             chosen.append(start + i)
             if len(chosen) == limit:
                 return chosen
+            out |= within[i]
     return chosen
