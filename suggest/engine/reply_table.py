@@ -13,6 +13,7 @@ import numpy as np
 
 from ..records import Corpus, Reply
 from .build import Entry
+from .dense import DenseIndex
 
 
 @dataclass(frozen=True)
@@ -25,10 +26,8 @@ class ReplyTable:
     vectors: np.ndarray  # (replies, dim): each reply's text vector; NaN where it has none
 
     @classmethod
-    def build(cls, corpus: Corpus, labels: list[str], entries: list[Entry], text_vectors: dict[str, np.ndarray],
-              dimension: int) -> "ReplyTable":
-        """`labels`: the situation models' classes, which number the situations; `text_vectors`: reply id → the
-        vector of its text."""
+    def build(cls, corpus: Corpus, labels: list[str], entries: list[Entry], dense: DenseIndex) -> "ReplyTable":
+        """`labels`: the situation models' classes, which number the situations; `entries`: the index's rows."""
         by_label: dict[str, list[Reply]] = {label: [] for label in labels}
         for reply in corpus.replies.values():
             if not reply.retired and reply.situation in by_label:
@@ -40,13 +39,16 @@ class ReplyTable:
         order = np.argsort(row_reply, kind="stable")  # rows grouped by reply, in index order within each
         order = order[row_reply[order] >= 0]
         counts = np.bincount(row_reply[order], minlength=len(replies))
-        vectors = np.full((len(replies), dimension), np.nan, dtype=np.float32)
-        for g, reply in enumerate(replies):
-            vector = text_vectors.get(reply.id)
-            if vector is not None:
-                vectors[g] = vector
+        text_rows = np.array([row for row, e in enumerate(entries) if e.kind == "reply" and row_reply[row] >= 0],
+                             dtype=np.int64)
+        vectors = np.full((len(replies), dense.dimension), np.nan, dtype=np.float32)
+        vectors[row_reply[text_rows]] = dense.vectors(np.array([entries[r].vid for r in text_rows], dtype=np.int64))
         return cls(replies, label_start, np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), order,
                    row_reply, vectors)
+
+    def vectors_by_id(self) -> dict[str, np.ndarray]:
+        """Each reply's text vector (views of `vectors`), for the replies that have one."""
+        return {r.id: v for r, v in zip(self.replies, self.vectors) if not np.isnan(v[0])}
 
     def of_label(self, label: int) -> np.ndarray:
         return np.arange(self.label_start[label], self.label_start[label + 1])

@@ -63,6 +63,17 @@ def is_shortcut(message: str) -> bool:
     return stripped.startswith(SHORTCUT_PREFIXES) and not stripped.startswith(EMOTICON_PREFIX)
 
 
+@dataclass(frozen=True)
+class _Facts:
+    """What the shop's facts make of the corpus while the same campaigns run."""
+
+    key: tuple  # which campaigns run
+    blocked: frozenset[str]  # ids of the replies whose facts are false for this shop now
+    blocked_numbers: np.ndarray  # the same, per `ReplyTable` number
+    values: dict  # placeholder values, per campaign (None: the shop's own)
+    filled: dict  # (text, campaign) -> the text filled with them: the same replies are filled 80 times a query
+
+
 class _Snapshot:
     """One corpus with its index and everything derived from them, never changed after construction.
 
@@ -79,19 +90,15 @@ class _Snapshot:
         self.clock = clock
         self.products = previous.products if previous else ProductSheet({})
         self.product_templates = previous.product_templates if previous else None
-        self._facts: tuple[tuple, frozenset[str], dict, dict, np.ndarray] | None = None
+        self._facts: _Facts | None = None
         self.embedder = embedder
         self.corpus = corpus
         self.index = index
         self.scorer = Scorer(settings, embedder, segmenter, index, previous.scorer if previous else None)
         self.labels = self.scorer.labels
         entries = index.entries
-        text_rows = [row for row, e in enumerate(entries) if e.kind == "reply"]
-        vectors = index.dense.vectors(np.array([entries[r].vid for r in text_rows], dtype=np.int64))
-        self._reply_matrix = vectors  # as rows, for comparing many replies in one product
-        self._reply_slot = {entries[row].reply: i for i, row in enumerate(text_rows)}
-        self.reply_vectors = {reply: vectors[i] for reply, i in self._reply_slot.items()}
-        self.table = ReplyTable.build(corpus, self.labels, entries, self.reply_vectors, index.dense.dimension)
+        self.table = ReplyTable.build(corpus, self.labels, entries, index.dense)
+        self.reply_vectors = self.table.vectors_by_id()
 
     def with_learned(self, learned: Learned) -> "_Snapshot":
         """The same snapshot with other learned examples: nothing is refitted."""
@@ -112,26 +119,22 @@ class _Snapshot:
         other._facts = None
         return other
 
-    def _facts_now(self) -> tuple[frozenset[str], dict, dict]:
-        """The replies whose facts are false for this shop now, the placeholder values per campaign, and texts
-        filled with them; all change only when a campaign starts or ends, so they are kept until then."""
-        facts = self._current_facts()
-        return facts[1], facts[2], facts[3]
-
-    def _current_facts(self) -> tuple:
+    def _facts_now(self) -> "_Facts":
+        """What the shop's facts make of the corpus now; it changes only when a campaign starts or ends, so it is
+        kept until then."""
         now = self.clock()
         key = tuple(c.running(now) for c in self.profile.campaigns)
         facts = self._facts
-        if facts is None or facts[0] != key:
+        if facts is None or facts.key != key:
             blocked = frozenset(r.id for r in self.corpus.replies.values() if self.profile.unmet(r, now))
             values = {None: self.profile.values(now)}
             values.update({c.name: self.profile.values(now, c.name) for c in self.profile.campaigns})
-            self._facts = facts = (key, blocked, values, {}, self.table.blocked(blocked))
+            self._facts = facts = _Facts(key, blocked, self.table.blocked(blocked), values, {})
         return facts
 
     def unavailable(self) -> frozenset[str]:
         """Ids of the replies that must not be suggested now (their facts are false for this shop)."""
-        return self._facts_now()[0]
+        return self._facts_now().blocked
 
     # ---- lookups -------------------------------------------------------------------------------------------
 
@@ -147,7 +150,8 @@ class _Snapshot:
     def _fill(self, text: str, campaign: str | None, variables: dict[str, str] | None) -> tuple[str, tuple[str, ...]]:
         """`text` with the shop's facts now (and `campaign`'s, or the running one's) and the caller's values.
         Without the caller's values the same replies are filled again and again (80 a query): kept."""
-        _, values, filled = self._facts_now()
+        facts = self._facts_now()
+        values, filled = facts.values, facts.filled
         if variables:
             return fill(text, {**values.get(campaign, values[None]), **variables})
         done = filled.get((text, campaign))
@@ -389,7 +393,7 @@ class _Snapshot:
         the numbers of the replies with a row among the candidates, ascending."""
         table = self.table
         situation = self.corpus.situations[self.labels[label_index]]
-        blocked = self._current_facts()[4]
+        blocked = self._facts_now().blocked_numbers
         numbers = table.of_label(label_index)
         numbers = numbers[~blocked[numbers]]
         if table.row_count(label_index) > EXACT_FIT_ROWS:  # a large situation: rank its candidate replies
