@@ -149,16 +149,23 @@ def test_index_writers_take_turns(fresh_engine, home, embedder):
     assert results[0][1] == {"added": 0, "updated": 0, "removed": 0}
 
 
+def _clustered(n: int, dimension: int, centres: int, spread: float, seed: int):
+    """Unit vectors around a few centres, as texts of a few situations are."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    middle = rng.normal(size=(centres, dimension))
+    vectors = (middle[rng.integers(0, centres, n)] + spread * rng.normal(size=(n, dimension))).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
 def test_a_large_dense_index_turns_approximate_and_still_finds_and_updates(tmp_path, monkeypatch):
     import numpy as np
 
     from suggest.engine import dense
 
     monkeypatch.setattr(dense, "APPROXIMATE_FROM", 2000)
-    rng = np.random.default_rng(0)
-    centres = rng.normal(size=(40, 64))
-    vectors = (centres[rng.integers(0, 40, 3000)] + 0.5 * rng.normal(size=(3000, 64))).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    vectors = _clustered(3000, 64, centres=40, spread=0.5, seed=0)
     exact = dense.DenseIndex.empty(64)
     exact.add(np.arange(3000) * 2, vectors)
     approximate = exact.suited()
@@ -297,10 +304,7 @@ def test_an_approximate_index_keeps_its_lists_small_as_it_grows(monkeypatch):
     monkeypatch.setattr(dense, "APPROXIMATE_FROM", 1000)
     monkeypatch.setattr(dense, "LIST_SIZE", 50)
     monkeypatch.setattr(dense, "NPROBE", 8)
-    rng = np.random.default_rng(1)
-    centres = rng.normal(size=(60, 32))
-    vectors = (centres[rng.integers(0, 60, 6000)] + 0.3 * rng.normal(size=(6000, 32))).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    vectors = _clustered(6000, 32, centres=60, spread=0.3, seed=1)
     index = dense.DenseIndex.empty(32)
     index.add(np.arange(1500), vectors[:1500])
     index = index.suited()
