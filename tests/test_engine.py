@@ -202,3 +202,16 @@ def test_a_loaded_engine_runs_blas_on_one_thread(engine):
 
     blas = [lib for lib in threadpool_info() if lib["user_api"] == "blas"]
     assert blas and all(lib["num_threads"] == 1 for lib in blas)
+
+
+def test_a_situation_keeps_its_bm25_evidence_when_others_fill_the_candidates(engine):
+    """In a grown corpus one situation's near-copies fill the lexical candidates; another situation sharing the
+    message's words must still count its best text, as when every text is scored."""
+    from suggest.engine.scoring import Weights
+
+    words_only = Weights(knn=0.0, classifier=0.0, lexical=1.0)
+    one_candidate, every_text = engine.variant(retrieval_candidates=1), engine.variant(retrieval_candidates=0)
+    for message in ["能便宜点吗 包邮不", "快递到了但是少了一件", "这个颜色还有货吗"]:
+        narrow = one_candidate.suggest(message, weights=words_only, split=False).segments[0].situations
+        wide = every_text.suggest(message, weights=words_only, split=False).segments[0].situations
+        assert [(h.id, h.score) for h in narrow] == [(h.id, h.score) for h in wide], message

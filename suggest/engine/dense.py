@@ -17,8 +17,9 @@ from .drift import rebuild_due
 
 faiss.omp_set_num_threads(1)  # queries are single vectors: threads only add overhead on 2 cores
 APPROXIMATE_FROM = 10_000  # `suggest bench --scale`: exact search over 11,000 texts cost more than the rest of a query
-# Lists visited per query. Of the exact top 50 for dev and tuning messages over the grown bench corpus, 48 found
-# 0.996 at 11,000 texts (32: 0.984) and 0.997 at 100,000; `suggest bench --scale` reports it.
+# Lists visited per query. Of the exact top 50 for dev and tuning messages over the grown bench corpus (a text as
+# similar as the 50th counts), 48 found 0.994 at 11,000 texts and 0.997 at 100,000; `suggest bench --scale`
+# reports it.
 NPROBE = 48
 # Vectors per list. √n lists (316 of 316 vectors at 100,000) read 15,000 vectors a query for 0.994 of the top 50;
 # 1,000 lists of 100 read 4,800 plus the centroids, for 0.997, in a quarter of the time.

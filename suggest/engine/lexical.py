@@ -125,10 +125,20 @@ class LexicalIndex:
                 out[rows] += weights
         return out
 
-    def top(self, text: str, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """The rows of the `k` best-scoring texts that share a term with `text`, and their scores (unordered)."""
+    def matches(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """The rows of every text that shares a term with `text` (ascending), and their scores."""
         scores = self.scores(text)
         matched = np.flatnonzero(scores > 0)
-        if len(matched) > k:
-            matched = matched[np.argpartition(-scores[matched], k - 1)[:k]]
         return matched, scores[matched]
+
+    def top(self, text: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The rows of the `k` best-scoring texts that share a term with `text`, and their scores (unordered)."""
+        return best(*self.matches(text), k)
+
+
+def best(rows: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The `k` best-scoring of these rows, and their scores (unordered)."""
+    if len(rows) > k:
+        keep = np.argpartition(-scores, k - 1)[:k]
+        rows, scores = rows[keep], scores[keep]
+    return rows, scores

@@ -1,10 +1,12 @@
 """Situation scores for buyer messages: nearest examples (FAISS), BM25, two situation models, what agents taught.
 
-A message is compared with its nearest candidates, not with every indexed text: the dense index's and BM25's top
-`retrieval_candidates` each, reduced to one best similarity per situation. A situation none of whose texts is
-among the candidates is at most as similar as the last candidate, and gets that value. So the cost after the
-embedding grows with the candidates and the number of situations, not with the corpus; `retrieval_candidates = 0`
-scores every indexed text (the exhaustive reference `suggest bench --scale` compares against).
+A message is compared with its nearest candidates, not with every indexed text: the dense index's top
+`retrieval_candidates`, reduced to one best similarity per situation. A situation none of whose texts is among the
+candidates is at most as similar as the last candidate, and gets that value. So the cost after the embedding grows
+with the candidates and the number of situations, not with the corpus. BM25 scores every text sharing a term
+anyway (bm25s's way), so its best per situation is taken over all of them, and its top `retrieval_candidates`
+are the candidates for ranking replies. `retrieval_candidates = 0` scores every indexed text (the exhaustive
+reference `suggest bench --scale` compares against).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import numpy as np
 
 from .build import BuiltIndex
 from .embed import Embedder
-from .lexical import LexicalIndex
+from .lexical import LexicalIndex, best
 from .segment import Segmenter
 from ..settings import Settings
 
@@ -130,18 +132,20 @@ class Scorer:
         return _best_per_label(self.entry_label[rows], found, len(self.labels), fill), rows
 
     def _lexical(self, texts: list[str]) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
-        """Each situation's best BM25 score among the lexical candidates, scaled to [0, 1] per text."""
+        """Each situation's best BM25 score, scaled to [0, 1] per text, and the lexical candidates. BM25 scores
+        every text sharing a term anyway, so the best per situation is taken over all of them: a situation whose
+        texts are crowded out of the candidates by another's near-copies (a grown corpus) keeps its evidence."""
         k = self._candidates()
         per_label = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
         found: list[tuple[np.ndarray, np.ndarray]] = []
         for i, text in enumerate(texts):
-            rows, scores = self.lexical.top(text, k)
-            top = float(scores.max()) if len(scores) else 0.0
-            scaled = scores / max(top, 1e-6)
-            order = np.argsort(rows, kind="stable")
-            found.append((rows[order], scaled[order].astype(np.float32)))
+            rows, scores = self.lexical.matches(text)
+            scaled = (scores / max(float(scores.max()) if len(scores) else 0.0, 1e-6)).astype(np.float32)
             if len(rows):
-                np.maximum.at(per_label[i], self.entry_label[rows], scaled.astype(np.float32))
+                np.maximum.at(per_label[i], self.entry_label[rows], scaled)
+            rows, scaled = best(rows, scaled, k)
+            order = np.argsort(rows, kind="stable")
+            found.append((rows[order], scaled[order]))
         return per_label, found
 
     def score(self, texts: list[str], weights: Weights | None = None,
