@@ -95,15 +95,15 @@ class Lender:
               vectors: np.ndarray) -> dict[str, str]:
         """Home situation -> the bundled situation whose bank it borrows: mutual nearest centroids, close enough.
 
-        `home`: the vectors of every home situation's own texts; only `borrowers` (those without a bank) borrow,
-        but every home situation competes for the nearest bank."""
+        `home`: every home situation's centroid (the unit mean of its own texts' vectors); only `borrowers` (those
+        without a bank) borrow, but every home situation competes for the nearest bank."""
         lender_ids = sorted({sid for sid, _ in texts})
         if not borrowers or not lender_ids:
             return {}
         rows = np.array([lender_ids.index(sid) for sid, _ in texts])
-        lent = np.stack([_centroid(vectors[rows == i]) for i in range(len(lender_ids))])
+        lent = np.stack([centroid(vectors[rows == i]) for i in range(len(lender_ids))])
         home_ids = sorted(home)
-        own = np.stack([_centroid(home[sid]) for sid in home_ids])
+        own = np.stack([home[sid] for sid in home_ids])
         sims = own @ lent.T
         matches = {}
         for i, sid in enumerate(home_ids):
@@ -146,6 +146,7 @@ def _store(cache_dir: Path, embedder: Embedder, texts: list[tuple[str, str]], ve
     atomic_write(cache_dir / CACHE_TEXTS, json.dumps(_key(embedder, texts), ensure_ascii=False))
 
 
-def _centroid(vectors: np.ndarray) -> np.ndarray:
+def centroid(vectors: np.ndarray) -> np.ndarray:
+    """The unit mean: the direction a situation's texts share."""
     centre = vectors.mean(axis=0)
     return centre / max(float(np.linalg.norm(centre)), 1e-9)

@@ -17,7 +17,7 @@ import numpy as np
 
 from .classifier import CharModel, SituationModel, training_rows
 from ..corpus.files import bank_hash, corpus_hash
-from .borrow import Lender
+from .borrow import Lender, centroid
 from .dense import DenseIndex
 from .drift import rebuild_due
 from .embed import Embedder
@@ -226,11 +226,11 @@ def _borrow(index_dir: Path, corpus: Corpus, embedder: Embedder, lender: Lender,
         return [], {}
     own = [e for e in entries if e.kind in ("example", "reply")]
     vectors = dense.vectors(np.array([e.vid for e in own], dtype=np.int64))
-    home: dict[str, list[np.ndarray]] = {}
-    for entry, vector in zip(own, vectors):
-        home.setdefault(entry.situation, []).append(vector)
+    situation_of = np.array([e.situation for e in own])
+    # each situation's centroid, a mask per situation (grouping 100,000 rows in Python cost 0.4 s of an edit)
+    home = {sid: centroid(vectors[situation_of == sid]) for sid in sorted(set(situation_of.tolist()))}
     texts, bank_vectors = lender.vectors(embedder, index_dir, progress)
-    matches = lender.match({sid: np.stack(v) for sid, v in home.items()}, borrowers, texts, bank_vectors)
+    matches = lender.match(home, borrowers, texts, bank_vectors)
     first = next_vid(entries, floor)
     lent: list[tuple[Entry, np.ndarray]] = []
     for sid, lender_id in sorted(matches.items()):
