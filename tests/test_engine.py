@@ -197,7 +197,8 @@ def test_a_large_situation_lists_the_replies_near_the_message(engine, monkeypatc
 
 def test_a_loaded_engine_runs_blas_on_one_thread(engine):
     """A query's small products gain nothing from OpenBLAS's threads, which on 2 cores spin against ONNX
-    Runtime's: a new message over 100,000 texts took 15.7 ms with them, 9.5 without (`suggest bench --scale`)."""
+    Runtime's: a new message over 100,000 texts took 15.7 ms with them, 9.5 without (`suggest bench --scale`).
+    Set when the index is synced, so builds fit their models the same way whatever runs them."""
     from threadpoolctl import threadpool_info
 
     blas = [lib for lib in threadpool_info() if lib["user_api"] == "blas"]

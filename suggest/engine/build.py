@@ -27,6 +27,7 @@ from .segment import default_segmenter
 from ..errors import IndexError_
 from ..records import Corpus, Manifest
 from .text import normalize
+from .threads import one_blas_thread
 
 __all__ = ["BANK_PREFIX", "MANIFEST", "VECTORS", "BuiltIndex", "Entry", "read_index", "read_manifest", "sync_index"]
 
@@ -97,6 +98,7 @@ def sync_index(index_dir: Path, corpus: Corpus, embedder: Embedder, classifier_c
     `known`: the index in memory, reused while the files are still its own (see `read_index`).
     Returns the index and counts of replies added, updated and removed (all replies on a full build).
     """
+    one_blas_thread()
     index_dir.mkdir(parents=True, exist_ok=True)
     with open(index_dir / LOCK, "a+") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)

@@ -7,7 +7,6 @@ corpus, the model and the index, bringing the index up to date first: a stale in
 from __future__ import annotations
 
 import copy
-import functools
 import logging
 import re
 from dataclasses import dataclass, replace
@@ -16,7 +15,6 @@ from threading import Lock
 from typing import Callable
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from .borrow import Lender, lender_for
 from .build import OOS, BuiltIndex, sync_index
@@ -52,15 +50,6 @@ CLEAR_MESSAGE = 0.5  # a message whose best situation scores this much says what
 # How much less similar (cosine, message to nearest example) a situation of the agent's chosen stage may be than
 # the best situation of another stage, and still go first: near-synonymous questions differ by less.
 STAGE_COMPARABLE = 0.12
-
-
-@functools.cache
-def _one_blas_thread() -> None:
-    """A query's products are small (a message against a few hundred rows), and OpenBLAS's threads gain nothing
-    on them; on 2 cores they spin against ONNX Runtime's, which embeds the message just before. A new message over
-    100,000 texts took 15.7 ms (p50) with them, 9.5 without: choosing replies without near-copies went from 0.4 to
-    4 ms and the embedding from 3 to 6. Set once for the process, as FAISS's threads are (`dense`)."""
-    threadpool_limits(1, user_api="blas")
 
 
 def _natural(code: str) -> tuple:
@@ -479,7 +468,6 @@ class Suggester:
     def load(cls, settings: Settings, embedder: Embedder | None = None, progress: bool = False,
              lender: Lender | None | str = "settings") -> "Suggester":
         """`embedder`, `lender`: loaded ones to share (shops in one process); by default as the settings say."""
-        _one_blas_thread()
         corpus = load_corpus(settings.corpus_dir)
         profile = load_profile(settings.corpus_dir / "shop.yaml")
         embedder = embedder or Embedder(settings.model, settings.backend, settings.cache_size)

@@ -28,6 +28,7 @@ import numpy as np
 from .feedback import FeedbackStore, model_key
 from ..records import Corpus
 from ..engine.text import normalize
+from ..engine.threads import one_blas_thread
 
 GROUP_SIMILARITY = 0.85  # m3e-small: paraphrases of one question score about 0.9, different questions 0.65-0.8
 MAX_MESSAGES = 10000  # distinct unserved messages grouped, most frequent first
@@ -135,30 +136,7 @@ def group_vectors(vectors: np.ndarray, similarity: float = GROUP_SIMILARITY, blo
     groups, an upper bound of it from a low-rank projection (u·c <= Pu·Pc + |u - PPu| |c - PPc|), so that only
     the few groups whose bound reaches `similarity` are compared in full. As a row joins or starts a group, that
     group's column is recomputed for the rows after it in the block."""
-    with _one_blas_thread():
-        return _group(vectors, similarity, block)
-
-
-_BLAS: list = []  # threadpoolctl's controller, made once (it looks through the loaded libraries)
-
-
-def _one_blas_thread():
-    """The grouping is many small products, which BLAS threads slow down (more so on a busy two-core server):
-    one thread, where threadpoolctl (a dependency of scikit-learn) can say so."""
-    from contextlib import nullcontext
-
-    if not _BLAS:
-        try:
-            from threadpoolctl import ThreadpoolController
-
-            _BLAS.append(ThreadpoolController())
-        except Exception:  # pragma: no cover - not installed: BLAS as configured
-            _BLAS.append(None)
-    controller = _BLAS[0]
-    return nullcontext() if controller is None else controller.limit(limits=1, user_api="blas")
-
-
-def _group(vectors: np.ndarray, similarity: float, block: int) -> list[list[int]]:
+    one_blas_thread()  # many small products, which BLAS threads slow down (more so on a busy two-core server)
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     n, dimension = vectors.shape
     if not n:
