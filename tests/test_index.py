@@ -170,18 +170,18 @@ def test_a_large_dense_index_turns_approximate_and_still_finds_and_updates(tmp_p
     exact.add(np.arange(3000) * 2, vectors)
     approximate = exact.suited()
     assert approximate.approximate and not exact.approximate
-    _, truth = exact.search(vectors[:50], 20)
+    best, truth = exact.search(vectors[:50], 20)
     _, found = approximate.search(vectors[:50], 20)
     assert np.mean([len(set(t) & set(f)) / 20 for t, f in zip(truth, found)]) >= 0.95
-    _, everything = approximate.search(vectors[:50], 20, exact=True)
-    assert (everything == truth).all()
+    scores, everything = approximate.search(vectors[:50], 20, exact=True)  # as exact as half precision is
+    assert np.allclose(scores, best, atol=1e-3) and np.mean(everything == truth) >= 0.95
 
     approximate.remove([0, 2])  # an editor's save: in place, no rebuild
     approximate.add(np.array([9001]), vectors[:1])
     approximate.write(tmp_path / "vectors.faiss")
     again = dense.DenseIndex.read(tmp_path / "vectors.faiss")
     assert again.approximate and len(again) == 2999 and 0 not in set(again.ids()) and 9001 in set(again.ids())
-    assert np.allclose(again.vectors(np.array([9001, 4])), vectors[[0, 2]])
+    assert np.allclose(again.vectors(np.array([9001, 4])), vectors[[0, 2]], atol=1e-3)  # held at half precision
 
 
 def test_character_model_reads_a_query_as_it_was_trained(fresh_engine):
@@ -308,12 +308,12 @@ def test_an_approximate_index_keeps_its_lists_small_as_it_grows(monkeypatch):
     index = dense.DenseIndex.empty(32)
     index.add(np.arange(1500), vectors[:1500])
     index = index.suited()
-    assert index.layout == ("ivf", 30)
+    assert index.layout == ("ivf-fp16", 30)
     index.add(np.arange(1500, 2500), vectors[1500:2500])
-    assert index.suited().layout == ("ivf", 30)  # within twice the size: kept as it is
+    assert index.suited().layout == ("ivf-fp16", 30)  # within twice the size: kept as it is
     index.add(np.arange(2500, 6000), vectors[2500:])
     grown = index.suited()
-    assert grown.layout == ("ivf", 120) and len(grown) == 6000
+    assert grown.layout == ("ivf-fp16", 120) and len(grown) == 6000
     _, truth = grown.search(vectors[:40], 10, exact=True)
     _, found = grown.search(vectors[:40], 10)
     assert np.mean([len(set(t) & set(f)) / 10 for t, f in zip(truth, found)]) >= 0.9

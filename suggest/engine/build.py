@@ -118,7 +118,9 @@ def _sync_index(index_dir: Path, corpus: Corpus, embedder: Embedder, classifier_
             reason = staleness(manifest, corpus, embedder, lender, digest)
             if manifest is not None and not reason:
                 current = known if known is not None and known.manifest == manifest else read_index(index_dir)
-                return current, {"added": 0, "updated": 0, "removed": 0}
+                if current.dense.fits_its_size():
+                    return current, {"added": 0, "updated": 0, "removed": 0}
+                # else nothing to embed, but the vectors are laid out anew (an index written by an earlier version)
             if manifest is not None and manifest.format == FORMAT and manifest.model == embedder.name \
                     and manifest.dimension == embedder.dimension:
                 old = read_index(index_dir, known)
