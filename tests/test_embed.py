@@ -50,3 +50,15 @@ def test_clauses_are_read_within_their_message_in_one_pass(monkeypatch):
     end = (len(long) - 3, len(long))
     rows = onnx.encode_in_context([long, "亲", "包邮吗"], [(0, 1), end])
     assert np.allclose(rows[2], onnx.encode(["包邮吗"])[0], atol=1e-5)
+
+
+def test_the_onnx_graph_embeds_as_the_torch_model_does():
+    """The corpus is embedded by PyTorch, a buyer's message by the ONNX graph, whose attention, layer norms and
+    GELU are fused into ONNX Runtime's own operators: the two must give the same vectors, padded batches too."""
+    onnx = Embedder("m3e-small", backend="onnx")
+    torch_model = Embedder("m3e-small", backend="torch")
+    texts = ["能便宜点吗 包邮不", "亲", "这件羽绒服冬天在东北穿够不够暖和，充绒量是多少", "几号发货？", "ok 好的 谢谢"]
+    batched = onnx._runtime.encode(texts, 64, False)  # one padded batch
+    expected = torch_model.encode(texts)
+    assert np.min(np.sum(batched * expected, axis=1)) > 0.99999
+    assert np.min(np.sum(onnx.encode(texts) * expected, axis=1)) > 0.99999

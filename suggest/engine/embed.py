@@ -58,6 +58,9 @@ def resolve_model(name: str) -> str:
     return name
 
 
+GRAPH = "fused-1"  # how the graph is made (`_OnnxTransformer._export`): a cached graph made otherwise is made anew
+
+
 def _onnx_path(location: str) -> Path:
     """Where the graph exported from `location`'s weights is cached (one per model and torch version; the version
     is read from the package metadata, so a process that never loads torch finds the same file)."""
@@ -68,7 +71,7 @@ def _onnx_path(location: str) -> Path:
         torch_version = version("torch")
     except PackageNotFoundError:
         torch_version = "none"
-    key = hashlib.sha256(f"{location}|{torch_version}".encode()).hexdigest()[:16]
+    key = hashlib.sha256(f"{location}|{torch_version}|{GRAPH}".encode()).hexdigest()[:16]
     cache = Path(os.environ.get("SUGGEST_CACHE_DIR")
                  or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "huashu-suggest")
     return cache / f"encoder-{key}.onnx"
@@ -313,6 +316,21 @@ class _LightEncoder:
         return np.vstack(rows)
 
 
+def _fuse(graph: str, config) -> None:
+    """The graph with each layer's attention, layer norms and GELU fused into single ONNX Runtime operators, in
+    place. A short message is dozens of small operations per layer otherwise, each with its own call: the bench's
+    dev messages embedded in 4.4 and 5.1 ms (p50, two runs) where the graph as exported took 4.8 and 5.8, with the
+    same vectors (cosine ≥ 0.9999999). A model the optimizer does not know (not BERT-like) keeps its graph as
+    exported."""
+    if getattr(config, "model_type", None) not in ("bert", "roberta"):
+        return
+    from onnxruntime.transformers import optimizer
+
+    fused = optimizer.optimize_model(graph, model_type="bert", num_heads=config.num_attention_heads,
+                                     hidden_size=config.hidden_size, opt_level=0)
+    fused.save_model_to_file(graph)
+
+
 class _OnnxTransformer:
     """The model's transformer run by ONNX Runtime (3x faster than torch on this CPU, the same vectors);
     tokenisation, pooling and normalisation stay sentence-transformers' own modules, so any model's pooling
@@ -337,6 +355,10 @@ class _OnnxTransformer:
         import torch
 
         transformer = self._model[0].auto_model
+        eager = hasattr(transformer, "set_attn_implementation")
+        before = transformer.config._attn_implementation
+        if eager:  # attention as plain operations, which ONNX Runtime's optimizer fuses (see _fuse)
+            transformer.set_attn_implementation("eager")
         sample = self._model.preprocess(["能便宜点吗 包邮不"])
         names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in sample]
 
@@ -358,9 +380,13 @@ class _OnnxTransformer:
                 torch.onnx.export(Wrapped().eval(), tuple(sample[n] for n in names), tmp, input_names=names,
                                   output_names=["token_embeddings"], dynamic_axes=axes, opset_version=17,
                                   dynamo=False)
+            if eager:
+                _fuse(tmp, transformer.config)
             os.replace(tmp, path)
         finally:
             Path(tmp).unlink(missing_ok=True)
+            if eager:
+                transformer.set_attn_implementation(before)
 
     def encode(self, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:
         import torch
