@@ -317,3 +317,35 @@ def test_an_approximate_index_keeps_its_lists_small_as_it_grows(monkeypatch):
     _, truth = grown.search(vectors[:40], 10, exact=True)
     _, found = grown.search(vectors[:40], 10)
     assert np.mean([len(set(t) & set(f)) / 10 for t, f in zip(truth, found)]) >= 0.9
+
+
+def test_an_index_of_full_precision_lists_is_laid_out_anew_when_loaded(home, embedder, monkeypatch):
+    """An index written by an earlier version holds its lists at full precision (twice the memory read a query):
+    the next load lays the same vectors out as this version does, embedding nothing, and answers as before."""
+    import faiss
+
+    from suggest.engine import dense
+
+    monkeypatch.setattr(dense, "APPROXIMATE_FROM", 40)
+    monkeypatch.setattr(dense, "LIST_SIZE", 10)
+    settings = load_settings(home, env={})
+    engine = Suggester.load(settings, embedder=embedder)
+    lists = engine.index.dense.layout
+    assert lists[0] == "ivf-fp16"
+    expected = [s.id for s in engine.suggest("能便宜点吗 包邮吗").suggestions]
+    ids = np.array(engine.index.dense.ids(), dtype=np.int64)
+    vectors = engine.index.dense.vectors(ids)
+    legacy = faiss.IndexIVFFlat(faiss.IndexFlatIP(512), 512, lists[1], faiss.METRIC_INNER_PRODUCT)
+    legacy.set_direct_map_type(faiss.DirectMap.Hashtable)
+    legacy.train(vectors)
+    legacy.add_with_ids(vectors, ids)
+    faiss.write_index(legacy, str(home / "index" / VECTORS))
+    assert dense.DenseIndex.read(home / "index" / VECTORS).layout == ("ivf", lists[1])
+
+    encoded: list[str] = []
+    monkeypatch.setattr(embedder, "encode", lambda texts, *a, **k: encoded.extend(texts) or Embedder.encode(
+        embedder, texts, *a, **k))
+    again = Suggester.load(settings, embedder=embedder)
+    assert again.index.dense.layout == lists and not encoded
+    assert dense.DenseIndex.read(home / "index" / VECTORS).layout == lists  # written so
+    assert [s.id for s in again.suggest("能便宜点吗 包邮吗").suggestions] == expected
