@@ -58,7 +58,7 @@ class DenseIndex:
         return DenseIndex(self._index, faiss.clone_index(self._added), self._removed.copy(), self._rows)
 
     def write(self, path: Path) -> None:
-        faiss.write_index(self._folded()._index, str(path))
+        faiss.write_index(self._folded_index(), str(path))  # not `_folded()`, whose `_Rows` would go unused
 
     @property
     def dimension(self) -> int:
@@ -106,15 +106,18 @@ class DenseIndex:
 
     def _folded(self) -> "DenseIndex":
         """The same vectors in one index of the built kind, without changes aside."""
+        return DenseIndex(self._folded_index()) if self._changes else self
+
+    def _folded_index(self) -> faiss.Index:
         if not self._changes:
-            return self
+            return self._index
         index = faiss.clone_index(self._index)
         if len(self._removed):
             index.remove_ids(self._removed)
         added = self._added_ids()
         if len(added):
             index.add_with_ids(self._added.reconstruct_batch(added), added)
-        return DenseIndex(index)
+        return index
 
     def fits_its_size(self) -> bool:
         """Whether the kind of index and its lists are the ones `suited()` would make for this many vectors (an
