@@ -175,13 +175,16 @@ class DenseIndex:
             return np.zeros((0, self.dimension), np.float32)
         ids = np.ascontiguousarray(ids, dtype=np.int64)
         base = self._rows.vectors if self._rows is not None else self._index.reconstruct_batch
-        added = np.isin(ids, self._added_ids()) if self._added.ntotal else None
-        if added is None or not added.any():  # most often: copying the rows twice cost as much as finding them
+        added = np.flatnonzero(np.isin(ids, self._added_ids())) if self._added.ntotal else ()
+        if not len(added):  # most often: copying the rows twice cost as much as finding them
             return base(ids)
-        out = np.empty((len(ids), self.dimension), dtype=np.float32)
+        if self._rows is not None:  # every row gathered at once, the few added ones put right after
+            out = self._rows.vectors(ids, missing_ok=True)
+        else:
+            out = np.empty((len(ids), self.dimension), dtype=np.float32)
+            kept = np.setdiff1d(np.arange(len(ids)), added, assume_unique=True)
+            out[kept] = base(ids[kept])
         out[added] = self._added.reconstruct_batch(ids[added])
-        if not added.all():
-            out[~added] = base(ids[~added])
         return out
 
     def search(self, queries: np.ndarray, k: int, exact: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -232,8 +235,10 @@ class _Rows:
         order = np.argsort(ids[:at], kind="stable")
         return cls(ids[order], vectors[order])
 
-    def vectors(self, ids: np.ndarray) -> np.ndarray:
-        return self._vectors[np.searchsorted(self.ids, ids)]
+    def vectors(self, ids: np.ndarray, missing_ok: bool = False) -> np.ndarray:
+        """`missing_ok`: ids not held here get some other row's vector, for the caller to replace."""
+        at = np.searchsorted(self.ids, ids)
+        return self._vectors[np.minimum(at, len(self.ids) - 1) if missing_ok else at]
 
 
 def _lists_for(size: int) -> int:
