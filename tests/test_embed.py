@@ -62,3 +62,20 @@ def test_the_onnx_graph_embeds_as_the_torch_model_does():
     expected = torch_model.encode(texts)
     assert np.min(np.sum(batched * expected, axis=1)) > 0.99999
     assert np.min(np.sum(onnx.encode(texts) * expected, axis=1)) > 0.99999
+
+
+def test_a_graph_the_optimizer_cannot_fuse_is_served_as_exported(tmp_path, monkeypatch):
+    """Fusing is an optimisation: when ONNX Runtime's optimizer fails on the exported graph, the graph is cached
+    and served as exported, and embeds as the torch model does."""
+    from onnxruntime.transformers import optimizer
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no fusion for this graph")
+
+    monkeypatch.setenv("SUGGEST_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(optimizer, "optimize_model", broken)
+    onnx = Embedder("m3e-small", backend="onnx")
+    assert list(tmp_path.glob("encoder-*.onnx"))
+    texts = ["能便宜点吗 包邮不", "几号发货？"]
+    expected = Embedder("m3e-small", backend="torch").encode(texts)
+    assert np.min(np.sum(onnx.encode(texts) * expected, axis=1)) > 0.99999

@@ -40,7 +40,7 @@ class DenseIndex:
         self._index = index
         self._added = added if added is not None else _flat(index.d)
         self._removed = removed if removed is not None else np.zeros(0, dtype=np.int64)  # sorted
-        self._rows = rows if rows is not None or not self._half else _Rows.of(index)
+        self._rows = rows if rows is not None else _Rows.of(index) if self._half else None
 
     @classmethod
     def empty(cls, dimension: int) -> "DenseIndex":

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..errors import ModelError
 
+log = logging.getLogger(__name__)
 BUNDLED = {"m3e-small": ("embedding", "m3e-small")}
 BACKENDS = ("onnx", "torch", "int8")
 # ONNX Runtime wins on the few short texts of a query; torch's batched kernels win on a whole corpus. Both run
@@ -326,9 +327,12 @@ def _fuse(graph: str, config) -> None:
         return
     from onnxruntime.transformers import optimizer
 
-    fused = optimizer.optimize_model(graph, model_type="bert", num_heads=config.num_attention_heads,
-                                     hidden_size=config.hidden_size, opt_level=0)
-    fused.save_model_to_file(graph)
+    try:
+        fused = optimizer.optimize_model(graph, model_type="bert", num_heads=config.num_attention_heads,
+                                         hidden_size=config.hidden_size, opt_level=0)
+        fused.save_model_to_file(graph)
+    except Exception as exc:  # an optimisation only: the graph as exported gives the same vectors
+        log.warning("ONNX Runtime's optimizer could not fuse the exported graph (%s); it runs as exported", exc)
 
 
 class _OnnxTransformer:
@@ -356,7 +360,7 @@ class _OnnxTransformer:
 
         transformer = self._model[0].auto_model
         eager = hasattr(transformer, "set_attn_implementation")
-        before = transformer.config._attn_implementation
+        before = transformer.config._attn_implementation if eager else None
         if eager:  # attention as plain operations, which ONNX Runtime's optimizer fuses (see _fuse)
             transformer.set_attn_implementation("eager")
         sample = self._model.preprocess(["能便宜点吗 包邮不"])
