@@ -221,19 +221,22 @@ class _Rows:
 
     @classmethod
     def of(cls, index: faiss.IndexIVFScalarQuantizer) -> "_Rows":
+        """Read list by list into place: sorting a copy would hold the vectors twice for a moment (+200 MB)."""
         lists, dimension = index.invlists, index.d
-        ids = np.empty(index.ntotal, dtype=np.int64)
-        vectors = np.empty((index.ntotal, dimension), dtype=np.float32)
+        sizes = [lists.list_size(n) for n in range(lists.nlist)]
+        ids = np.concatenate([faiss.rev_swig_ptr(lists.get_ids(n), size) for n, size in enumerate(sizes) if size]
+                             or [np.zeros(0, dtype=np.int64)]).astype(np.int64)
+        order = np.argsort(ids, kind="stable")
+        place = np.empty(len(ids), dtype=np.int64)
+        place[order] = np.arange(len(ids))
+        vectors = np.empty((len(ids), dimension), dtype=np.float32)
         at = 0
-        for n in range(lists.nlist):
-            size = lists.list_size(n)
+        for n, size in enumerate(sizes):
             if size:
-                ids[at:at + size] = faiss.rev_swig_ptr(lists.get_ids(n), size)
                 codes = faiss.rev_swig_ptr(lists.get_codes(n), size * lists.code_size)
-                vectors[at:at + size] = np.frombuffer(codes, dtype=np.float16).reshape(size, dimension)
+                vectors[place[at:at + size]] = np.frombuffer(codes, dtype=np.float16).reshape(size, dimension)
                 at += size
-        order = np.argsort(ids[:at], kind="stable")
-        return cls(ids[order], vectors[order])
+        return cls(ids[order], vectors)
 
     def vectors(self, ids: np.ndarray, missing_ok: bool = False) -> np.ndarray:
         """`missing_ok`: ids not held here get some other row's vector, for the caller to replace."""
