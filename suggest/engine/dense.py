@@ -99,9 +99,7 @@ class DenseIndex:
         elif not self.approximate:
             ids = faiss.vector_to_array(self._index.id_map)
         else:  # an index of lists written by an earlier version, until `suited()` makes it anew
-            lists = self._index.invlists
-            ids = np.array([int(i) for n in range(lists.nlist) if lists.list_size(n)
-                            for i in faiss.rev_swig_ptr(lists.get_ids(n), lists.list_size(n))], dtype=np.int64)
+            ids = _list_ids(self._index)
         return ids[~np.isin(ids, self._removed)] if len(self._removed) else ids
 
     def _folded(self) -> "DenseIndex":
@@ -223,15 +221,14 @@ class _Rows:
     def of(cls, index: faiss.IndexIVFScalarQuantizer) -> "_Rows":
         """Read list by list into place: sorting a copy would hold the vectors twice for a moment (+200 MB)."""
         lists, dimension = index.invlists, index.d
-        sizes = [lists.list_size(n) for n in range(lists.nlist)]
-        ids = np.concatenate([faiss.rev_swig_ptr(lists.get_ids(n), size) for n, size in enumerate(sizes) if size]
-                             or [np.zeros(0, dtype=np.int64)]).astype(np.int64)
+        ids = _list_ids(index)
         order = np.argsort(ids, kind="stable")
         place = np.empty(len(ids), dtype=np.int64)
         place[order] = np.arange(len(ids))
         vectors = np.empty((len(ids), dimension), dtype=np.float32)
         at = 0
-        for n, size in enumerate(sizes):
+        for n in range(lists.nlist):
+            size = lists.list_size(n)
             if size:
                 codes = faiss.rev_swig_ptr(lists.get_codes(n), size * lists.code_size)
                 vectors[place[at:at + size]] = np.frombuffer(codes, dtype=np.float16).reshape(size, dimension)
@@ -242,6 +239,14 @@ class _Rows:
         """`missing_ok`: ids not held here get some other row's vector, for the caller to replace."""
         at = np.searchsorted(self.ids, ids)
         return self._vectors[np.minimum(at, len(self.ids) - 1) if missing_ok else at]
+
+
+def _list_ids(index: faiss.IndexIVF) -> np.ndarray:
+    """The ids an IVF index holds, list after list."""
+    lists = index.invlists
+    return np.concatenate([np.zeros(0, dtype=np.int64)] + [
+        faiss.rev_swig_ptr(lists.get_ids(n), lists.list_size(n)).astype(np.int64)
+        for n in range(lists.nlist) if lists.list_size(n)])
 
 
 def _lists_for(size: int) -> int:

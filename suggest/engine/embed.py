@@ -325,9 +325,9 @@ def _fuse(graph: str, config) -> None:
     exported."""
     if getattr(config, "model_type", None) not in ("bert", "roberta"):
         return
-    from onnxruntime.transformers import optimizer
-
     try:
+        from onnxruntime.transformers import optimizer
+
         fused = optimizer.optimize_model(graph, model_type="bert", num_heads=config.num_attention_heads,
                                          hidden_size=config.hidden_size, opt_level=0)
         fused.save_model_to_file(graph)
