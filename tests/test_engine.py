@@ -1,5 +1,7 @@
 """Retrieval behaviour a user notices, on the real model and a real FAISS index over the fixture corpus."""
 
+from collections import Counter
+
 import numpy as np
 import pytest
 
@@ -216,3 +218,24 @@ def test_a_situation_keeps_its_bm25_evidence_when_others_fill_the_candidates(eng
         narrow = one_candidate.suggest(message, weights=words_only, split=False).segments[0].situations
         wide = every_text.suggest(message, weights=words_only, split=False).segments[0].situations
         assert [(h.id, h.score) for h in narrow] == [(h.id, h.score) for h in wide], message
+
+
+def test_a_situation_absent_from_the_candidates_is_never_scored_closer_than_its_nearest_text(engine):
+    """A situation none of whose texts is among the dense candidates used to get the last candidate's cosine, as
+    close as that candidate: with near-copies filling the candidates, nearly as close as the best, which
+    flattened every message's evidence. Its nearest prototype (one of its own texts) is a floor, so with one
+    candidate each situation is at most as close as its nearest text, and exactly that where all its texts are
+    prototypes (the fixture's situations have a few texts each)."""
+    from suggest.engine.prototypes import PER_SITUATION
+    from suggest.engine.scoring import Weights
+
+    dense_only = Weights(knn=1.0, classifier=0.0, lexical=0.0)
+    one_candidate, every_text = engine.variant(retrieval_candidates=1), engine.variant(retrieval_candidates=0)
+    sizes = Counter(e.situation for e in engine.index.entries)
+    small = np.array([sizes[label] <= PER_SITUATION for label in engine.labels])
+    assert small.sum() >= 3
+    for message in ["这个颜色还有货吗", "什么时候发货", "快递到了但是少了一件"]:
+        narrow = one_candidate.score([message], dense_only).knn[0]
+        exact = every_text.score([message], dense_only).knn[0]
+        assert (narrow <= exact + 1e-5).all(), message
+        assert np.allclose(narrow[small], exact[small], atol=1e-5), message

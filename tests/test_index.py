@@ -349,3 +349,19 @@ def test_an_index_of_full_precision_lists_is_laid_out_anew_when_loaded(home, emb
     assert again.index.dense.layout == lists and not encoded
     assert dense.DenseIndex.read(home / "index" / VECTORS).layout == lists  # written so
     assert [s.id for s in again.suggest("能便宜点吗 包邮吗").suggestions] == expected
+
+
+def test_an_index_without_prototypes_gets_them_when_loaded(home, embedder, monkeypatch):
+    """An index written before situations had prototypes answers as this version's does: they are chosen from
+    its vectors on loading (nothing embedded) and written beside it, so the next load reads them."""
+    settings = load_settings(home, env={})
+    engine = Suggester.load(settings, embedder=embedder)
+    expected = [(s.id, s.score) for s in engine.suggest("快递到了但是少了一件").suggestions]
+    (home / "index" / "prototypes.npz").unlink()
+
+    encoded: list[str] = []
+    monkeypatch.setattr(embedder, "encode", lambda texts, *a, **k: encoded.extend(texts) or Embedder.encode(
+        embedder, texts, *a, **k))
+    again = Suggester.load(settings, embedder=embedder)
+    assert not encoded and (home / "index" / "prototypes.npz").is_file()
+    assert [(s.id, s.score) for s in again.suggest("快递到了但是少了一件").suggestions] == expected

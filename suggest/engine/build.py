@@ -15,14 +15,15 @@ from pathlib import Path
 
 import numpy as np
 
-from .classifier import CharModel, SituationModel, training_rows
+from .classifier import CharModel, SituationModel
 from ..corpus.files import bank_hash, corpus_hash
 from .borrow import Lender, centroid
 from .dense import DenseIndex
+from .prototypes import Prototypes
 from .drift import rebuild_due
 from .embed import Embedder
-from .index_files import (BANK_PREFIX, MANIFEST, VECTORS, BuiltIndex, Entry, next_vid, read_index,
-                          read_manifest, write_index)
+from .index_files import (BANK_PREFIX, MANIFEST, PROTOTYPES, VECTORS, BuiltIndex, Entry, next_vid, read_index,
+                          read_manifest, situation_rows, write_index, write_models)
 from .segment import default_segmenter
 from ..errors import IndexError_
 from ..records import Corpus, Manifest
@@ -119,6 +120,8 @@ def _sync_index(index_dir: Path, corpus: Corpus, embedder: Embedder, classifier_
             if manifest is not None and not reason:
                 current = known if known is not None and known.manifest == manifest else read_index(index_dir)
                 if current.dense.fits_its_size():
+                    if not (index_dir / PROTOTYPES).is_file():  # written by an earlier version: chosen on reading
+                        write_models(index_dir, current)
                     return current, {"added": 0, "updated": 0, "removed": 0}
                 # else nothing to embed, but the vectors are laid out anew (an index written by an earlier version)
             if manifest is not None and manifest.format == FORMAT and manifest.model == embedder.name \
@@ -162,7 +165,7 @@ def _sync_index(index_dir: Path, corpus: Corpus, embedder: Embedder, classifier_
     if suited.layout != dense.layout:
         base = None  # the vectors are now another kind of index (exact, or lists trained anew): written whole
     dense = suited
-    classifier, chars, drift = _situation_models(old, dense, entries, classifier_c)
+    classifier, chars, prototypes, drift = _situation_models(old, dense, entries, classifier_c)
     manifest = Manifest(model=embedder.name, dimension=embedder.dimension, corpus_hash=digest,
                         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), format=FORMAT,
                         entries=len(entries), replies={**hashes, **lent_hashes},
@@ -171,8 +174,10 @@ def _sync_index(index_dir: Path, corpus: Corpus, embedder: Embedder, classifier_
     # the texts' tokens as they were, with the new texts' (a text gone stays until the index is written whole)
     tokens = dict(old.tokens) if old is not None and old.token_stamp == segmenter.stamp else {}
     tokens.update(segmenter.tokens_of(e.text for e in entries if e.text not in tokens))
-    built = write_index(index_dir, BuiltIndex(manifest, entries, dense, classifier, chars, tokens, segmenter.stamp,
-                                              base), models_changed=old is None or classifier is not old.classifier)
+    built = write_index(index_dir, BuiltIndex(manifest, entries, dense, classifier, chars, prototypes, tokens,
+                                              segmenter.stamp, base),
+                        models_changed=old is None or classifier is not old.classifier
+                        or not (index_dir / PROTOTYPES).is_file())
     changed = {u for u in changed if not u.startswith(BANK_PREFIX)}  # the counts speak of replies
     removed = {u for u in removed if not u.startswith(BANK_PREFIX)}
     counts = {"added": len(changed - set(old.manifest.replies)) if old else len(changed),
@@ -182,9 +187,9 @@ def _sync_index(index_dir: Path, corpus: Corpus, embedder: Embedder, classifier_
 
 
 def _situation_models(old: BuiltIndex | None, dense: DenseIndex, entries: list[Entry],
-                      c: float) -> tuple[SituationModel, CharModel, int]:
+                      c: float) -> tuple[SituationModel, CharModel, Prototypes, int]:
     """The old models while the situations are the same and few rows changed since their fit (see `drift`),
-    else both fitted anew; with the rows changed since their fit."""
+    else all fitted anew; with the rows changed since their fit."""
     labels = [e.situation for e in entries]
     drift = 0
     if old is not None:  # rows gone and rows added (a changed text is a new row, with a new id)
@@ -193,13 +198,11 @@ def _situation_models(old: BuiltIndex | None, dense: DenseIndex, entries: list[E
         drift = old.manifest.drift + len(np.setdiff1d(before, after, assume_unique=True)) \
             + len(np.setdiff1d(after, before, assume_unique=True))
     if old is not None and old.classifier.classes == sorted(set(labels)) and not rebuild_due(drift, len(entries)):
-        return old.classifier, old.chars, drift
-    fitted = [entries[row] for row in training_rows(labels)]
-    vectors = dense.vectors(np.array([e.vid for e in fitted], dtype=np.int64))
-    classifier = SituationModel.fit(vectors, [e.situation for e in fitted], c,
-                                    previous=old.classifier if old is not None else None)
-    chars = CharModel.fit([e.text for e in fitted], [e.situation for e in fitted], classifier.classes, c)
-    return classifier, chars, 0
+        return old.classifier, old.chars, old.prototypes, drift
+    vectors, fitted_labels, texts = situation_rows(entries, dense)
+    classifier = SituationModel.fit(vectors, fitted_labels, c, previous=old.classifier if old is not None else None)
+    chars = CharModel.fit(texts, fitted_labels, classifier.classes, c)
+    return classifier, chars, Prototypes.fit(vectors, fitted_labels, classifier.classes), 0
 
 
 def _lend(index_dir: Path, corpus: Corpus, embedder: Embedder, lender: Lender | None, dense: DenseIndex,

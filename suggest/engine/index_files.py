@@ -16,7 +16,7 @@ import os
 import secrets
 import sys
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -25,13 +25,15 @@ from ..corpus.files import atomic_write
 from ..errors import IndexError_
 from ..records import Manifest
 from ..storage.files import FILE_MODE
-from .classifier import CharModel, SituationModel
+from .classifier import CharModel, SituationModel, training_rows
 from .dense import DenseIndex
 from .drift import rebuild_due
+from .prototypes import Prototypes
 
 BANK_PREFIX = "@"  # manifest key of a situation's buyer-intent bank ("@bargain"); reply ids never start with it
-MANIFEST, ENTRIES, VECTORS, CLASSIFIER, CHARS, TOKENS, CHANGES = (
-    "manifest.json", "entries.json", "dense.faiss", "classifier.npz", "chars.npz", "tokens.json", "changes.npz")
+MANIFEST, ENTRIES, VECTORS, CLASSIFIER, CHARS, PROTOTYPES, TOKENS, CHANGES = (
+    "manifest.json", "entries.json", "dense.faiss", "classifier.npz", "chars.npz", "prototypes.npz", "tokens.json",
+    "changes.npz")
 ENTRY_FIELDS = ["vid", "reply", "situation", "kind", "text"]  # the order of an entry's row in ENTRIES
 
 
@@ -76,6 +78,7 @@ class BuiltIndex:
     dense: DenseIndex
     classifier: SituationModel
     chars: CharModel
+    prototypes: Prototypes
     # Each text's index terms, cut by the segmenter whose stamp is `token_stamp`: a loading engine's BM25 takes
     # them instead of segmenting every text again (half a second for a shop of 3,500 texts).
     tokens: dict[str, list[str]] = field(default_factory=dict)
@@ -108,10 +111,9 @@ def read_index(index_dir: Path, known: BuiltIndex | None = None) -> BuiltIndex:
     if manifest is None:
         raise IndexError_(f"{index_dir}: no index here; build it with `suggest index build`")
     if known is not None and known.manifest == manifest:
-        return BuiltIndex(manifest, known.entries, known.dense.copy(), known.classifier, known.chars, known.tokens,
-                          known.token_stamp, known.base)
+        return replace(known, dense=known.dense.copy())
     entries, stamp = _read_entries(index_dir)
-    classifier, chars = _read_models(index_dir)
+    classifier, chars, prototypes = _read_models(index_dir)
     tokens, token_stamp = _read_tokens(index_dir)
     try:
         dense = DenseIndex.read(index_dir / VECTORS)
@@ -125,7 +127,17 @@ def read_index(index_dir: Path, known: BuiltIndex | None = None) -> BuiltIndex:
         # e.g. a crash between writing the vectors and the entries: the files are from different builds
         raise IndexError_(f"{index_dir}: vectors and entries disagree ({len(dense)} vs {len(entries)}); "
                           "rebuild with `suggest index build`")
-    return BuiltIndex(manifest, entries, dense, classifier, chars, tokens, token_stamp, base)
+    if prototypes is None:  # an index written by an earlier version: chosen now, written by the next sync
+        vectors, labels, _ = situation_rows(entries, dense)
+        prototypes = Prototypes.fit(vectors, labels, classifier.classes)
+    return BuiltIndex(manifest, entries, dense, classifier, chars, prototypes, tokens, token_stamp, base)
+
+
+def situation_rows(entries: list[Entry], dense: DenseIndex) -> tuple[np.ndarray, list[str], list[str]]:
+    """The vectors, situations and texts the situation models are fitted on (`training_rows`)."""
+    fitted = [entries[row] for row in training_rows([e.situation for e in entries])]
+    return (dense.vectors(np.array([e.vid for e in fitted], dtype=np.int64)), [e.situation for e in fitted],
+            [e.text for e in fitted])
 
 
 def _read_entries(index_dir: Path) -> tuple[list[Entry], str]:
@@ -140,9 +152,11 @@ def _read_entries(index_dir: Path) -> tuple[list[Entry], str]:
         raise IndexError_(f"{path}: corrupt index entries ({exc}); rebuild with `suggest index build`") from None
 
 
-def _read_models(index_dir: Path) -> tuple[SituationModel, CharModel]:
+def _read_models(index_dir: Path) -> tuple[SituationModel, CharModel, Prototypes | None]:
+    """The situation models; no prototypes where an earlier version wrote the index."""
     try:
-        return SituationModel.load(index_dir / CLASSIFIER), CharModel.load(index_dir / CHARS)
+        prototypes = Prototypes.load(index_dir / PROTOTYPES) if (index_dir / PROTOTYPES).is_file() else None
+        return SituationModel.load(index_dir / CLASSIFIER), CharModel.load(index_dir / CHARS), prototypes
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
         raise IndexError_(f"{index_dir}: corrupt situation model ({exc}); "
                           "rebuild with `suggest index build`") from None
@@ -206,11 +220,14 @@ def write_index(index_dir: Path, built: BuiltIndex, models_changed: bool = True)
     else:
         _write_changes(index_dir, built, base, [e for e, new in zip(built.entries, added) if new], removed)
     if models_changed:
-        for name, model in ((CLASSIFIER, built.classifier), (CHARS, built.chars)):
-            _write_binary(index_dir / name, model.save)
+        write_models(index_dir, built)
     atomic_write(index_dir / MANIFEST, json.dumps(vars(built.manifest), ensure_ascii=False, indent=1))
-    return BuiltIndex(built.manifest, built.entries, built.dense, built.classifier, built.chars, tokens,
-                      built.token_stamp, base)
+    return replace(built, tokens=tokens, base=base)
+
+
+def write_models(index_dir: Path, built: BuiltIndex) -> None:
+    for name, model in ((CLASSIFIER, built.classifier), (CHARS, built.chars), (PROTOTYPES, built.prototypes)):
+        _write_binary(index_dir / name, model.save)
 
 
 def _write_binary(path: Path, save) -> None:

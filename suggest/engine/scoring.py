@@ -2,7 +2,8 @@
 
 A message is compared with its nearest candidates, not with every indexed text: the dense index's top
 `retrieval_candidates`, reduced to one best similarity per situation. A situation none of whose texts is among the
-candidates is at most as similar as the last candidate, and gets that value. So the cost after the embedding grows
+candidates is at most as similar as the last candidate, and at least as its nearest prototype (`prototypes`): it
+gets the lesser of the two. So the cost after the embedding grows
 with the candidates and the number of situations, not with the corpus. BM25 scores every text sharing a term
 anyway (bm25s's way), so its best per situation is taken over all of them, and its top `retrieval_candidates`
 are the candidates for ranking replies. `retrieval_candidates = 0` scores every indexed text (the exhaustive
@@ -71,8 +72,10 @@ class Scores:
 
 
 def _best_per_label(labels: np.ndarray, values: np.ndarray, n_labels: int, fill: np.ndarray) -> np.ndarray:
-    """(n, n_labels): per row of `labels`/`values` (candidates), each label's largest value, else `fill`."""
-    out = np.repeat(fill.astype(np.float32)[:, None], n_labels, axis=1)
+    """(n, n_labels): per row of `labels`/`values` (candidates), each label's largest value, else `fill` (per
+    row, or per row and label)."""
+    fill = fill.astype(np.float32)
+    out = np.array(np.broadcast_to(fill if fill.ndim == 2 else fill[:, None], (len(fill), n_labels)))
     rows = np.repeat(np.arange(labels.shape[0]), labels.shape[1])
     np.maximum.at(out, (rows, labels.ravel()), values.ravel().astype(np.float32))
     return out
@@ -122,13 +125,15 @@ class Scorer:
         return size if wanted <= 0 else min(wanted, size)
 
     def _dense(self, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Each situation's best cosine among the dense candidates (the last candidate's where it has none), and
-        the candidates' rows."""
+        """Each situation's best cosine among the dense candidates (where it has none, the last candidate's or its
+        nearest prototype's, the lesser), and the candidates' rows."""
         k = self._candidates()
         found, ids = self.index.dense.search(queries, k, exact=self.settings.retrieval_candidates <= 0)
         found = np.where(ids >= 0, found, -1.0)  # an approximate index may find fewer than asked
         rows = self.vid_row[np.maximum(ids, 0)]
-        fill = found.min(axis=1)
+        bound = found.min(axis=1, keepdims=True)
+        floor = self.index.prototypes.floor(queries)
+        fill = np.where(floor > -np.inf, np.minimum(floor, bound), bound)
         return _best_per_label(self.entry_label[rows], found, len(self.labels), fill), rows
 
     def _lexical(self, texts: list[str]) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
