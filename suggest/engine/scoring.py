@@ -5,8 +5,9 @@ A message is compared with its nearest candidates, not with every indexed text: 
 candidates is at most as similar as the last candidate, and at least as its nearest prototype (`prototypes`): it
 gets the lesser of the two. So the cost after the embedding grows with the candidates and the number of
 situations, not with the corpus. BM25 scores every text sharing a term anyway (bm25s's way), so its best per
-situation is taken over all of them, and its top `retrieval_candidates` are the candidates for ranking replies. `retrieval_candidates = 0` scores every indexed text (the exhaustive
-reference `suggest bench --scale` compares against).
+situation is taken over all of them, and its top `retrieval_candidates` are the candidates for ranking replies.
+`retrieval_candidates = 0` scores every indexed text (the exhaustive reference `suggest bench --scale` compares
+against).
 """
 
 from __future__ import annotations
