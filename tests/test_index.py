@@ -114,11 +114,14 @@ def test_half_written_index_is_rebuilt_not_served(fresh_engine, home, embedder):
 
 @pytest.mark.parametrize("name, garbage", [("classifier.npz", b"PK\x03\x04broken"), ("entries.json", b"\xff\xfe"),
                                            ("entries.json", b'{"fields": ["vid"], "rows": []}'),
-                                           ("changes.npz", b"PK\x03\x04broken")])
-def test_corrupt_index_file_is_rebuilt(fresh_engine, home, embedder, name, garbage):
+                                           ("changes.npz", b"PK\x03\x04broken"),
+                                           ("prototypes.npz", b"PK\x03\x04broken")])
+def test_corrupt_index_file_is_rebuilt(fresh_engine, home, embedder, name, garbage, caplog):
+    """The warning names the file that was corrupt."""
     (home / "index" / name).write_bytes(garbage)
     engine = Suggester.load(load_settings(home, env={}), embedder=embedder)
     assert engine.suggest("包邮吗").suggestions[0].situation == "free_shipping"
+    assert str(home / "index" / name) in caplog.text
 
 
 def test_a_corpus_without_active_replies_abstains_on_everything(tmp_path, embedder):

@@ -18,6 +18,7 @@ import sys
 import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Callable, TypeVar
 
 import numpy as np
 
@@ -35,6 +36,7 @@ MANIFEST, ENTRIES, VECTORS, CLASSIFIER, CHARS, PROTOTYPES, TOKENS, CHANGES = (
     "manifest.json", "entries.json", "dense.faiss", "classifier.npz", "chars.npz", "prototypes.npz", "tokens.json",
     "changes.npz")
 ENTRY_FIELDS = ["vid", "reply", "situation", "kind", "text"]  # the order of an entry's row in ENTRIES
+Model = TypeVar("Model")
 
 
 @dataclass(frozen=True)
@@ -154,12 +156,17 @@ def _read_entries(index_dir: Path) -> tuple[list[Entry], str]:
 
 def _read_models(index_dir: Path) -> tuple[SituationModel, CharModel, Prototypes | None]:
     """The situation models; no prototypes where an earlier version wrote the index."""
+    prototypes = _read_model(index_dir / PROTOTYPES, Prototypes.load) if (index_dir / PROTOTYPES).is_file() else None
+    return _read_model(index_dir / CLASSIFIER, SituationModel.load), _read_model(index_dir / CHARS, CharModel.load), \
+        prototypes
+
+
+def _read_model(path: Path, load: Callable[[Path], Model]) -> Model:
+    """`load(path)`, or an error naming the file."""
     try:
-        prototypes = Prototypes.load(index_dir / PROTOTYPES) if (index_dir / PROTOTYPES).is_file() else None
-        return SituationModel.load(index_dir / CLASSIFIER), CharModel.load(index_dir / CHARS), prototypes
+        return load(path)
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
-        raise IndexError_(f"{index_dir}: corrupt situation model ({exc}); "
-                          "rebuild with `suggest index build`") from None
+        raise IndexError_(f"{path}: corrupt situation model ({exc}); rebuild with `suggest index build`") from None
 
 
 def _read_tokens(index_dir: Path) -> tuple[dict[str, list[str]], str]:
