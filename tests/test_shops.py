@@ -69,6 +69,20 @@ def test_shops_come_and_go_while_the_server_runs(server, fresh_engine):
     assert imported and all(s["id"].startswith("d-") for s in imported)
 
 
+def test_a_shop_is_not_loaded_again_when_only_files_beside_its_corpus_change(server):
+    """Its keys or its feedback written change its folder, not its corpus: its next request must not pay a load."""
+    app, client, settings = server
+    registry = app.extensions["shops"]
+    assert _ask(client, "/api/v1/shops/alpha/suggest").status_code == 200
+    engine = registry.engine("alpha")
+    (settings.home / "shops" / "alpha" / "api_keys.txt").write_text("alpha-key\n", encoding="utf-8")
+    asked = client.post("/api/v1/shops/alpha/suggest", json={"message": "包邮吗"}, headers={"X-API-Key": "alpha-key"})
+    assert asked.status_code == 200
+    assert registry.engine("alpha") is engine
+    remove_shop(settings, "alpha")
+    assert _ask(client, "/api/v1/shops/alpha/suggest").status_code == 404
+
+
 def test_a_worker_keeps_at_most_shops_loaded_engines(fresh_engine, home):
     settings = load_settings(home, env={})
     add_shop(settings, "alpha", shop_corpus(fresh_engine.corpus, "a", "甲店"))

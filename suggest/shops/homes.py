@@ -57,6 +57,21 @@ def shop_settings(settings: Settings, name: str) -> Settings:
     return settings.replace(home=folder, storage_schema=schema)  # its rows apart in a shared PostgreSQL
 
 
+def folder_stamps(settings: Settings) -> tuple[str, ...]:
+    """The inode and modification time of the shop's folder and of its corpus folders ("-" for one gone): three
+    stat() calls a request, where its identity reads a file too. Each write renames a file into place, and a
+    shop added renames its folder into place, so a corpus written, a shop removed or one added again changes
+    them; an unchanged stamp spares reading the identity."""
+    stamps = []
+    for folder in (settings.home, settings.corpus_dir, settings.corpus_dir / "situations"):
+        try:
+            stat = os.stat(folder)
+            stamps.append(f"{stat.st_ino}.{stat.st_mtime_ns}")
+        except OSError:
+            stamps.append("-")
+    return tuple(stamps)
+
+
 def shop_identity(settings: Settings) -> str:
     """What a loaded shop is known by: the shop (its id, "" for a folder made by hand) and the state of its corpus
     folders, whose times change whenever a file in them is written (every write renames a file into place), so
@@ -65,14 +80,7 @@ def shop_identity(settings: Settings) -> str:
         shop = (settings.home / IDENTITY).read_text(encoding="utf-8").strip()
     except OSError:
         shop = ""
-    stamps = []
-    for folder in (settings.corpus_dir, settings.corpus_dir / "situations"):
-        try:
-            stat = folder.stat()
-            stamps.append(f"{stat.st_ino}.{stat.st_mtime_ns}")
-        except OSError:
-            stamps.append("-")
-    return ":".join([shop, *stamps])
+    return ":".join([shop, *folder_stamps(settings)[1:]])
 
 
 def shops(settings: Settings) -> list[ShopInfo]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..engine.borrow import Lender
 from ..engine.embed import Embedder
@@ -15,7 +15,7 @@ from ..settings import Settings
 from ..storage.database import database_for
 from ..usage.feedback import FeedbackStore
 from ..usage.learning import Learner, LearningStore
-from .homes import shop_identity, shop_settings
+from .homes import folder_stamps, shop_identity, shop_settings
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,17 @@ def served_from(engine: Suggester) -> Served:
                           settings.learned_per_situation))
 
 
+@dataclass(frozen=True)
+class _Loaded:
+    """A shop's engine and stores in a worker, with what they were loaded from: its settings, its identity, and
+    the stamps of its folders when that identity was last read."""
+
+    settings: Settings
+    stamps: tuple[str, ...]
+    identity: str
+    served: Served
+
+
 class ShopRegistry:
     def __init__(self, settings: Settings, embedder: Embedder, lender: Lender | None, loaded: int) -> None:
         """`settings`: the server's (its home holds `shops/`); `loaded`: engines kept in memory at most."""
@@ -43,7 +54,7 @@ class ShopRegistry:
         self._embedder = embedder
         self._lender = lender
         self._limit = max(1, loaded)
-        self._served: OrderedDict[str, tuple[str, Served]] = OrderedDict()  # name -> (identity, what serves it)
+        self._served: OrderedDict[str, _Loaded] = OrderedDict()
         self._lock = threading.Lock()
         self._loading: dict[str, threading.Lock] = {}
 
@@ -59,36 +70,51 @@ class ShopRegistry:
         return served
 
     def _load(self, name: str) -> Served:
+        """A loaded shop whose folders' stamps are unchanged is served after three stat() calls; otherwise its
+        identity is read, and the shop loaded anew only if that changed."""
+        with self._lock:
+            cached = self._served.get(name)
+        if cached is not None and folder_stamps(cached.settings) == cached.stamps:
+            with self._lock:
+                if name in self._served:
+                    self._served.move_to_end(name)
+            return cached.served
         settings = shop_settings(self.settings, name)
+        stamps = folder_stamps(settings)  # before the identity: a change while it is read is seen next time
         identity = shop_identity(settings)
         with self._lock:
             cached = self._served.get(name)
-            if cached is not None and cached[0] == identity:
-                self._served.move_to_end(name)
-                return cached[1]
             loading = self._loading.setdefault(name, threading.Lock())
+        if cached is not None and cached.identity == identity:  # its folder changed, not its corpus
+            return self._kept(name, replace(cached, stamps=stamps))
         with loading:  # one load per shop at a time; other shops are not held up
             with self._lock:
                 cached = self._served.get(name)
-                if cached is not None and cached[0] == identity:
-                    return cached[1]
+                if cached is not None and cached.identity == identity:
+                    return cached.served
             served = served_from(Suggester.load(settings, embedder=self._embedder, lender=self._lender))
-            with self._lock:
-                self._served[name] = (identity, served)
-                self._served.move_to_end(name)
-                while len(self._served) > self._limit:
-                    self._served.popitem(last=False)
-            return served
+            return self._kept(name, _Loaded(settings, stamps, identity, served))
+
+    def _kept(self, name: str, loaded: _Loaded) -> Served:
+        """`loaded` as shop `name`'s, the most recently asked; the least recently asked dropped past the limit."""
+        with self._lock:
+            self._served[name] = loaded
+            self._served.move_to_end(name)
+            while len(self._served) > self._limit:
+                self._served.popitem(last=False)
+        return loaded.served
 
     def keep(self, name: str, engine: Suggester) -> None:
         """Shop `name`'s files were just written through `engine` (an editor's save, which updates the engine it
         writes through): take the shop's identity anew, so this worker goes on serving that engine instead of
         loading the shop again. Other workers see the files change and load it anew."""
-        identity = shop_identity(shop_settings(self.settings, name))
+        settings = shop_settings(self.settings, name)
+        stamps = folder_stamps(settings)
+        identity = shop_identity(settings)
         with self._lock:
             cached = self._served.get(name)
-            if cached is not None and cached[1].engine is engine:
-                self._served[name] = (identity, cached[1])
+            if cached is not None and cached.served.engine is engine:
+                self._served[name] = replace(cached, stamps=stamps, identity=identity)
 
     def loaded(self) -> list[str]:
         with self._lock:
