@@ -88,8 +88,8 @@ def test_near_identical_replies_are_never_side_by_side(engine):
 
 
 def test_distinct_first_keeps_the_best_of_each_near_copy_across_blocks():
-    """Rows are compared a block (`2 * limit` rows) at a time: copies in later blocks, and rows without a
-    vector, must be handled as one by one."""
+    """The first `2 * limit` rows are compared in one block, the rest against each reply chosen: copies past the
+    block, and rows without a vector, must be handled as one by one."""
     rng = np.random.default_rng(3)
     originals = rng.normal(size=(4, 8)).astype(np.float32)
     originals /= np.linalg.norm(originals, axis=1, keepdims=True)
@@ -100,6 +100,24 @@ def test_distinct_first_keeps_the_best_of_each_near_copy_across_blocks():
     assert distinct_first(vectors, 4, 0.93) == [0, 1, 4, 8]  # row 8 in the second block
     assert distinct_first(vectors, 5, 0.93) == [0, 1, 4, 8, 10]  # row 9 copies row 0, from the first block
     assert distinct_first(vectors[:0], 3, 0.93) == []
+
+
+def test_distinct_first_chooses_as_one_by_one_would():
+    """Against the rule applied row by row, over orders where copies come in runs (as a grown corpus's do)."""
+    rng = np.random.default_rng(5)
+    for _ in range(200):
+        originals = rng.normal(size=(int(rng.integers(1, 12)), 16)).astype(np.float32)
+        vectors = originals[np.sort(rng.integers(0, len(originals), int(rng.integers(0, 60))))]
+        vectors += rng.normal(scale=0.05, size=vectors.shape).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        if len(vectors) > 2:
+            vectors[rng.integers(0, len(vectors))] = np.nan
+        for limit in (1, 3, 5):
+            expected: list[int] = []
+            for i, row in enumerate(vectors):
+                if all(not row @ vectors[j] >= 0.93 for j in expected):
+                    expected.append(i)
+            assert distinct_first(vectors, limit, 0.93) == expected[:limit]
 
 
 def test_stage_shifts_the_ranking(engine):

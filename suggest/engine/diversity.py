@@ -10,20 +10,34 @@ def distinct_first(vectors: np.ndarray, limit: int, threshold: float) -> list[in
     """Positions of the first `limit` rows of `vectors` (unit rows, best first) none of which is a near-duplicate
     of an earlier chosen one; a row of NaN (an item without a vector) compares false: never a duplicate of any.
 
-    The rows are compared `2 * limit` at a time in one matrix product and chosen on its booleans: a grown corpus
-    has many near-copies, and a product per row (50 rows a situation, 7 situations a query) cost 2 ms of a 5 ms
-    query; blocks of `limit` needed two on average over 80 candidate replies (100,000 texts)."""
-    chosen: list[int] = []
+    What costs is the number of NumPy calls, not the rows compared. The first `2 * limit` rows are compared in one
+    product and chosen on its booleans, which settles most situations. A grown corpus has many near-copies, the
+    best replies' copies first (100,000 texts: 67 rows gone through on average to choose 5), so past that block
+    each reply chosen marks its copies among all the rows left in one product with them, not block after block
+    (130 -> 60 µs for 67 rows, 270 -> 100 µs for 200)."""
     block = 2 * max(limit, 1)
-    for start in range(0, len(vectors), block):
-        rows = vectors[start:start + block]
-        within = rows @ rows.T >= threshold
-        out = (rows @ vectors[chosen].T >= threshold).any(axis=1) if chosen else np.zeros(len(rows), dtype=bool)
-        for i in range(len(rows)):
-            if out[i]:  # a near-copy of one chosen before
-                continue
-            chosen.append(start + i)
-            if len(chosen) == limit:
-                return chosen
-            out |= within[i]
+    first = vectors[:block]
+    within = first @ first.T >= threshold
+    out = np.zeros(len(first), dtype=bool)
+    chosen: list[int] = []
+    for i in range(len(first)):
+        if out[i]:  # a near-copy of one chosen before
+            continue
+        chosen.append(i)
+        if len(chosen) == limit:
+            return chosen
+        out |= within[i]
+    rest = vectors[block:]
+    if not len(rest):
+        return chosen
+    out = (rest @ vectors[chosen].T >= threshold).any(axis=1) if chosen else np.zeros(len(rest), dtype=bool)
+    at = 0
+    while len(chosen) < limit:
+        free = np.flatnonzero(~out[at:])
+        if not len(free):
+            break
+        at += int(free[0])
+        chosen.append(block + at)
+        at += 1
+        out[at:] |= rest[at:] @ rest[at - 1] >= threshold
     return chosen
