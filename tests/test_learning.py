@@ -1,5 +1,8 @@
 """Learning from agents' choices: what they send becomes evidence, in every worker, without a restart."""
 
+import os
+import time
+
 import pytest
 from click.testing import CliRunner
 
@@ -47,6 +50,30 @@ def test_in_review_mode_a_choice_waits_for_an_editor(fresh_engine):
     store.decide([waiting.id], "rejected", "alice")  # and takes it back
     client.application.extensions["learning"]._checked_at = 0.0
     assert top(client, SIMILAR) != "return_exchange"
+
+
+def test_a_decision_reaches_a_worker_whose_store_had_long_been_quiet(fresh_engine):
+    """A quiet store is checked by its files' times and sizes, not a query: a decision written after such a
+    check must still be seen at the next."""
+    client = workers(fresh_engine, "review")
+    client.post("/api/v1/feedback", json={"message": ODD, "reply_id": "return_exchange-01", "action": "copied"})
+    path = fresh_engine.settings.data_dir / "learning.sqlite3"
+    store = LearningStore(path)
+    [waiting] = store.candidates("pending")
+
+    def written(seconds_ago: float) -> None:  # the store's files as last written that long ago
+        for file in (path, path.with_name(path.name + "-wal")):
+            if file.exists():
+                os.utime(file, (time.time() - seconds_ago,) * 2)
+
+    learning = client.application.extensions["learning"]
+    written(60)
+    learning._checked_at = 0.0
+    assert top(client, SIMILAR) != "return_exchange"  # checked while quiet: its stamp taken
+    store.decide([waiting.id], "learned", "alice")  # another process writes ...
+    written(30)  # ... and the next check comes well after
+    learning._checked_at = 0.0
+    assert top(client, SIMILAR) == "return_exchange"
 
 
 def test_learning_off_learns_nothing(fresh_engine):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +32,7 @@ from ..errors import ConfigError
 from ..settings import Settings
 from .files import prepare_file
 
+SETTLE_SECONDS = 2.0  # coarser than any file system's clock a SQLite file is kept on
 SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,62}")
 _pools: dict[tuple[str, int], Engine] = {}  # (URL, pid) -> the process's pool for that PostgreSQL server
 _pools_lock = threading.Lock()
@@ -87,6 +89,28 @@ class Database:
         self.path = path  # the SQLite file, else None
         self._engine: Engine | None = _sqlite_engine(path) if path is not None else None
         self._created: set[str] = set()
+
+    def commit_stamp(self) -> tuple | None:
+        """What the last commit left, where it can be told without a query: for SQLite, the time and size of the
+        file and of its write-ahead log (every commit writes one of them), two stat() calls where a query opens
+        the file (1-2 ms: a server of 20 shops, each asked less often than its learned examples are checked,
+        paid that on nearly every request). The same stamp twice means nothing was committed between. None
+        when it cannot tell: PostgreSQL, or a file written within `SETTLE_SECONDS` (two commits within one tick
+        of the file system's clock could leave the same stamp)."""
+        if self.path is None:
+            return None
+        now = time.time_ns()
+        files = []
+        for path in (self.path, self.path.with_name(self.path.name + "-wal")):
+            try:
+                stat = os.stat(path)
+            except OSError:
+                files.append(None)
+                continue
+            if now - stat.st_mtime_ns < SETTLE_SECONDS * 1e9:
+                return None
+            files.append((stat.st_mtime_ns, stat.st_size))
+        return tuple(files)
 
     @classmethod
     def sqlite(cls, path: Path) -> Database:

@@ -188,6 +188,7 @@ class Learner:
         self.mode = check_mode(mode)
         self.per_situation = per_situation
         self._seen_version: int | None = None
+        self._seen_stamp: tuple | None = None  # the store's commit stamp when that version was read
         self._checked_at = 0.0
         self._lock = Lock()
 
@@ -223,7 +224,11 @@ class Learner:
             return False
         with self._lock:
             self._checked_at = now
+            stamp = self.store.db.commit_stamp()  # before the version: a commit while it is read shows next time
+            if stamp is not None and stamp == self._seen_stamp and not force:
+                return False
             version = self.store.version()
+            self._seen_stamp = stamp
             if version == self._seen_version and not force:
                 return False
             learned = self.store.learned(self.per_situation) if self.mode != "off" else []
