@@ -228,11 +228,11 @@ class Learner:
             if stamp is not None and stamp == self._seen_stamp and not force:
                 return False
             version = self.store.version()
-            self._seen_stamp = stamp
             if version == self._seen_version and not force:
+                self._seen_stamp = stamp
                 return False
             learned = self.store.learned(self.per_situation) if self.mode != "off" else []
             dismissed = self.store.dismissals() if self.mode != "off" else []
             engine.set_learned(learned, dismissed)
-            self._seen_version = version
+            self._seen_version, self._seen_stamp = version, stamp  # only once laid: a failure is tried again
             return True
