@@ -72,15 +72,16 @@ def folder_stamps(settings: Settings) -> tuple[str, ...]:
     return tuple(stamps)
 
 
-def shop_identity(settings: Settings) -> str:
+def shop_identity(settings: Settings, stamps: tuple[str, ...]) -> str:
     """What a loaded shop is known by: the shop (its id, "" for a folder made by hand) and the state of its corpus
     folders, whose times change whenever a file in them is written (every write renames a file into place), so
-    a corpus imported or edited while the server runs is loaded anew on the shop's next request."""
+    a corpus imported or edited while the server runs is loaded anew on the shop's next request. `stamps`: its
+    `folder_stamps`, read just before."""
     try:
         shop = (settings.home / IDENTITY).read_text(encoding="utf-8").strip()
     except OSError:
         shop = ""
-    return ":".join([shop, *folder_stamps(settings)[1:]])
+    return ":".join([shop, *stamps[1:]])
 
 
 def shops(settings: Settings) -> list[ShopInfo]:

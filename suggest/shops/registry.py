@@ -79,9 +79,7 @@ class ShopRegistry:
                 if name in self._served:
                     self._served.move_to_end(name)
             return cached.served
-        settings = shop_settings(self.settings, name)
-        stamps = folder_stamps(settings)  # before the identity: a change while it is read is seen next time
-        identity = shop_identity(settings)
+        settings, stamps, identity = self._state(name)
         with self._lock:
             cached = self._served.get(name)
             loading = self._loading.setdefault(name, threading.Lock())
@@ -94,6 +92,13 @@ class ShopRegistry:
                     return cached.served
             served = served_from(Suggester.load(settings, embedder=self._embedder, lender=self._lender))
             return self._kept(name, _Loaded(settings, stamps, identity, served))
+
+    def _state(self, name: str) -> tuple[Settings, tuple[str, ...], str]:
+        """Shop `name`'s settings (NotFound if there is none), its folders' stamps and its identity, the stamps
+        read first: a change while the identity is read is seen at the next request."""
+        settings = shop_settings(self.settings, name)
+        stamps = folder_stamps(settings)
+        return settings, stamps, shop_identity(settings, stamps)
 
     def _kept(self, name: str, loaded: _Loaded) -> Served:
         """`loaded` as shop `name`'s, the most recently asked; the least recently asked dropped past the limit."""
@@ -108,9 +113,7 @@ class ShopRegistry:
         """Shop `name`'s files were just written through `engine` (an editor's save, which updates the engine it
         writes through): take the shop's identity anew, so this worker goes on serving that engine instead of
         loading the shop again. Other workers see the files change and load it anew."""
-        settings = shop_settings(self.settings, name)
-        stamps = folder_stamps(settings)
-        identity = shop_identity(settings)
+        _, stamps, identity = self._state(name)
         with self._lock:
             cached = self._served.get(name)
             if cached is not None and cached.served.engine is engine:
