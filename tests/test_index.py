@@ -181,10 +181,34 @@ def test_a_large_dense_index_turns_approximate_and_still_finds_and_updates(tmp_p
 
     approximate.remove([0, 2])  # an editor's save: in place, no rebuild
     approximate.add(np.array([9001]), vectors[:1])
+    assert np.allclose(approximate.vectors(np.array([9001, 4, 6])), vectors[[0, 2, 3]], atol=1e-3)
     approximate.write(tmp_path / "vectors.faiss")
     again = dense.DenseIndex.read(tmp_path / "vectors.faiss")
     assert again.approximate and len(again) == 2999 and 0 not in set(again.ids()) and 9001 in set(again.ids())
     assert np.allclose(again.vectors(np.array([9001, 4])), vectors[[0, 2]], atol=1e-3)  # held at half precision
+
+
+def test_vectors_read_by_id_follow_each_save(tmp_path):
+    """Ranking replies reads their vectors by id, from the built index and from the changes kept aside since; a
+    save after a read must be seen by the next read (a vector added, one removed and added again)."""
+    import numpy as np
+
+    from suggest.engine import dense
+
+    vectors = _clustered(60, 16, centres=4, spread=0.5, seed=1)
+    built = dense.DenseIndex.empty(16)
+    built.add(np.arange(50) * 3, vectors[:50])
+    built = built.suited()  # exact, the changes folded in
+    assert not built.approximate and np.allclose(built.vectors(np.array([147, 0, 3])), vectors[[49, 0, 1]])
+    built.add(np.array([500]), vectors[50:51])
+    assert np.allclose(built.vectors(np.array([3, 500])), vectors[[1, 50]])
+    built.add(np.array([501, 502]), vectors[51:53])
+    assert np.allclose(built.vectors(np.array([502, 6, 501])), vectors[[52, 2, 51]])
+    built.remove([500])
+    assert np.allclose(built.vectors(np.array([501, 502])), vectors[[51, 52]])
+    built.add(np.array([503]), vectors[53:54])
+    assert np.allclose(built.vectors(np.array([503, 501])), vectors[[53, 51]])
+    assert 500 not in built.ids() and np.allclose(built.copy().vectors(np.array([503])), vectors[[53]])
 
 
 def test_character_model_reads_a_query_as_it_was_trained(fresh_engine):

@@ -40,7 +40,9 @@ class DenseIndex:
         self._index = index
         self._added = added if added is not None else _flat(index.d)
         self._removed = removed if removed is not None else np.zeros(0, dtype=np.int64)  # sorted
-        self._rows = rows if rows is not None else _Rows.of(index) if self._half else None
+        self._rows = rows if rows is not None else _Rows.of(index) if self._half else \
+            _Rows.of_flat(index) if isinstance(index, faiss.IndexIDMap2) else None
+        self._added_rows: _Rows | None = None  # `_added`'s, made when first read, dropped when it changes
 
     @classmethod
     def empty(cls, dimension: int) -> "DenseIndex":
@@ -157,6 +159,7 @@ class DenseIndex:
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         if len(ids):
             self._added.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64))
+            self._added_rows = None
 
     def remove(self, ids: list[int]) -> None:
         """Take out these ids (each held, by the built index or among the changes)."""
@@ -166,23 +169,33 @@ class DenseIndex:
         added = np.isin(ids, self._added_ids())
         if added.any():
             self._added.remove_ids(ids[added])
+            self._added_rows = None
         self._removed = np.union1d(self._removed, ids[~added])
 
     def vectors(self, ids: np.ndarray) -> np.ndarray:
+        """Each id's vector. Ranking replies reads a few hundred a situation, so this is a gather by id, whatever
+        the changes aside: finding them with `np.isin` over the added ids cost 0.2 ms a call (1,200 added)."""
         if not len(ids):
             return np.zeros((0, self.dimension), np.float32)
         ids = np.ascontiguousarray(ids, dtype=np.int64)
-        base = self._rows.vectors if self._rows is not None else self._index.reconstruct_batch
-        added = np.flatnonzero(np.isin(ids, self._added_ids())) if self._added.ntotal else ()
-        if not len(added):  # most often: copying the rows twice cost as much as finding them
-            return base(ids)
-        if self._rows is not None:  # every row gathered at once, the few added ones put right after
-            out = self._rows.vectors(ids, missing_ok=True)
-        else:
-            out = np.empty((len(ids), self.dimension), dtype=np.float32)
-            kept = np.setdiff1d(np.arange(len(ids)), added, assume_unique=True)
-            out[kept] = base(ids[kept])
-        out[added] = self._added.reconstruct_batch(ids[added])
+        if self._rows is None:  # an index of lists written by an earlier version, until `suited()` lays it out
+            return self._vectors_by_reconstruction(ids)
+        if not self._added.ntotal:
+            return self._rows.vectors(ids)
+        out, held = self._rows.vectors(ids, missing_ok=True)
+        added = np.flatnonzero(~held)
+        if len(added):
+            if self._added_rows is None:
+                self._added_rows = _Rows.of_flat(self._added)
+            out[added] = self._added_rows.vectors(ids[added])
+        return out
+
+    def _vectors_by_reconstruction(self, ids: np.ndarray) -> np.ndarray:
+        added = np.isin(ids, self._added_ids())
+        out = np.empty((len(ids), self.dimension), dtype=np.float32)
+        for held, index in ((~added, self._index), (added, self._added)):
+            if held.any():
+                out[held] = index.reconstruct_batch(ids[held])
         return out
 
     def search(self, queries: np.ndarray, k: int, exact: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -208,14 +221,19 @@ class DenseIndex:
 
 
 class _Rows:
-    """The vectors of an index of 16-bit lists, by id, at full precision in one array. FAISS decodes such a vector
-    one call at a time (2 µs each: ranking the candidate replies' rows took 3 ms a query over 100,000 texts, and
-    NumPy's own cast from 16 bits was no faster), where NumPy gathers rows in a tenth of that. The lists and these
-    rows hold half as much again as one full-precision index did (300 MB at 100,000 texts), for a search a third
-    faster."""
+    """The vectors of an index by id, at full precision in one array, gathered by NumPy.
 
-    def __init__(self, ids: np.ndarray, vectors: np.ndarray) -> None:
-        self.ids, self._vectors = ids, vectors  # ids ascending, their vectors in that order
+    An index of 16-bit lists: FAISS decodes such a vector one call at a time (2 µs each: ranking the candidate
+    replies' rows took 3 ms a query over 100,000 texts, and NumPy's own cast from 16 bits was no faster), where
+    NumPy gathers rows in a tenth of that. The lists and these rows hold half as much again as one full-precision
+    index did (300 MB at 100,000 texts), for a search a third faster. An exact index: its own storage, read in
+    place (FAISS's `reconstruct_batch` looks each id up in a hash map)."""
+
+    def __init__(self, ids: np.ndarray, vectors: np.ndarray, order: np.ndarray | None = None,
+                 owner: faiss.Index | None = None) -> None:
+        """`ids` ascending; `vectors[order[i]]` is the vector of `ids[i]` (`order` None: in that order).
+        `owner`: the index whose memory `vectors` is, kept alive with it."""
+        self.ids, self._vectors, self._order, self._owner = ids, vectors, order, owner
 
     @classmethod
     def of(cls, index: faiss.IndexIVFScalarQuantizer) -> "_Rows":
@@ -235,10 +253,26 @@ class _Rows:
                 at += size
         return cls(ids[order], vectors)
 
-    def vectors(self, ids: np.ndarray, missing_ok: bool = False) -> np.ndarray:
-        """`missing_ok`: ids not held here get some other row's vector, for the caller to replace."""
-        at = np.searchsorted(self.ids, ids)
-        return self._vectors[np.minimum(at, len(self.ids) - 1) if missing_ok else at]
+    @classmethod
+    def of_flat(cls, index: faiss.IndexIDMap2) -> "_Rows":
+        """A view of an exact index's vectors: valid until the index changes (the caller makes another then)."""
+        ids = faiss.vector_to_array(index.id_map).astype(np.int64)
+        if not len(ids):
+            return cls(ids, np.zeros((0, index.d), np.float32))
+        flat = faiss.downcast_index(index.index)
+        vectors = faiss.rev_swig_ptr(flat.get_xb(), len(ids) * index.d).reshape(len(ids), index.d)
+        ascending = bool(np.all(ids[1:] > ids[:-1]))
+        order = None if ascending else np.argsort(ids, kind="stable")
+        return cls(ids if ascending else ids[order], vectors, order, index)
+
+    def vectors(self, ids: np.ndarray, missing_ok: bool = False):
+        """The vectors of `ids`; `missing_ok`: also whether each is held (one not held gets some other vector)."""
+        if not len(self.ids):
+            out = np.zeros((len(ids), self._vectors.shape[1]), np.float32)
+            return (out, np.zeros(len(ids), dtype=bool)) if missing_ok else out
+        at = np.minimum(np.searchsorted(self.ids, ids), len(self.ids) - 1)
+        out = self._vectors[at if self._order is None else self._order[at]]
+        return (out, self.ids[at] == ids) if missing_ok else out
 
 
 def _list_ids(index: faiss.IndexIVF) -> np.ndarray:
