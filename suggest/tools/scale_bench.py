@@ -22,6 +22,7 @@ import numpy as np
 
 from ..corpus.files import write_corpus, write_situation
 from ..corpus.interchange import parse_import
+from ..engine.borrow import lender_for
 from ..engine.build import sync_index
 from ..engine.embed import Embedder, resolve_model
 from ..engine.suggester import Suggester
@@ -129,8 +130,9 @@ def run_scale(settings: Settings, corpus_file: Path, dev_file: Path, sizes: list
             corpus = grow(base, size, base_texts)
             write_corpus(corpus, home / "corpus")
             local = settings.replace(home=home)
-            start = time.perf_counter()
-            sync_index(local.index_dir, corpus, embedder, settings.classifier_c, full=True, progress=True)
+            start = time.perf_counter()  # as `suggest index build` builds it: with the banks lent
+            sync_index(local.index_dir, corpus, embedder, settings.classifier_c, full=True, progress=True,
+                       lender=lender_for(local))
             build_s = time.perf_counter() - start
             engine = Suggester.load(local, embedder=embedder)
             engine.suggest("先预热一下")  # one-time costs (ONNX session, jieba) are not per query
