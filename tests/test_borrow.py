@@ -52,3 +52,29 @@ def test_an_edit_keeps_the_banks_lent_as_they_were_and_a_bank_of_its_own_replace
     engine.update_corpus(dataclasses.replace(engine.corpus, situations={**engine.corpus.situations, "bargain": bargain}))
     assert [e.text for e in engine.index.entries if e.kind == "bank" and e.situation == "bargain"] == ["两件能打折吗"]
     assert len(engine.index.dense) == len(engine.index.entries)
+
+
+def test_the_home_centroids_lending_compares_follow_each_edit(tmp_path, embedder):
+    """Lending compares each home situation's centroid with the bundled banks'; an edit moves the centroids by
+    the rows it adds and removes. After replies added, changed and removed they are the ones read anew."""
+    import numpy as np
+
+    from suggest.engine.borrow import OWN_KINDS, HomeSums
+
+    engine = Suggester.load(load_settings(make_home(tmp_path, bank="bundled"), env={}), embedder=embedder)
+    replies = dict(engine.corpus.replies)
+    first, second = sorted(replies)[:2]
+    added = Reply(id="invoice-01", situation="bargain", stage="presale", text="可以开电子发票的亲~",
+                  examples=("能开发票吗", "发票怎么开"))
+    engine.update_corpus(dataclasses.replace(engine.corpus, replies={**replies, added.id: added}))
+    replies[first] = dataclasses.replace(replies[first], text="亲，这款今天下单立减十元哦", examples=("今天有优惠吗",))
+    engine.update_corpus(dataclasses.replace(engine.corpus, replies={**replies, added.id: added}))
+    del replies[second]
+    engine.update_corpus(dataclasses.replace(engine.corpus, replies={**replies, added.id: added}))
+
+    own = [e for e in engine.index.entries if e.kind in OWN_KINDS]
+    anew = HomeSums.of([e.situation for e in own], engine.index.dense.vectors(np.array([e.vid for e in own])))
+    kept = engine.index.home_sums
+    assert kept is not None and kept.sums.keys() == anew.sums.keys()
+    for sid, (total, count) in anew.sums.items():
+        assert kept.sums[sid][1] == count and np.allclose(kept.sums[sid][0], total, atol=1e-4)

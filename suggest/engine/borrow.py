@@ -146,6 +146,41 @@ def _store(cache_dir: Path, embedder: Embedder, texts: list[tuple[str, str]], ve
     atomic_write(cache_dir / CACHE_TEXTS, json.dumps(_key(embedder, texts), ensure_ascii=False))
 
 
+OWN_KINDS = ("example", "reply")  # a home situation's own texts, whose centroid lending compares
+
+
+@dataclass(frozen=True)
+class HomeSums:
+    """Each home situation's own texts: the sum of their vectors and their number. Kept with the index in memory,
+    so an edit moves the centroids by the rows it adds and removes instead of reading every vector again (0.3 s
+    of an edit at 100,000 texts)."""
+
+    sums: dict[str, tuple[np.ndarray, int]]
+
+    @classmethod
+    def of(cls, situations: list[str], vectors: np.ndarray) -> "HomeSums":
+        return cls({}).moved(situations, vectors, 1)
+
+    def moved(self, situations: list[str], vectors: np.ndarray, sign: int) -> "HomeSums":
+        """These sums with rows added (`sign` 1) or removed (-1)."""
+        if not situations:
+            return self
+        sums = dict(self.sums)
+        of = np.array(situations)
+        for sid in sorted(set(situations)):  # a mask per situation: grouping rows in Python cost 0.4 s
+            mask = of == sid
+            total, count = sums.get(sid, (np.zeros(vectors.shape[1]), 0))
+            total, count = total + sign * vectors[mask].sum(axis=0, dtype=np.float64), count + sign * int(mask.sum())
+            if count > 0:
+                sums[sid] = (total, count)
+            else:
+                sums.pop(sid, None)
+        return HomeSums(sums)
+
+    def centroids(self) -> dict[str, np.ndarray]:
+        return {sid: centroid(total[None].astype(np.float32)) for sid, (total, _) in self.sums.items()}
+
+
 def centroid(vectors: np.ndarray) -> np.ndarray:
     """The unit mean: the direction a situation's texts share."""
     centre = vectors.mean(axis=0)

@@ -17,7 +17,7 @@ import numpy as np
 
 from .classifier import CharModel, SituationModel
 from ..corpus.files import bank_hash, corpus_hash
-from .borrow import Lender, centroid
+from .borrow import OWN_KINDS, HomeSums, Lender
 from .dense import DenseIndex
 from .prototypes import Prototypes
 from .drift import rebuild_due
@@ -135,6 +135,7 @@ def _sync_index(index_dir: Path, corpus: Corpus, embedder: Embedder, classifier_
     if old is None:
         dense = DenseIndex.empty(embedder.dimension)
         entries: list[Entry] = []
+        home_sums: HomeSums | None = None
         changed = set(hashes)
         removed: set[str] = set()
         background = background_messages()
@@ -146,8 +147,11 @@ def _sync_index(index_dir: Path, corpus: Corpus, embedder: Embedder, classifier_
         removed = set(previous) - set(hashes)
         lent_before = {u for u in removed if u.startswith(BANK_PREFIX)}  # lent banks: kept below while unchanged
         stale = changed | (removed - lent_before)
-        dense.remove([e.vid for e in old.entries if e.unit in stale])
-        entries = [e for e in old.entries if e.unit not in stale]
+        entries, gone = [], []
+        for e in old.entries:  # one pass: 100,000 entries' units read twice cost 0.25 s of an edit
+            (gone if e.unit in stale else entries).append(e)
+        home_sums = old.home_sums.moved(*_own(gone, dense), -1) if old.home_sums else None  # before they go
+        dense.remove([e.vid for e in gone])
         new_items = []
     for unit in sorted(changed):
         rid, sid, texts = _unit_texts(corpus, unit)
@@ -158,9 +162,11 @@ def _sync_index(index_dir: Path, corpus: Corpus, embedder: Embedder, classifier_
     vectors = embedder.encode([t for *_, t in new_items], progress=progress)
     fresh = [Entry(first + i, rid, sid, kind, text) for i, (rid, sid, kind, text) in enumerate(new_items)]
     dense.add(np.array([e.vid for e in fresh], dtype=np.int64), vectors)
+    if home_sums is not None:
+        home_sums = home_sums.moved(*_own(fresh, dense), 1)
     entries = entries + fresh
-    entries, lent_hashes = _lend(index_dir, corpus, embedder, lender, dense, entries, floor, hashes,
-                                 old.manifest.replies if old is not None else {}, progress)
+    entries, lent_hashes, home_sums = _lend(index_dir, corpus, embedder, lender, dense, entries, floor, hashes,
+                                            old.manifest.replies if old is not None else {}, progress, home_sums)
     suited = dense.suited()
     if suited.layout != dense.layout:
         base = None  # the vectors are now another kind of index (exact, or lists trained anew): written whole
@@ -175,7 +181,7 @@ def _sync_index(index_dir: Path, corpus: Corpus, embedder: Embedder, classifier_
     tokens = dict(old.tokens) if old is not None and old.token_stamp == segmenter.stamp else {}
     tokens.update(segmenter.tokens_of(e.text for e in entries if e.text not in tokens))
     built = write_index(index_dir, BuiltIndex(manifest, entries, dense, classifier, chars, prototypes, tokens,
-                                              segmenter.stamp, base),
+                                              segmenter.stamp, base, home_sums),
                         models_changed=old is None or classifier is not old.classifier
                         or not (index_dir / PROTOTYPES).is_file())
     changed = {u for u in changed if not u.startswith(BANK_PREFIX)}  # the counts speak of replies
@@ -207,35 +213,35 @@ def _situation_models(old: BuiltIndex | None, dense: DenseIndex, entries: list[E
 
 def _lend(index_dir: Path, corpus: Corpus, embedder: Embedder, lender: Lender | None, dense: DenseIndex,
           entries: list[Entry], floor: int, hashes: dict[str, str], previous: dict[str, str],
-          progress: bool) -> tuple[list[Entry], dict[str, str]]:
-    """`entries` with the banks lent now, and their unit hashes. A bank lent at the last sync (`previous`) to
-    the same situation is kept as it is (the same rows: nothing for the dense and BM25 indexes to redo); one
-    lent elsewhere or no longer is removed from `dense`."""
+          progress: bool, home_sums: HomeSums | None) -> tuple[list[Entry], dict[str, str], HomeSums | None]:
+    """`entries` with the banks lent now, their unit hashes, and the home situations' sums (`home_sums`, or
+    computed where they were not known and are needed). A bank lent at the last sync (`previous`) to the same
+    situation is kept as it is (the same rows: nothing for the dense and BM25 indexes to redo); one lent elsewhere
+    or no longer is removed from `dense`."""
     lent_before = [e for e in entries if e.kind == "bank" and e.unit not in hashes]
-    lent, lent_hashes = _borrow(index_dir, corpus, embedder, lender, dense, entries, floor, progress) \
-        if lender is not None else ([], {})
+    lent, lent_hashes, home_sums = _borrow(index_dir, corpus, embedder, lender, dense, entries, floor, progress,
+                                           home_sums) if lender is not None else ([], {}, home_sums)
     same = {unit for unit, digest in lent_hashes.items() if previous.get(unit) == digest}
     gone = {e.vid for e in lent_before if e.unit not in same}
     dense.remove(sorted(gone))
     lent = [(e, v) for e, v in lent if e.unit not in same]
     if lent:
         dense.add(np.array([e.vid for e, _ in lent], dtype=np.int64), np.stack([v for _, v in lent]))
-    return [e for e in entries if e.vid not in gone] + [e for e, _ in lent], lent_hashes
+    return [e for e in entries if e.vid not in gone] + [e for e, _ in lent], lent_hashes, home_sums
 
 
 def _borrow(index_dir: Path, corpus: Corpus, embedder: Embedder, lender: Lender, dense: DenseIndex,
-            entries: list[Entry], floor: int,
-            progress: bool) -> tuple[list[tuple[Entry, np.ndarray]], dict[str, str]]:
-    """Bank entries lent to the situations that have none, with their (cached) vectors, and their unit hashes:
-    nothing is re-embedded. `entries` holds the banks lent before: new rows get new ids."""
+            entries: list[Entry], floor: int, progress: bool, home_sums: HomeSums | None
+            ) -> tuple[list[tuple[Entry, np.ndarray]], dict[str, str], HomeSums | None]:
+    """Bank entries lent to the situations that have none, with their (cached) vectors, their unit hashes, and
+    the home sums the match was made with: nothing is re-embedded. `entries` holds the banks lent before: new
+    rows get new ids."""
     borrowers = {sid for sid, s in corpus.situations.items() if not s.examples}
     if not borrowers:
-        return [], {}
-    own = [e for e in entries if e.kind in ("example", "reply")]
-    vectors = dense.vectors(np.array([e.vid for e in own], dtype=np.int64))
-    situation_of = np.array([e.situation for e in own])
-    # each situation's centroid, a mask per situation (grouping 100,000 rows in Python cost 0.4 s of an edit)
-    home = {sid: centroid(vectors[situation_of == sid]) for sid in sorted(set(situation_of.tolist()))}
+        return [], {}, home_sums
+    if home_sums is None:
+        home_sums = HomeSums.of(*_own(entries, dense))
+    home = home_sums.centroids()
     texts, bank_vectors = lender.vectors(embedder, index_dir, progress)
     matches = lender.match(home, borrowers, texts, bank_vectors)
     first = next_vid(entries, floor)
@@ -246,4 +252,10 @@ def _borrow(index_dir: Path, corpus: Corpus, embedder: Embedder, lender: Lender,
                 lent.append((Entry(first + len(lent), None, sid, "bank", text), vector))
     if matches:
         log.info("lent buyer-intent banks: %s", ", ".join(f"{s}<-{b}" for s, b in sorted(matches.items())))
-    return lent, {BANK_PREFIX + sid: lender.lent_hash(b) for sid, b in matches.items()}
+    return lent, {BANK_PREFIX + sid: lender.lent_hash(b) for sid, b in matches.items()}, home_sums
+
+
+def _own(entries: list[Entry], dense: DenseIndex) -> tuple[list[str], np.ndarray]:
+    """The situations and vectors of the home's own texts among `entries` (not lent banks, not background)."""
+    own = [e for e in entries if e.kind in OWN_KINDS]
+    return [e.situation for e in own], dense.vectors(np.array([e.vid for e in own], dtype=np.int64))

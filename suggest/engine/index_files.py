@@ -18,7 +18,7 @@ import sys
 import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 import numpy as np
 
@@ -30,6 +30,9 @@ from .classifier import CharModel, SituationModel, training_rows
 from .dense import DenseIndex
 from .drift import rebuild_due
 from .prototypes import Prototypes
+
+if TYPE_CHECKING:
+    from .borrow import HomeSums
 
 BANK_PREFIX = "@"  # manifest key of a situation's buyer-intent bank ("@bargain"); reply ids never start with it
 MANIFEST, ENTRIES, VECTORS, CLASSIFIER, CHARS, PROTOTYPES, TOKENS, CHANGES = (
@@ -86,6 +89,7 @@ class BuiltIndex:
     tokens: dict[str, list[str]] = field(default_factory=dict)
     token_stamp: str = ""
     base: IndexBase | None = None  # None: not written yet
+    home_sums: HomeSums | None = None  # in memory only, for lending (see `borrow.HomeSums`); None: not known
 
 
 def next_vid(entries: list[Entry], floor: int) -> int:
@@ -228,7 +232,8 @@ def write_index(index_dir: Path, built: BuiltIndex, models_changed: bool = True)
         _write_changes(index_dir, built, base, [e for e, new in zip(built.entries, added) if new], removed)
     if models_changed:
         write_models(index_dir, built)
-    atomic_write(index_dir / MANIFEST, json.dumps(vars(built.manifest), ensure_ascii=False, indent=1))
+    # one line: with `indent` the json module encodes in Python, 0.15 s an edit for 25,000 replies' hashes
+    atomic_write(index_dir / MANIFEST, json.dumps(vars(built.manifest), ensure_ascii=False))
     return replace(built, tokens=tokens, base=base)
 
 
