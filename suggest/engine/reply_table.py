@@ -48,7 +48,8 @@ class ReplyTable:
 
     def vectors_by_id(self) -> dict[str, np.ndarray]:
         """Each reply's text vector (views of `vectors`), for the replies that have one."""
-        return {r.id: v for r, v in zip(self.replies, self.vectors) if not np.isnan(v[0])}
+        held = np.flatnonzero(~np.isnan(self.vectors[:, 0]))  # one test for all (per row: 0.09 s at 25,000)
+        return {self.replies[n].id: self.vectors[n] for n in held.tolist()}
 
     def of_label(self, label: int) -> np.ndarray:
         return np.arange(self.label_start[label], self.label_start[label + 1])
