@@ -98,8 +98,6 @@ class DenseIndex:
     def _base_ids(self) -> np.ndarray:
         if self._rows is not None:
             ids = self._rows.ids
-        elif not self.approximate:
-            ids = faiss.vector_to_array(self._index.id_map)
         else:  # an index of lists written by an earlier version, until `suited()` makes it anew
             ids = _list_ids(self._index)
         return ids[~np.isin(ids, self._removed)] if len(self._removed) else ids
@@ -182,7 +180,7 @@ class DenseIndex:
             return self._vectors_by_reconstruction(ids)
         if not self._added.ntotal:
             return self._rows.vectors(ids)
-        out, held = self._rows.vectors(ids, missing_ok=True)
+        out, held = self._rows.vectors_held(ids)
         added = np.flatnonzero(~held)
         if len(added):
             if self._added_rows is None:
@@ -265,14 +263,16 @@ class _Rows:
         order = None if ascending else np.argsort(ids, kind="stable")
         return cls(ids if ascending else ids[order], vectors, order, index)
 
-    def vectors(self, ids: np.ndarray, missing_ok: bool = False):
-        """The vectors of `ids`; `missing_ok`: also whether each is held (one not held gets some other vector)."""
+    def vectors(self, ids: np.ndarray) -> np.ndarray:
+        """The vectors of `ids`, each held here."""
+        return self.vectors_held(ids)[0]
+
+    def vectors_held(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The vectors of `ids` and whether each is held here (one that is not gets some other vector)."""
         if not len(self.ids):
-            out = np.zeros((len(ids), self._vectors.shape[1]), np.float32)
-            return (out, np.zeros(len(ids), dtype=bool)) if missing_ok else out
+            return np.zeros((len(ids), self._vectors.shape[1]), np.float32), np.zeros(len(ids), dtype=bool)
         at = np.minimum(np.searchsorted(self.ids, ids), len(self.ids) - 1)
-        out = self._vectors[at if self._order is None else self._order[at]]
-        return (out, self.ids[at] == ids) if missing_ok else out
+        return self._vectors[at if self._order is None else self._order[at]], self.ids[at] == ids
 
 
 def _list_ids(index: faiss.IndexIVF) -> np.ndarray:
