@@ -198,7 +198,8 @@ def test_context_never_pulls_in_what_a_clear_message_is_not_about(engine):
 
 def test_a_large_situation_lists_the_replies_near_the_message(engine, monkeypatch):
     """A situation past `EXACT_FIT_ROWS` index rows (a grown corpus) ranks only its replies with a row among the
-    message's candidates: its best reply is the one it has when it ranks them all, and it lists only its own."""
+    message's candidates, on those rows: its best reply is the one it has when it ranks them all on all their
+    rows, and it lists only its own."""
     from suggest.engine import suggester
 
     messages = ["可以再便宜一些吗", "能便宜点吗 包邮不 几天能到", "怎么还没给我发货啊", "不想退了"]

@@ -65,6 +65,19 @@ class ReplyTable:
         at = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(int(lengths.sum()))
         return self.rows[at], lengths
 
+    def candidates_of(self, label: int, rows: np.ndarray, blocked: np.ndarray) -> tuple[np.ndarray, np.ndarray,
+                                                                                          np.ndarray]:
+        """A situation's replies with a row among `rows` (a message's candidates, ascending), none `blocked`, and
+        those rows only, reply after reply, with how many each has: (numbers, rows, lengths). A reply's other rows
+        are no nearer the message than its candidates' last (the dense ones'), and reading them all cost 1,400
+        rows a query over 100,000 texts, most of a query's ranking."""
+        replies = self.row_reply[rows]
+        mine = (replies >= self.label_start[label]) & (replies < self.label_start[label + 1])
+        mine[mine] = ~blocked[replies[mine]]
+        order = np.argsort(replies[mine], kind="stable")
+        numbers, lengths = np.unique(replies[mine][order], return_counts=True)
+        return numbers, rows[mine][order], lengths
+
     def blocked(self, ids: frozenset[str]) -> np.ndarray:
         """Per number: whether the reply is among `ids`."""
         return np.array([r.id in ids for r in self.replies], dtype=bool)

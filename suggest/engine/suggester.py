@@ -39,7 +39,7 @@ MAX_SITUATIONS = 5
 # side) costs what this number squared costs, not what the situation's size does.
 REPLIES_PER_SITUATION = 20
 # Index rows (reply texts and examples) of one situation ranked exactly; a larger situation ranks only the replies
-# with a row among the message's candidates, so the cost stays the candidates', not the situation's.
+# with a row among the message's candidates, on those rows, so the cost stays the candidates', not the situation's.
 EXACT_FIT_ROWS = 400
 SHORTCUT_PREFIXES = ("/", "／")  # also the full-width slash a Chinese input method types
 EMOTICON_PREFIX = ("/:", "／:", "／：")  # 旺旺 emoticon codes such as /:sorry are not shortcut lookups
@@ -376,8 +376,8 @@ class _Snapshot:
         top_label = self.labels[int(ranked[0])]
         abstained = top_label == OOS or float(situation_scores[ranked[0]]) < self.settings.abstain_threshold
         hits: list[SituationHit] = []
-        near = np.unique(self.table.row_reply[scores.near(rows)])  # the candidate rows' replies
-        near = near[near >= 0]
+        near = scores.near(rows)
+        near = near[near >= 0]  # the candidate rows (an approximate index may find fewer than asked: -1)
         for label_index in ranked[:MAX_SITUATIONS + 1]:
             label = self.labels[int(label_index)]
             score = float(situation_scores[label_index])
@@ -390,17 +390,19 @@ class _Snapshot:
     def _situation_hit(self, label_index: int, score: float, scores: Scores, texts: list[int], near: np.ndarray,
                        variables: dict[str, str] | None) -> SituationHit:
         """One situation's replies, ordered by how close the message is to each (its text or examples). `near`:
-        the numbers of the replies with a row among the candidates, ascending."""
+        the candidate rows, ascending."""
         table = self.table
         situation = self.corpus.situations[self.labels[label_index]]
         blocked = self._facts_now().blocked_numbers
         numbers = table.of_label(label_index)
         numbers = numbers[~blocked[numbers]]
-        if table.row_count(label_index) > EXACT_FIT_ROWS:  # a large situation: rank its candidate replies
-            mine = near[(near >= table.label_start[label_index]) & (near < table.label_start[label_index + 1])]
-            mine = mine[~blocked[mine]]
-            numbers = mine if len(mine) else numbers[:REPLIES_PER_SITUATION]
-        fit = self.scorer.fit(scores, texts, *table.rows_of(numbers))
+        rows = None
+        if table.row_count(label_index) > EXACT_FIT_ROWS:  # a large situation: its candidate replies, on their rows
+            mine, rows, lengths = table.candidates_of(label_index, near, blocked)
+            numbers, rows = (mine, rows) if len(mine) else (numbers[:REPLIES_PER_SITUATION], None)
+        if rows is None:
+            rows, lengths = table.rows_of(numbers)
+        fit = self.scorer.fit(scores, texts, rows, lengths)
         order = np.argsort(-fit, kind="stable")
         chosen = order[distinct_first(table.vectors[numbers[order]], REPLIES_PER_SITUATION,
                                       self.settings.duplicate_similarity)]
