@@ -111,13 +111,13 @@ class LexicalIndex:
     def scores(self, text: str) -> np.ndarray:
         """One BM25 score per indexed text (zeros when no query term is known)."""
         tokens = self._segmenter.tokens(text)
-        out = np.zeros(self._size, dtype=np.float32)
         in_base = [self._base.vocab[t] for t in tokens if t in self._base.vocab]
-        if in_base:
-            found = np.asarray(self._base.retriever.get_scores(in_base), dtype=np.float32)
-            if self._whole:
-                out = found
-            else:
+        found = np.asarray(self._base.retriever.get_scores(in_base), dtype=np.float32) if in_base else None
+        if found is not None and self._whole:
+            out = found  # not another array as long as the corpus (100,000 texts: 0.1 ms a text to clear)
+        else:
+            out = np.zeros(self._size, dtype=np.float32)
+            if found is not None:
                 out[self._kept] = found[self._kept_base]
         for token in tokens:
             if token in self.added:

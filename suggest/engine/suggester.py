@@ -147,10 +147,13 @@ class _Snapshot:
     def filled(self, reply: Reply, variables: dict[str, str] | None = None) -> tuple[str, tuple[str, ...]]:
         return self._fill(reply.text, reply.campaign, variables)
 
-    def _fill(self, text: str, campaign: str | None, variables: dict[str, str] | None) -> tuple[str, tuple[str, ...]]:
+    def _fill(self, text: str, campaign: str | None, variables: dict[str, str] | None,
+              facts: _Facts | None = None) -> tuple[str, tuple[str, ...]]:
         """`text` with the shop's facts now (and `campaign`'s, or the running one's) and the caller's values.
-        Without the caller's values the same replies are filled again and again (80 a query): kept."""
-        facts = self._facts_now()
+        Without the caller's values the same replies are filled again and again (80 a query): kept. `facts`:
+        those of the moment, read once for all the replies of a situation (reading the clock and the campaigns
+        for each cost more than filling)."""
+        facts = facts or self._facts_now()
         values, filled = facts.values, facts.filled
         if variables:
             return fill(text, {**values.get(campaign, values[None]), **variables})
@@ -393,7 +396,8 @@ class _Snapshot:
         the candidate rows, ascending."""
         table = self.table
         situation = self.corpus.situations[self.labels[label_index]]
-        blocked = self._facts_now().blocked_numbers
+        facts = self._facts_now()
+        blocked = facts.blocked_numbers
         numbers = table.of_label(label_index)
         numbers = numbers[~blocked[numbers]]
         rows = None
@@ -408,7 +412,7 @@ class _Snapshot:
                                       self.settings.duplicate_similarity)]
         best = float(fit[chosen[0]]) if len(chosen) else 1.0
         replies = tuple(self._scored(table.replies[numbers[i]], score * max(float(fit[i]), 0.0) / best
-                                     if best > 0 else score, variables) for i in chosen)
+                                     if best > 0 else score, variables, facts) for i in chosen)
         return SituationHit(id=situation.id, name=situation.name, stage=situation.stage, score=round(score, 4),
                             replies=replies)
 
@@ -416,8 +420,9 @@ class _Snapshot:
         va, vb = self.reply_vectors.get(a.id), self.reply_vectors.get(b.id)
         return va is None or vb is None or float(va @ vb) < self.settings.duplicate_similarity
 
-    def _scored(self, reply: Reply, score: float, variables: dict[str, str] | None) -> ScoredReply:
-        text, unfilled = self.filled(reply, variables)
+    def _scored(self, reply: Reply, score: float, variables: dict[str, str] | None,
+                facts: _Facts | None = None) -> ScoredReply:
+        text, unfilled = self._fill(reply.text, reply.campaign, variables, facts)
         return ScoredReply(id=reply.id, text=text, situation=reply.situation, stage=reply.stage,
                            score=round(float(score), 4), shortcut=reply.shortcut, unfilled=unfilled)
 
