@@ -95,7 +95,13 @@ def test_a_reply_stating_a_fact_the_shop_does_not_offer_is_not_suggested(fresh_e
     assert "满99元就包邮" in fresh_engine.suggest("包邮吗").suggestions[0].text
 
 
-def test_requires_and_campaign_follow_the_facts_and_the_calendar(fresh_engine, tmp_path):
+@pytest.mark.parametrize("large", [False, True], ids=["ranked-whole", "ranked-on-candidates"])
+def test_requires_and_campaign_follow_the_facts_and_the_calendar(fresh_engine, tmp_path, monkeypatch, large):
+    """Both ways a situation's replies are ranked (every reply, or a large situation's candidates) leave out the
+    replies whose facts are false now."""
+    if large:
+        from suggest.engine import suggester
+        monkeypatch.setattr(suggester, "EXACT_FIT_ROWS", 0)
     _with(fresh_engine, "bargain-01", requires=("花呗",))
     _with(fresh_engine, "free_shipping-01", campaign="年货节",
           text="亲，年货节期间满{满包邮金额}包邮，{退款开放时间}起可申请退款")

@@ -65,22 +65,44 @@ class ReplyTable:
         at = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(int(lengths.sum()))
         return self.rows[at], lengths
 
-    def candidates_of(self, label: int, rows: np.ndarray, blocked: np.ndarray) -> tuple[np.ndarray, np.ndarray,
-                                                                                          np.ndarray]:
-        """A situation's replies with a row among `rows` (a message's candidates, ascending), none `blocked`, and
-        those rows only, reply after reply, with how many each has: (numbers, rows, lengths).
+    def candidates(self, rows: np.ndarray) -> "Candidates":
+        """A message's candidate rows (ascending) grouped by reply, once for all the situations ranked: grouping
+        them again for each situation cost 0.5 ms a query over 100,000 texts."""
+        rows = rows[rows >= 0]
+        replies = self.row_reply[rows]
+        rows, replies = rows[replies >= 0], replies[replies >= 0]
+        order = np.argsort(replies, kind="stable")
+        numbers, lengths = np.unique(replies[order], return_counts=True)
+        return Candidates(numbers, lengths, np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64), rows[order])
+
+    def candidates_of(self, label: int, found: "Candidates", blocked: np.ndarray) -> tuple[np.ndarray, np.ndarray,
+                                                                                            np.ndarray]:
+        """A situation's replies with a candidate row, none `blocked`, and those rows only, reply after reply, with
+        how many each has: (numbers, rows, lengths).
 
         A reply's rows outside the candidates are at most as near a text as its last dense candidate, so they
         seldom decide; reading them all was 1,400 rows a query over 100,000 texts, most of the ranking's cost.
         There, for our held-out messages, the top situation's first reply stayed the one ranking every row
         gives for 96% (the fit it lost: 0.0006 on average)."""
-        replies = self.row_reply[rows]
-        mine = (replies >= self.label_start[label]) & (replies < self.label_start[label + 1])
-        mine[mine] = ~blocked[replies[mine]]
-        order = np.argsort(replies[mine], kind="stable")
-        numbers, lengths = np.unique(replies[mine][order], return_counts=True)
-        return numbers, rows[mine][order], lengths
+        a, b = np.searchsorted(found.numbers, self.label_start[label:label + 2])
+        numbers, lengths = found.numbers[a:b], found.lengths[a:b]
+        rows = found.rows[found.starts[a]:found.starts[b]]
+        keep = ~blocked[numbers]
+        if not keep.all():
+            rows, numbers, lengths = rows[np.repeat(keep, lengths)], numbers[keep], lengths[keep]
+        return numbers, rows, lengths
 
     def blocked(self, ids: frozenset[str]) -> np.ndarray:
         """Per number: whether the reply is among `ids`."""
         return np.array([r.id in ids for r in self.replies], dtype=bool)
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """A message's candidate rows by reply: the replies `numbers` (ascending) have `lengths` rows each, and the
+    rows of `numbers[i]` are `rows[starts[i]:starts[i + 1]]`."""
+
+    numbers: np.ndarray
+    lengths: np.ndarray
+    starts: np.ndarray
+    rows: np.ndarray

@@ -21,7 +21,7 @@ from .build import OOS, BuiltIndex, sync_index
 from ..corpus.files import load_corpus
 from .diversity import distinct_first
 from .embed import Embedder
-from .reply_table import ReplyTable
+from .reply_table import Candidates, ReplyTable
 from .scoring import Learned, Scorer, Scores, Weights
 from ..errors import InputError, NotFound
 from ..corpus.products import ProductSheet, load_products
@@ -379,8 +379,7 @@ class _Snapshot:
         top_label = self.labels[int(ranked[0])]
         abstained = top_label == OOS or float(situation_scores[ranked[0]]) < self.settings.abstain_threshold
         hits: list[SituationHit] = []
-        near = scores.near(rows)
-        near = near[near >= 0]  # the candidate rows (an approximate index may find fewer than asked: -1)
+        near = self.table.candidates(scores.near(rows))
         for label_index in ranked[:MAX_SITUATIONS + 1]:
             label = self.labels[int(label_index)]
             score = float(situation_scores[label_index])
@@ -390,10 +389,10 @@ class _Snapshot:
         hits = hits[:MAX_SITUATIONS]
         return Segment(text=seg_text, situations=tuple(hits), abstained=abstained)
 
-    def _situation_hit(self, label_index: int, score: float, scores: Scores, texts: list[int], near: np.ndarray,
+    def _situation_hit(self, label_index: int, score: float, scores: Scores, texts: list[int], near: Candidates,
                        variables: dict[str, str] | None) -> SituationHit:
         """One situation's replies, ordered by how close the message is to each (its text or examples). `near`:
-        the candidate rows, ascending."""
+        the message's candidate rows, by reply."""
         table = self.table
         situation = self.corpus.situations[self.labels[label_index]]
         facts = self._facts_now()
