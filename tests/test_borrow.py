@@ -2,6 +2,8 @@
 
 import dataclasses
 
+import pytest
+
 from suggest.engine.suggester import Suggester
 from suggest.records import Reply
 from suggest.settings import load_settings
@@ -54,12 +56,17 @@ def test_an_edit_keeps_the_banks_lent_as_they_were_and_a_bank_of_its_own_replace
     assert len(engine.index.dense) == len(engine.index.entries)
 
 
-def test_the_home_centroids_lending_compares_follow_each_edit(tmp_path, embedder):
+@pytest.mark.parametrize("block", [8192, 7], ids=["one-block", "blocks-of-7"])
+def test_the_home_centroids_lending_compares_follow_each_edit(tmp_path, embedder, monkeypatch, block):
     """Lending compares each home situation's centroid with the bundled banks'; an edit moves the centroids by
-    the rows it adds and removes. After replies added, changed and removed they are the ones read anew."""
+    the rows it adds and removes. After replies added, changed and removed they are the ones read anew (first
+    read a block of rows at a time, as over a large index)."""
     import numpy as np
 
+    from suggest.engine import build
     from suggest.engine.borrow import OWN_KINDS, HomeSums
+
+    monkeypatch.setattr(build, "SUM_BLOCK", block)
 
     engine = Suggester.load(load_settings(make_home(tmp_path, bank="bundled"), env={}), embedder=embedder)
     replies = dict(engine.corpus.replies)

@@ -35,6 +35,7 @@ __all__ = ["BANK_PREFIX", "MANIFEST", "VECTORS", "BuiltIndex", "Entry", "read_in
 FORMAT = 3
 OOS = "_oos"  # the background situation: messages no reply answers
 LOCK = ".lock"
+SUM_BLOCK = 8192  # rows read at a time to sum the home situations' vectors
 log = logging.getLogger(__name__)
 
 
@@ -240,7 +241,7 @@ def _borrow(index_dir: Path, corpus: Corpus, embedder: Embedder, lender: Lender,
     if not borrowers:
         return [], {}, home_sums
     if home_sums is None:
-        home_sums = HomeSums.of(*_own(entries, dense))
+        home_sums = _home_sums(entries, dense)
     home = home_sums.centroids()
     texts, bank_vectors = lender.vectors(embedder, index_dir, progress)
     matches = lender.match(home, borrowers, texts, bank_vectors)
@@ -253,6 +254,16 @@ def _borrow(index_dir: Path, corpus: Corpus, embedder: Embedder, lender: Lender,
     if matches:
         log.info("lent buyer-intent banks: %s", ", ".join(f"{s}<-{b}" for s, b in sorted(matches.items())))
     return lent, {BANK_PREFIX + sid: lender.lent_hash(b) for sid, b in matches.items()}, home_sums
+
+
+def _home_sums(entries: list[Entry], dense: DenseIndex) -> HomeSums:
+    """The home situations' sums read anew (the first edit after loading), `SUM_BLOCK` rows at a time: every
+    vector at once was a 200 MB copy at 100,000 texts, and 0.47 s of that edit where blocks take 0.14 s."""
+    own = [e for e in entries if e.kind in OWN_KINDS]
+    sums = HomeSums({})
+    for start in range(0, len(own), SUM_BLOCK):
+        sums = sums.moved(*_own(own[start:start + SUM_BLOCK], dense), 1)
+    return sums
 
 
 def _own(entries: list[Entry], dense: DenseIndex) -> tuple[list[str], np.ndarray]:
