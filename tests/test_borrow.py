@@ -80,7 +80,7 @@ def test_the_home_centroids_lending_compares_follow_each_edit(tmp_path, embedder
     engine.update_corpus(dataclasses.replace(engine.corpus, replies={**replies, added.id: added}))
 
     own = [e for e in engine.index.entries if e.kind in OWN_KINDS]
-    anew = HomeSums.of([e.situation for e in own], engine.index.dense.vectors(np.array([e.vid for e in own])))
+    anew = HomeSums({}).moved([e.situation for e in own], engine.index.dense.vectors(np.array([e.vid for e in own])), 1)
     kept = engine.index.home_sums
     assert kept is not None and kept.sums.keys() == anew.sums.keys()
     for sid, (total, count) in anew.sums.items():

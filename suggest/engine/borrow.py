@@ -157,10 +157,6 @@ class HomeSums:
 
     sums: dict[str, tuple[np.ndarray, int]]
 
-    @classmethod
-    def of(cls, situations: list[str], vectors: np.ndarray) -> "HomeSums":
-        return cls({}).moved(situations, vectors, 1)
-
     def moved(self, situations: list[str], vectors: np.ndarray, sign: int) -> "HomeSums":
         """These sums with rows added (`sign` 1) or removed (-1)."""
         if not situations:
