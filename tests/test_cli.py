@@ -104,18 +104,20 @@ def test_eval_of_a_conversation_set_says_where_context_hurt(run, tmp_path):
 
 def test_bench_scale_with_stand_in_vectors_prints_what_it_measured(run, engine, tmp_path):
     """A size too large to embed here is measured with stand-in vectors: build, one reply added and the cached
-    path are printed, and nothing that needs the real model (latency of new messages, hit@1) is."""
+    path are printed, and nothing that needs the real model (latency of new messages, hit@1) is. The cached path
+    of a larger size is also given as a ratio to the first size's, timed in turns with it."""
     from suggest.corpus.interchange import export_corpus
 
     export_corpus(engine.corpus, tmp_path / "corpus.jsonl")
     (tmp_path / "dev.jsonl").write_text(
         '{"id": "a", "message": "能便宜点吗", "gold": ["bargain"], "kind": "plain"}\n'
         '{"id": "b", "message": "发什么快递", "gold": ["express_choice"], "kind": "plain"}\n', encoding="utf-8")
-    done = run("bench", "--scale", "300", "--stand-in-vectors", "--bench-dir", str(tmp_path), "--repeat", "1")
+    done = run("bench", "--scale", "300,1200", "--stand-in-vectors", "--bench-dir", str(tmp_path), "--repeat", "1")
     assert done.exit_code == 0, done.output
     lines = done.output.splitlines()  # each size's row as it is measured, then the table
     top = next(i for i, line in enumerate(lines) if "model stand-in" in line)
-    row = lines[top + 2].split()
-    assert 290 <= int(row[0]) <= 330  # grown to about the size asked for
+    row, larger = lines[top + 2].split(), lines[top + 3].split()
+    assert 290 <= int(row[0]) <= 330 and 1160 <= int(larger[0]) <= 1240  # grown to about the sizes asked for
     assert float(row[1]) > 0 and float(row[2]) > 0 and float(row[9]) > 0  # build, +1 reply, cached p50
-    assert row[3] == row[11] == "—"  # new-message p50 and hit@1 need the real model
+    assert row[10] == "1.00x" and float(larger[10].rstrip("x")) > 0  # growth: against the first size
+    assert row[3] == row[12] == larger[12] == "—"  # new-message p50 and hit@1 need the real model

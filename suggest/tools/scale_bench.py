@@ -6,6 +6,11 @@ particle added, two clauses joined), so the grown corpus asks the same questions
 Per size it prints the full build, one reply added and live, new-message and cached latency beside plain
 `semantic_search` measured in the same run, the process's memory, and hit@1 on dev with candidate scoring beside
 exhaustive scoring (which must not be more than 0.005 better).
+
+The cached path's growth is also printed as a ratio to the first size, timed alongside it: the first size's engine
+is kept, and each larger one is timed in turns with it (one pass over the messages each, the order swapped every
+round). Sizes timed minutes apart drift with this machine: the same two homes read 1.64x in one run and 2.3x in
+the next.
 """
 
 from __future__ import annotations
@@ -112,49 +117,64 @@ def run_scale(settings: Settings, corpus_file: Path, dev_file: Path, sizes: list
     messages = list(dict.fromkeys(q.message for q in queries))
     base = parse_import(corpus_file, None)
     header = (f"{'indexed':>8} {'build s':>8} {'+1 reply s':>10} {'new p50':>8} {'p99':>7} {'plain p50':>9} "
-              f"{'p99':>7} {'ratio':>6} {'p99 ratio':>9} {'cached p50':>10} {'RSS MB':>7} {'hit@1':>6} "
-              f"{'exhaustive':>10} {'recall@50':>9}")
+              f"{'p99':>7} {'ratio':>6} {'p99 ratio':>9} {'cached p50':>10} {'growth':>8} {'RSS MB':>7} "
+              f"{'hit@1':>6} {'exhaustive':>10} {'recall@50':>9}")
     lines = [f"bench corpus {corpus_file} grown synthetically; {len(messages)} dev messages; model "
              f"{embedder.name if stand_in else f'{settings.model} ({settings.backend})'}; retrieval_candidates "
              f"{settings.retrieval_candidates}; ms per query", header]
     base_texts = None
-    for size in sizes:
-        with tempfile.TemporaryDirectory() as tmp:
-            home = Path(tmp)
-            if base_texts is None:  # how many texts the bench corpus itself indexes
-                write_corpus(base, home / "corpus")
-                index, _ = sync_index(home / "index", base, embedder, settings.classifier_c, full=True)
-                base_texts = len(index.entries)
-                for path in (home / "index").iterdir():
-                    path.unlink()
-            corpus = grow(base, size, base_texts)
-            write_corpus(corpus, home / "corpus")
-            local = settings.replace(home=home)
-            start = time.perf_counter()  # as `suggest index build` builds it: with the banks lent
-            sync_index(local.index_dir, corpus, embedder, settings.classifier_c, full=True, progress=True,
-                       lender=lender_for(local))
-            build_s = time.perf_counter() - start
-            engine = Suggester.load(local, embedder=embedder)
-            engine.suggest("先预热一下")  # one-time costs (ONNX session, jieba) are not per query
-            quality = None if plain is None else _new_messages_and_quality(engine, plain, messages, queries)
-            warm = _time_each(engine.suggest, messages, repeat)
-            add_s = _add_one(engine)
-            rss = _rss_mb()
-            rows = len(engine.index.entries)
-        w50, _ = _percentiles(warm)
-        if quality is None:
-            lines.append(f"{rows:>8} {build_s:>8.1f} {add_s:>10.3f} {'—':>8} {'—':>7} {'—':>9} {'—':>7} {'—':>6} "
-                         f"{'—':>9} {w50:>10.2f} {rss:>7.0f} {'—':>6} {'—':>10} {'—':>9}")
-        else:
-            (c50, c99), (b50, b99), hit, exhaustive, recall = quality
-            lines.append(f"{rows:>8} {build_s:>8.1f} {add_s:>10.3f} {c50:>8.2f} {c99:>7.1f} {b50:>9.2f} {b99:>7.1f} "
-                         f"{c50 / b50:>5.2f}x {c99 / b99:>8.2f}x {w50:>10.2f} {rss:>7.0f} {hit:>6.3f} "
-                         f"{exhaustive:>10.3f} {'exact' if recall is None else f'{recall:.3f}':>9}")
-        print(lines[-1], flush=True)
-    lines.append("ratio = engine new-message p50 / plain p50 (p99 likewise); hit@1 with candidates beside exhaustive; "
-                 "recall@50 of the approximate (IVF) index against exact search, where the index is approximate."
-                 + (" Stand-in vectors: only build, +1 reply, cached p50 and memory mean anything." if stand_in else ""))
+    reference: Suggester | None = None  # the first size's engine, as built: each larger size is timed beside it
+    with tempfile.TemporaryDirectory() as first:  # the reference's home, kept to the end
+        for size in sizes:
+            with tempfile.TemporaryDirectory() as tmp:
+                home = Path(first if reference is None else tmp)
+                if base_texts is None:  # how many texts the bench corpus itself indexes
+                    write_corpus(base, home / "corpus")
+                    index, _ = sync_index(home / "index", base, embedder, settings.classifier_c, full=True)
+                    base_texts = len(index.entries)
+                    for path in (home / "index").iterdir():
+                        path.unlink()
+                corpus = grow(base, size, base_texts)
+                write_corpus(corpus, home / "corpus")
+                local = settings.replace(home=home)
+                start = time.perf_counter()  # as `suggest index build` builds it: with the banks lent
+                sync_index(local.index_dir, corpus, embedder, settings.classifier_c, full=True, progress=True,
+                           lender=lender_for(local))
+                build_s = time.perf_counter() - start
+                engine = Suggester.load(local, embedder=embedder)
+                engine.suggest("先预热一下")  # one-time costs (ONNX session, jieba) are not per query
+                quality = None if plain is None else _new_messages_and_quality(engine, plain, messages, queries)
+                warm = _time_each(engine.suggest, messages, repeat)
+                if reference is None:  # loaded apart: the edits `_add_one` makes stay out of it
+                    reference = Suggester.load(local, embedder=embedder)
+                    reference.suggest("先预热一下")
+                    growth = 1.0
+                else:
+                    growth = _beside(engine, reference, messages, repeat)
+                add_s = _add_one(engine)
+                rss = _rss_mb()
+                rows = len(engine.index.entries)
+                del engine
+                lines.append(_line(rows, build_s, add_s, _percentiles(warm)[0], growth, rss, quality))
+            print(lines[-1], flush=True)
+    lines.append("ratio = engine new-message p50 / plain p50 (p99 likewise); growth = cached p50 / the first size's, "
+                 "timed in turns with it (whose engine, kept for that, the RSS of later sizes includes); hit@1 with "
+                 "candidates beside exhaustive; recall@50 of the approximate (IVF) index against exact search, where "
+                 "the index is approximate."
+                 + (" Stand-in vectors: only build, +1 reply, the cached path and memory mean anything."
+                    if stand_in else ""))
     return "\n".join(lines)
+
+
+def _line(rows: int, build_s: float, add_s: float, cached: float, growth: float, rss: float,
+          quality: tuple | None) -> str:
+    if quality is None:
+        return (f"{rows:>8} {build_s:>8.1f} {add_s:>10.3f} {'—':>8} {'—':>7} {'—':>9} {'—':>7} {'—':>6} {'—':>9} "
+                f"{cached:>10.2f} {growth:>7.2f}x {rss:>7.0f} {'—':>6} {'—':>10} {'—':>9}")
+    (c50, c99), (b50, b99), hit, exhaustive, recall = quality
+    return (f"{rows:>8} {build_s:>8.1f} {add_s:>10.3f} {c50:>8.2f} {c99:>7.1f} {b50:>9.2f} {b99:>7.1f} "
+            f"{c50 / b50:>5.2f}x {c99 / b99:>8.2f}x {cached:>10.2f} {growth:>7.2f}x {rss:>7.0f} {hit:>6.3f} "
+            f"{exhaustive:>10.3f} {'exact' if recall is None else f'{recall:.3f}':>9}")
 
 
 def _plain_model(settings: Settings):
@@ -194,6 +214,18 @@ def _recall(engine: Suggester, vectors: np.ndarray, messages: list[str], k: int 
     kth = -np.partition(-(queries @ vectors.T), k - 1, axis=1)[:, k - 1]
     found, ids = engine.index.dense.search(queries, k)
     return float(np.mean(np.sum((ids >= 0) & (found >= kth[:, None] - 1e-5), axis=1) / k))
+
+
+def _beside(engine: Suggester, reference: Suggester, messages: list[str], repeat: int) -> float:
+    """Cached p50 of `engine` over `reference`'s, timed in turns: a pass over the messages each, the one timed first
+    swapped every round, so both see the same moments of this machine. A pass, not a message, each turn: switching
+    engines at every message would evict the smaller one's vectors from the CPU's cache, which a server answering
+    one shop does not."""
+    times: tuple[list[float], list[float]] = ([], [])
+    for round_ in range(2 * repeat):
+        for which in ((0, 1) if round_ % 2 == 0 else (1, 0)):
+            times[which].extend(_time_each((engine, reference)[which].suggest, messages, 1))
+    return _percentiles(times[0])[0] / _percentiles(times[1])[0]
 
 
 def _add_one(engine: Suggester) -> float:
