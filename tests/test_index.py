@@ -188,6 +188,33 @@ def test_a_large_dense_index_turns_approximate_and_still_finds_and_updates(tmp_p
     assert np.allclose(again.vectors(np.array([9001, 4])), vectors[[0, 2]], atol=1e-3)  # held at half precision
 
 
+def test_changes_beside_an_approximate_index_are_found_as_if_folded_in(monkeypatch):
+    """An editor's save keeps its texts aside until they pass their share; a query must find what it would find
+    with them folded into the built index, visiting the same lists (not every text aside: those cost a query in
+    proportion to the changes), exact search too, and with texts of the built index removed."""
+    import numpy as np
+
+    from suggest.engine import dense
+
+    monkeypatch.setattr(dense, "APPROXIMATE_FROM", 2000)
+    monkeypatch.setattr(dense, "NPROBE", 3)  # of 30 lists: most lists go unvisited
+    vectors = _clustered(3300, 64, centres=40, spread=0.5, seed=2)
+    built = dense.DenseIndex.empty(64)
+    built.add(np.arange(3000), vectors[:3000])
+    built = built.suited()
+    edited = built.copy()
+    edited.add(np.arange(3000, 3300), vectors[3000:])
+    edited.remove([1, 5, 3010])
+    folded = edited._folded()
+    assert edited._changes and not folded._changes and len(edited) == len(folded) == 3297
+    queries = vectors[2990:3060]
+    for exact in (False, True):
+        scores, ids = edited.search(queries, 25, exact=exact)
+        want_scores, want_ids = folded.search(queries, 25, exact=exact)
+        assert np.array_equal(ids, want_ids) and np.allclose(scores, want_scores, atol=1e-6), exact
+    assert not {1, 5, 3010} & set(ids.ravel().tolist())
+
+
 def test_vectors_read_by_id_follow_each_save(tmp_path):
     """Ranking replies reads their vectors by id, from the built index and from the changes kept aside since; a
     save after a read must be seen by the next read (a vector added, one removed and added again)."""
