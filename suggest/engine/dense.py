@@ -82,8 +82,7 @@ class DenseIndex:
 
     @property
     def _half(self) -> bool:
-        """Lists of 16-bit floats, the vectors themselves (not their residuals): what `suited()` makes."""
-        return isinstance(self._index, faiss.IndexIVFScalarQuantizer) and not self._index.by_residual
+        return _in_half_lists(self._index)
 
     @property
     def _changes(self) -> int:
@@ -93,7 +92,7 @@ class DenseIndex:
         return self._base_ids().tolist() + self._added_ids().tolist()
 
     def _added_ids(self) -> np.ndarray:
-        if isinstance(self._added, faiss.IndexIVF):
+        if _in_half_lists(self._added):
             return _list_ids(self._added)
         return faiss.vector_to_array(self._added.id_map)
 
@@ -141,18 +140,10 @@ class DenseIndex:
             index = _flat(self.dimension)
         else:
             lists = _lists_for(size)
-            quantizer = faiss.IndexFlatIP(self.dimension)
-            # 16-bit floats: over 100,000 texts (dev messages with their clauses) three queries took 1.5 ms instead
-            # of 2.1, recall@50 0.998 both; 8-bit codes were slower (1.65 ms) and found less (0.987)
-            index = faiss.IndexIVFScalarQuantizer(quantizer, self.dimension, lists, faiss.ScalarQuantizer.QT_fp16,
-                                                  faiss.METRIC_INNER_PRODUCT)
-            index.by_residual = False  # the codes are the vectors: `_Rows` reads them as they are
-            index.set_direct_map_type(faiss.DirectMap.Hashtable)  # remove by id
+            index = _half_lists(faiss.IndexFlatIP(self.dimension), lists)
             sample = np.random.default_rng(0).choice(size, min(size, lists * TRAIN_PER_LIST), replace=False)
             index.train(vectors[np.sort(sample)])
             index.nprobe = NPROBE
-            quantizer.this.disown()  # the IVF index owns its quantizer from here on
-            index.own_fields = True
         index.add_with_ids(vectors, ids)
         return DenseIndex(index)
 
@@ -186,7 +177,7 @@ class DenseIndex:
         added = np.flatnonzero(~held)
         if len(added):
             if self._added_rows is None:
-                self._added_rows = _Rows.of(self._added) if isinstance(self._added, faiss.IndexIVF) \
+                self._added_rows = _Rows.of(self._added) if _in_half_lists(self._added) \
                     else _Rows.of_flat(self._added)
             out[added] = self._added_rows.vectors(ids[added])
         return out
@@ -219,7 +210,7 @@ class DenseIndex:
                                             else faiss.SearchParameters(sel=unless_removed))
         if not self._added.ntotal:
             return found, ids
-        if isinstance(self._added, faiss.IndexIVF):
+        if _in_half_lists(self._added):
             more, more_ids = _search_lists(self._added, queries, k, lists, coarse, visit)
         else:
             more, more_ids = self._added.search(queries, k)  # padded as the built index pads: id -1, least score
@@ -315,16 +306,28 @@ def _aside(index: faiss.Index) -> faiss.Index:
     a query visits the same lists in both, so the changes cost their share of those lists, as if folded in. An
     exact index for them grew with the changes up to the 5% that folds them in: over 100,000 texts, a search of
     two texts took 0.3 ms more with 1.2% of the rows aside, 1.6 ms more with 4.9%; in lists, 0.12 and 0.25."""
-    if not (isinstance(index, faiss.IndexIVFScalarQuantizer) and not index.by_residual):
+    if not _in_half_lists(index):
         return _flat(index.d)
-    quantizer = faiss.clone_index(index.quantizer)
-    aside = faiss.IndexIVFScalarQuantizer(quantizer, index.d, index.nlist, faiss.ScalarQuantizer.QT_fp16,
-                                          faiss.METRIC_INNER_PRODUCT)
-    aside.by_residual = False
-    aside.sq = index.sq  # 16-bit floats need no training: the centroids were the part trained
+    aside = _half_lists(faiss.clone_index(index.quantizer), index.nlist)
+    aside.sq = index.sq  # 16-bit floats need no training: the centroids were the part trained, and are shared
     aside.is_trained = True
-    aside.set_direct_map_type(faiss.DirectMap.Hashtable)
     aside.nprobe = index.nprobe
-    quantizer.this.disown()
-    aside.own_fields = True
     return aside
+
+
+def _half_lists(quantizer: faiss.Index, lists: int) -> faiss.IndexIVFScalarQuantizer:
+    """Lists of 16-bit floats on `quantizer`'s centroids, which it owns from here on. Over 100,000 texts (dev
+    messages with their clauses) three queries took 1.5 ms instead of 2.1 at full precision, recall@50 0.998 both;
+    8-bit codes were slower (1.65 ms) and found less (0.987)."""
+    index = faiss.IndexIVFScalarQuantizer(quantizer, quantizer.d, lists, faiss.ScalarQuantizer.QT_fp16,
+                                          faiss.METRIC_INNER_PRODUCT)
+    index.by_residual = False  # the codes are the vectors: `_Rows` reads them as they are
+    index.set_direct_map_type(faiss.DirectMap.Hashtable)  # remove by id
+    quantizer.this.disown()
+    index.own_fields = True
+    return index
+
+
+def _in_half_lists(index: faiss.Index) -> bool:
+    """Lists of 16-bit floats, the vectors themselves (not their residuals): what `suited()` makes."""
+    return isinstance(index, faiss.IndexIVFScalarQuantizer) and not index.by_residual
