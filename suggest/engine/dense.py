@@ -40,8 +40,7 @@ class DenseIndex:
         self._index = index
         self._added = added if added is not None else _aside(index)
         self._removed = removed if removed is not None else np.zeros(0, dtype=np.int64)  # sorted
-        self._rows = rows if rows is not None else _Rows.of(index) if self._half else \
-            _Rows.of_flat(index) if isinstance(index, faiss.IndexIDMap2) else None
+        self._rows = rows if rows is not None else _Rows.read(index)
         self._added_rows: _Rows | None = None  # `_added`'s, made when first read, dropped when it changes
 
     @classmethod
@@ -177,8 +176,7 @@ class DenseIndex:
         added = np.flatnonzero(~held)
         if len(added):
             if self._added_rows is None:
-                self._added_rows = _Rows.of(self._added) if _in_half_lists(self._added) \
-                    else _Rows.of_flat(self._added)
+                self._added_rows = _Rows.read(self._added)
             out[added] = self._added_rows.vectors(ids[added])
         return out
 
@@ -231,6 +229,14 @@ class _Rows:
         """`ids` ascending; `vectors[order[i]]` is the vector of `ids[i]` (`order` None: in that order).
         `owner`: the index whose memory `vectors` is, kept alive with it."""
         self.ids, self._vectors, self._order, self._owner = ids, vectors, order, owner
+
+    @classmethod
+    def read(cls, index: faiss.Index) -> "_Rows | None":
+        """The rows of an exact index or of lists of 16-bit floats (built, or changes aside); None for lists
+        written by an earlier version, which `suited()` lays out anew."""
+        if _in_half_lists(index):
+            return cls.of(index)
+        return cls.of_flat(index) if isinstance(index, faiss.IndexIDMap2) else None
 
     @classmethod
     def of(cls, index: faiss.IndexIVFScalarQuantizer) -> "_Rows":
